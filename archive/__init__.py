@@ -1,0 +1,35 @@
+"""The archive: an SQLite store (through SQLAlchemy) of every candidate program of a campaign and its lineage.
+
+Every candidate is kept, failed and duplicate ones too, with the edges to the programs it was made from. The
+campaign driver writes; notebooks and ``evolve status`` read, also while a campaign runs
+(``Archive(path, readonly=True)``). The package imports neither Ray nor JAX, so opening an archive is cheap.
+"""
+
+from archive.models import (
+    CAMPAIGN_STATUSES,
+    DIRECTIONS,
+    DUPLICATE_BY,
+    ROLES,
+    SCHEMA_VERSION,
+    STATUSES,
+    Base,
+    CampaignRow,
+    EdgeRow,
+    ProgramRow,
+)
+from archive.store import Archive, LineageStep
+
+__all__ = [
+    "Archive",
+    "Base",
+    "CAMPAIGN_STATUSES",
+    "CampaignRow",
+    "DIRECTIONS",
+    "DUPLICATE_BY",
+    "EdgeRow",
+    "LineageStep",
+    "ProgramRow",
+    "ROLES",
+    "SCHEMA_VERSION",
+    "STATUSES",
+]

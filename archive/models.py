@@ -1,0 +1,129 @@
+"""SQLAlchemy models of the archive: campaigns, programs and the lineage edges between programs.
+
+The schema is versioned through SQLite's ``PRAGMA user_version`` (see :data:`SCHEMA_VERSION`); change it
+with a migration in :mod:`archive.store`, never by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+"""Version of the schema written by this code, kept in ``PRAGMA user_version``."""
+
+STATUSES: tuple[str, ...] = ("ok", "invalid", "error", "timeout", "duplicate")
+"""Outcome of a candidate: evaluated, rejected by the static check, raised, ran too long, or seen before."""
+
+ROLES: tuple[str, ...] = ("parent", "inspiration", "crossover", "migration")
+"""Role of a parent in the making of a child (the ``role`` of an edge)."""
+
+CAMPAIGN_STATUSES: tuple[str, ...] = ("running", "finished", "stopped", "failed")
+"""Lifecycle states of a campaign."""
+
+DIRECTIONS: tuple[str, ...] = ("min", "max")
+"""Whether a campaign minimises or maximises its score."""
+
+DUPLICATE_BY: tuple[str, ...] = ("code", "func")
+"""Which hash caught a duplicate: the normalised-AST code hash or the functional hash."""
+
+COPY_OPERATORS: tuple[str, ...] = ("migration", "reset")
+"""Operators that copy an existing program onto another island rather than propose a new one."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the archive's models."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row's columns as a plain dict (e.g. for a pandas DataFrame)."""
+        return {column.key: getattr(self, column.key) for column in self.__table__.columns}
+
+
+class CampaignRow(Base):
+    """One campaign: a run of the search on one problem with one config."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String)
+    problem: Mapped[str] = mapped_column(String)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String)
+    """'min' or 'max': which way the score improves."""
+    created_at: Mapped[float] = mapped_column(Float)
+    """Unix seconds."""
+    status: Mapped[str] = mapped_column(String, default="running")
+    """One of :data:`CAMPAIGN_STATUSES`."""
+
+    def __repr__(self) -> str:
+        return (
+            f"CampaignRow(id={self.id}, name={self.name!r}, problem={self.problem!r}, "
+            f"direction={self.direction!r}, status={self.status!r})"
+        )
+
+
+class ProgramRow(Base):
+    """One candidate program and the outcome of its evaluation; failed and duplicates are kept too."""
+
+    __tablename__ = "programs"
+
+    # Ids are assigned by the campaign driver (Archive.next_program_id), so that edges can be written with
+    # their programs in one batch.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(Integer, ForeignKey("campaigns.id"))
+    source: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str | None] = mapped_column(String)
+    func_hash: Mapped[str | None] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    """One of :data:`STATUSES`."""
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, ForeignKey("programs.id"))
+    """For a duplicate: the id of the first program with the same hash."""
+    duplicate_by: Mapped[str | None] = mapped_column(String)
+    """For a duplicate: 'code' or 'func', the hash that caught it."""
+    score: Mapped[float | None] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    island: Mapped[int | None] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    operator: Mapped[str] = mapped_column(String)
+    """What made it: 'seed', a GP operator, an LLM prompt kind, or a copy ('migration', 'reset')."""
+    model: Mapped[str | None] = mapped_column(String)
+    tokens_in: Mapped[int | None] = mapped_column(Integer)
+    tokens_out: Mapped[int | None] = mapped_column(Integer)
+    eval_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    """Unix seconds."""
+
+    __table_args__ = (
+        Index("ix_programs_best", "campaign_id", "status", "score"),
+        Index("ix_programs_campaign", "campaign_id", "id"),
+        Index("ix_programs_code_hash", "code_hash"),
+        Index("ix_programs_func_hash", "func_hash"),
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"ProgramRow(id={self.id}, campaign_id={self.campaign_id}, status={self.status!r}, "
+            f"score={self.score!r}, operator={self.operator!r}, island={self.island!r})"
+        )
+
+
+class EdgeRow(Base):
+    """A lineage edge: ``parent_id`` took part in making ``child_id`` in the given role."""
+
+    __tablename__ = "edges"
+
+    child_id: Mapped[int] = mapped_column(Integer, ForeignKey("programs.id"), primary_key=True)
+    parent_id: Mapped[int] = mapped_column(Integer, ForeignKey("programs.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String, primary_key=True)
+    """One of :data:`ROLES`."""
+
+    # The primary key (child_id, parent_id, role) is the index for walking from a child to its parents;
+    # this one walks from a parent to its children.
+    __table_args__ = (Index("ix_edges_parent", "parent_id", "child_id"),)
+
+    def __repr__(self) -> str:
+        return f"EdgeRow(child_id={self.child_id}, parent_id={self.parent_id}, role={self.role!r})"

@@ -1,0 +1,557 @@
+"""The steady-state campaign loop: keep every evaluator busy, write every result as it arrives.
+
+The driver owns the population, the authoritative sets of seen hashes and the archive; evaluators
+(``evolve.workers``) make and evaluate candidates. Batches are consumed in the order they were sent,
+so a seeded campaign with a given configuration replays the same way; while the driver waits for the
+oldest batch, every evaluator still has further batches queued.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archive import Archive
+from evolve.config import Config
+from evolve.mutators.base import Parent
+from evolve.population import Member, Population
+from evolve.problem import Problem, ProblemSpec, load_problem
+from evolve.workers import Evaluator, Record, Task
+
+COPY_OPERATORS = ("migration", "reset")
+NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
+# Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
+START_TIMEOUT = 180.0
+MARGIN = 5.0
+
+
+class CampaignError(RuntimeError):
+    """The campaign cannot start or go on (e.g. the seed program fails); the message says why."""
+
+
+@dataclass
+class Summary:
+    """What a finished (or stopped) campaign achieved."""
+
+    campaign_id: int
+    db: str
+    problem: str
+    proposed: int
+    evaluated: int
+    duplicates: int
+    failures: dict[str, int]
+    best_id: int | None
+    best_score: float | None
+    best_metrics: dict[str, Any] = field(default_factory=dict)
+    best_source: str | None = None
+    wall_seconds: float = 0.0
+    status: str = "finished"
+
+    @property
+    def candidates_per_second(self) -> float:
+        """Proposals handled per second of this run."""
+        return self.proposed / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+@dataclass
+class _Batch:
+    tasks: list[Task]
+    worker: int
+    ref: Any
+    dispatched: float
+
+
+def _candidate_seed(seed: int, program_id: int) -> int:
+    return int(np.random.SeedSequence([seed, program_id]).generate_state(1)[0])
+
+
+class Campaign:
+    """A search campaign on one problem, backed by one archive.
+
+    ``Campaign(problem, config, **overrides).run()`` starts (or with ``resume=True`` continues) the
+    campaign and returns a :class:`Summary`. ``problem`` is a :class:`Problem` or anything
+    :func:`load_problem` takes; overrides are :class:`Config` fields (``db=``, ``budget=``...).
+    """
+
+    def __init__(
+        self,
+        problem: Problem | str | None = None,
+        config: Config | None = None,
+        *,
+        resume: bool = False,
+        campaign_id: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        config = (config or Config()).replace(**overrides)
+        self.resume = resume
+        self.archive = Archive(config.db)
+        self.campaign_id: int | None = None
+        if resume:
+            row = self.archive.campaign(campaign_id)
+            stored = Config.from_dict(dict(row.config))
+            keep = {k: v for k, v in overrides.items() if k in RESUME_OVERRIDES}
+            config = stored.replace(db=config.db, **keep)
+            self.campaign_id = row.id
+        if isinstance(problem, Problem):
+            self.problem = problem
+        else:
+            name = problem if isinstance(problem, str) and not resume else config.problem
+            self.problem = load_problem(name, **config.problem_options)
+        spec = self.problem.spec
+        if spec is not None:
+            config.problem = spec.path or spec.module or config.problem
+            config.problem_options = dict(spec.options)
+        self.config = config
+        self.timeout = float(config.timeout or self.problem.timeout)
+
+    # ------------------------------------------------------------------ set-up
+    def _start_ray(self) -> None:
+        import ray
+
+        self._ray = ray
+        self._owns_ray = False
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if self.config.ray_address:
+                ray.init(address=self.config.ray_address, **kwargs)
+            else:
+                cpus = max(os.cpu_count() or 1, int(np.ceil(self.config.workers * self.config.worker_cpus)))
+                ray.init(num_cpus=cpus, **kwargs)
+            self._owns_ray = True
+        cls = ray.remote(Evaluator)
+        opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
+        if self.config.worker_gpus:
+            opts["num_gpus"] = self.config.worker_gpus
+        self._actor_cls = cls.options(**opts)
+        payload = self.problem.spec if self.problem.spec is not None else self.problem
+        self._actor_args = (payload,)
+        self._actor_kwargs = {
+            "dedupe": self.config.dedupe,
+            "operator_weights": dict(self.config.operator_weights),
+            "tune_steps": self.config.tune_steps,
+            "timeout": self.timeout,
+        }
+
+    def _new_actor(self) -> Any:
+        return self._actor_cls.remote(*self._actor_args, **self._actor_kwargs)
+
+    def _restart(self, w: int) -> None:
+        try:
+            self._ray.kill(self.actors[w], no_restart=True)
+        except Exception:
+            pass
+        self.actors[w] = self._new_actor()
+        self.sent_code[w] = self.sent_func[w] = 0
+        self.restarts += 1
+        self._ray.get(self.actors[w].ping.remote(), timeout=START_TIMEOUT)
+
+    def _init_state(self) -> None:
+        cfg = self.config
+        self.population = Population(cfg.islands, cfg.island_size, cfg.selection, cfg.tournament_size)
+        self.code_seen: dict[str, int] = {}
+        self.func_seen: dict[str, int] = {}
+        self.code_log: list[str] = []
+        self.func_log: list[str] = []
+        self.outcome: dict[int, tuple[str, float | None]] = {}  # root id -> (status, score)
+        self.roots: dict[int, int] = {}  # member id -> original program id (copies point home)
+        self.generation: dict[int, int] = {}
+        self.proposed = 0
+        self.counts = {"evaluated": 0, "duplicates": 0, "invalid": 0, "error": 0, "timeout": 0}
+        self.restarts = 0
+
+    def _remember(self, code_hash: str | None, func_hash: str | None, root: int) -> None:
+        if code_hash and code_hash not in self.code_seen:
+            self.code_seen[code_hash] = root
+            self.code_log.append(code_hash)
+        if func_hash and func_hash not in self.func_seen:
+            self.func_seen[func_hash] = root
+            self.func_log.append(func_hash)
+
+    def _member(self, row_id: int, source: str, score: float, generation: int, metrics: Any) -> Member:
+        return Member(row_id, self.problem.key(score), source, score, generation, dict(metrics or {}))
+
+    def _rebuild(self) -> None:
+        """Rebuild population, hash sets and counts from the archive alone (for ``--resume``)."""
+        rows = self.archive.programs(campaign_id=self.campaign_id)
+        last_reset: dict[int, int] = {}
+        seed_row = None
+        for r in rows:
+            if r.operator == "seed" and seed_row is None:
+                seed_row = r
+            if r.operator == "reset" and r.island is not None:
+                last_reset[r.island] = r.id
+            if r.operator not in NOT_PROPOSALS:
+                self.proposed += 1
+                if r.status == "duplicate":
+                    self.counts["duplicates"] += 1
+                elif r.status in ("invalid", "error", "timeout"):
+                    self.counts[r.status] += 1
+                if r.status in ("ok", "error", "timeout"):
+                    self.counts["evaluated"] += 1
+            root = r.duplicate_of if r.status == "duplicate" else r.id
+            if r.operator in COPY_OPERATORS:
+                root = self.code_seen.get(r.code_hash, r.id)
+            self.roots[r.id] = root
+            self.generation[r.id] = r.generation
+            if r.status != "duplicate" and r.operator not in COPY_OPERATORS:
+                self.outcome[r.id] = (r.status, r.score)
+            if r.status != "invalid":
+                self._remember(r.code_hash, r.func_hash, root)
+        if seed_row is None or seed_row.status != "ok":
+            raise CampaignError("cannot resume: the archive holds no successful seed program for this campaign")
+        for r in rows:
+            if r.status != "ok" or r.score is None:
+                continue
+            member = self._member(r.id, r.source, r.score, r.generation, r.metrics)
+            if r.id == seed_row.id:
+                for i in range(self.config.islands):
+                    if i not in last_reset:
+                        self.population.add(i, member)
+            elif r.island is not None and r.island < self.config.islands and r.id >= last_reset.get(r.island, 0):
+                self.population.add(r.island, member)
+        self.rng = np.random.default_rng([self.config.seed, self.proposed])
+
+    # ------------------------------------------------------------------ dispatch
+    def _make_batch(self, size: int) -> list[Task]:
+        cfg = self.config
+        tasks = []
+        for _ in range(size):
+            island = self.proposed % cfg.islands
+            parents = self.population.select(island, 2, self.rng)
+            audit = cfg.dedupe and cfg.audit_dedupe > 0 and bool(self.rng.random() < cfg.audit_dedupe)
+            pid = self.next_id
+            self.next_id += 1
+            tasks.append(Task(
+                id=pid,
+                parents=tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents),
+                seed=_candidate_seed(cfg.seed, pid),
+                audit=audit,
+            ))
+            self.island_of[pid] = island
+            self.proposed += 1
+        return tasks
+
+    def _submit(self, w: int, tasks: list[Task]) -> Any:
+        code = self.code_log[self.sent_code[w]:]
+        func = self.func_log[self.sent_func[w]:]
+        self.sent_code[w] = len(self.code_log)
+        self.sent_func[w] = len(self.func_log)
+        return self.actors[w].run.remote(tasks, code, func)
+
+    def _allowance(self, n: int) -> float:
+        return self.timeout + MARGIN + n * 4.0 * self.ema_item
+
+    # ------------------------------------------------------------------ results
+    def _process(self, records: list[Record], tasks: list[Task]) -> None:
+        rows: list[dict[str, Any]] = []
+        edges: list[tuple[int, int, str]] = []
+        now = time.time()
+        for rec, task in zip(records, tasks, strict=True):
+            rows.append(self._record_row(rec, task, now, edges))
+        self._maybe_migrate(rows, edges, now)
+        self.archive.add(rows, edges)
+
+    def _record_row(self, rec: Record, task: Task, now: float, edges: list[tuple[int, int, str]]) -> dict:
+        cfg = self.config
+        island = self.island_of.pop(task.id, 0)
+        parents = task.parents
+        operator = rec.operator or task.operator or "gp"
+        generation = 0
+        if parents:
+            generation = 1 + max(self.generation.get(p.id, 0) for p in parents[: 2 if operator == "crossover" else 1])
+            edges.append((task.id, parents[0].id, "parent"))
+            if operator == "crossover" and len(parents) > 1:
+                edges.append((task.id, parents[1].id, "crossover"))
+        self.generation[task.id] = generation
+        row: dict[str, Any] = {
+            "id": task.id, "campaign_id": self.campaign_id, "source": rec.source or "",
+            "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
+            "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": island,
+            "generation": generation, "operator": operator, "eval_seconds": rec.eval_seconds,
+            "created_at": now,
+        }
+        original = None
+        kind = None
+        if cfg.dedupe and rec.status != "invalid" and rec.code_hash:
+            if rec.code_hash in self.code_seen:
+                original, kind = self.code_seen[rec.code_hash], "code"
+            elif rec.func_hash and rec.func_hash in self.func_seen:
+                original, kind = self.func_seen[rec.func_hash], "func"
+        if original is not None:
+            self.counts["duplicates"] += 1
+            self._remember(rec.code_hash, rec.func_hash, original)
+            self.roots[task.id] = original
+            row.update(status="duplicate", duplicate_of=original, duplicate_by=kind, score=None, metrics=None,
+                       error=None)
+            if rec.skipped is None or task.audit:  # it was evaluated anyway: an audit of the hash
+                o_status, o_score = self.outcome.get(original, (None, None))
+                match = o_status == rec.status and (o_score == rec.score)
+                row["metrics"] = {"audit": {"status": rec.status, "score": rec.score, "error": rec.error,
+                                            "original_score": o_score, "match": bool(match)}}
+            return row
+        self.roots[task.id] = task.id
+        if rec.status != "invalid":
+            self._remember(rec.code_hash, rec.func_hash, task.id)
+        self.outcome[task.id] = (rec.status, rec.score)
+        if rec.status in ("ok", "error", "timeout"):
+            self.counts["evaluated"] += 1
+        if rec.status != "ok":
+            self.counts[rec.status] += 1
+        elif rec.score is not None:
+            self.population.add(island, self._member(task.id, row["source"], rec.score, generation, rec.metrics))
+        return row
+
+    def _copy_row(self, member: Member, island: int, operator: str, now: float) -> dict[str, Any]:
+        pid = self.next_id
+        self.next_id += 1
+        self.roots[pid] = self.roots.get(member.id, member.id)
+        self.generation[pid] = member.generation
+        copy = Member(pid, member.key, member.source, member.score, member.generation, member.metrics)
+        self.population.add(island, copy)
+        return {"id": pid, "campaign_id": self.campaign_id, "source": member.source, "status": "ok",
+                "score": member.score, "metrics": member.metrics, "island": island,
+                "generation": member.generation, "operator": operator, "created_at": now}
+
+    def _maybe_migrate(self, rows: list[dict], edges: list[tuple[int, int, str]], now: float) -> None:
+        cfg = self.config
+        interval = cfg.migration_interval
+        if interval and self.proposed_done // interval > self.migrations_done:
+            self.migrations_done = self.proposed_done // interval
+            for member, dest in self.population.migrations():
+                root = self.roots.get(member.id, member.id)
+                if any(self.roots.get(m.id, m.id) == root for m in self.population.islands[dest].members):
+                    continue  # already there: copying it again would crowd the island
+                row = self._copy_row(member, dest, "migration", now)
+                rows.append(row)
+                edges.append((row["id"], member.id, "migration"))
+        if cfg.reset_interval and self.proposed_done // cfg.reset_interval > self.resets_done:
+            self.resets_done = self.proposed_done // cfg.reset_interval
+            for donor, island in self.population.reset_plan():
+                self.population.islands[island].clear()
+                row = self._copy_row(donor, island, "reset", now)
+                rows.append(row)
+                edges.append((row["id"], donor.id, "migration"))
+
+    # ------------------------------------------------------------------ failures
+    def _quarantine(self, batch: _Batch, why: str) -> list[Record]:
+        """Re-run a batch whose evaluator hung or died one task at a time on fresh evaluators, so only
+        the guilty candidate is recorded as ``timeout`` (or ``error`` if its evaluator died)."""
+        ray = self._ray
+        w = batch.worker
+        records = []
+        for task in batch.tasks:
+            self._restart(w) if self.needs_restart[w] else None
+            self.needs_restart[w] = False
+            actor = self.actors[w]
+            made = None
+            try:
+                made = ray.get(actor.mutate.remote(task), timeout=self.timeout + MARGIN)
+            except Exception as exc:  # stuck in native code while mutating, or died
+                self.needs_restart[w] = True
+                records.append(Record(task.id, None, "gp", self._fault_status(exc), error=self._fault(exc, "mutating")))
+                continue
+            if isinstance(made, Record):
+                records.append(made)
+                continue
+            ref = self._submit(w, [made])
+            try:
+                records.extend(ray.get(ref, timeout=self.timeout + MARGIN))
+            except Exception as exc:
+                self.needs_restart[w] = True
+                records.append(Record(task.id, made.source, made.operator or "gp", self._fault_status(exc),
+                                      error=self._fault(exc, "evaluating")))
+        return records
+
+    def _fault_status(self, exc: BaseException) -> str:
+        return "timeout" if isinstance(exc, self._ray.exceptions.GetTimeoutError) else "error"
+
+    def _fault(self, exc: BaseException, doing: str) -> str:
+        if isinstance(exc, self._ray.exceptions.GetTimeoutError):
+            return f"killed with its evaluator after {self.timeout + MARGIN:g} s {doing} (stuck outside Python)"
+        return f"evaluator process died while {doing}: {type(exc).__name__}: {str(exc)[:500]}"
+
+    # ------------------------------------------------------------------ main loop
+    def _evaluate_seed(self) -> None:
+        pid = self.next_id
+        self.next_id += 1
+        task = Task(id=pid, source=self.problem.seed, operator="seed")
+        self.island_of[pid] = 0
+        batch = _Batch([task], 0, self._submit(0, [task]), time.time())
+        try:
+            records = self._ray.get(batch.ref, timeout=START_TIMEOUT + self.timeout)
+        except Exception as exc:
+            self.needs_restart[0] = True
+            records = self._quarantine(batch, str(exc))
+        rec = records[0]
+        if rec.status != "ok":
+            self.archive.add([self._record_row(rec, task, time.time(), [])], [])
+            raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
+        self.outcome[pid] = ("ok", rec.score)
+        self._remember(rec.code_hash, rec.func_hash, pid)
+        self.roots[pid] = pid
+        self.generation[pid] = 0
+        self.archive.add([{
+            "id": pid, "campaign_id": self.campaign_id, "source": rec.source, "code_hash": rec.code_hash,
+            "func_hash": rec.func_hash, "status": "ok", "score": rec.score, "metrics": rec.metrics,
+            "island": 0, "generation": 0, "operator": "seed", "eval_seconds": rec.eval_seconds,
+            "created_at": time.time(),
+        }], [])
+        member = self._member(pid, rec.source, rec.score, 0, rec.metrics)
+        for i in range(self.config.islands):
+            self.population.add(i, member)
+
+    def run(self) -> Summary:
+        """Run the campaign until its budget of proposals is spent; return the summary.
+
+        Ctrl-C stops it cleanly: results already received are in the archive, the campaign is marked
+        ``stopped``, and ``resume=True`` continues it.
+        """
+        cfg = self.config
+        started = time.time()
+        self._init_state()
+        if self.campaign_id is None:
+            self.campaign_id = self.archive.create_campaign(
+                name=cfg.name or self.problem.name, problem=self.problem.name, config=cfg.to_dict(),
+                seed=cfg.seed, direction=self.problem.direction)
+        else:
+            self._rebuild()
+            self.archive.update_campaign_config(self.campaign_id, cfg.to_dict())
+            self.archive.set_campaign_status(self.campaign_id, "running")
+        self.next_id = self.archive.next_program_id()
+        self.island_of: dict[int, int] = {}
+        self.ema_item = 1.0
+        self._start_ray()
+        self.actors = [self._new_actor() for _ in range(cfg.workers)]
+        self.sent_code = [0] * cfg.workers
+        self.sent_func = [0] * cfg.workers
+        self.needs_restart = [False] * cfg.workers
+        status = "finished"
+        progress = None
+        try:
+            self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
+            if not self.resume:
+                self._evaluate_seed()
+                self.rng = np.random.default_rng(cfg.seed)
+            self.proposed_done = self.proposed
+            self.migrations_done = self.proposed // cfg.migration_interval if cfg.migration_interval else 0
+            self.resets_done = self.proposed // cfg.reset_interval if cfg.reset_interval else 0
+            progress = self._progress_bar()
+            self._loop(progress)
+        except KeyboardInterrupt:
+            status = "stopped"
+        except BaseException:
+            status = "failed"
+            raise
+        finally:
+            if progress is not None:
+                progress.close()
+            self.archive.set_campaign_status(self.campaign_id, status)
+            self._shutdown()
+        return self.summary(time.time() - started, status)
+
+    def _loop(self, progress: Any) -> None:
+        cfg = self.config
+        ray = self._ray
+        inflight: deque[_Batch] = deque()
+        free_at = [time.time()] * cfg.workers
+        slot = 0
+        while True:
+            while len(inflight) < cfg.workers * cfg.pipeline_depth and self.proposed < cfg.budget:
+                w = slot % cfg.workers
+                slot += 1
+                tasks = self._make_batch(min(cfg.batch_size, cfg.budget - self.proposed))
+                inflight.append(_Batch(tasks, w, self._submit(w, tasks), time.time()))
+            if not inflight:
+                return
+            head = inflight[0]
+            w = head.worker
+            started = max(head.dispatched, free_at[w])
+            wait = started + self._allowance(len(head.tasks)) - time.time()
+            ready, _ = ray.wait([head.ref], timeout=max(wait, 0.0))
+            records = None
+            fault = None
+            if ready:
+                try:
+                    records = ray.get(head.ref)
+                except ray.exceptions.RayActorError as exc:
+                    fault = exc
+            else:
+                fault = TimeoutError("batch deadline passed")
+            inflight.popleft()
+            if records is None:
+                # The evaluator hung in native code or died: replace it, find the guilty candidate, then
+                # send its other queued batches again.
+                self.needs_restart[w] = True
+                records = self._quarantine(head, str(fault))
+                if self.needs_restart[w]:
+                    self._restart(w)
+                    self.needs_restart[w] = False
+                for other in inflight:
+                    if other.worker == w:
+                        other.ref = self._submit(w, other.tasks)
+                        other.dispatched = time.time()
+            else:
+                per_item = (time.time() - started) / max(len(head.tasks), 1)
+                self.ema_item = 0.8 * self.ema_item + 0.2 * per_item
+            free_at[w] = time.time()
+            self.proposed_done += len(head.tasks)
+            self._process(records, head.tasks)
+            self._update_progress(progress, len(head.tasks))
+
+    # ------------------------------------------------------------------ reporting
+    def _progress_bar(self) -> Any:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=self.config.budget, initial=self.proposed_done, unit="cand", dynamic_ncols=True,
+                    disable=not self.config.progress, desc=self.problem.name, smoothing=0.1)
+
+    def _update_progress(self, progress: Any, n: int) -> None:
+        best = self.population.best()
+        c = self.counts
+        progress.set_postfix_str(
+            f"eval={c['evaluated']} dup={c['duplicates']} fail={c['invalid'] + c['error'] + c['timeout']} "
+            f"best={best.score:.6g}" if best else "", refresh=False)
+        progress.update(n)
+
+    def summary(self, wall_seconds: float = 0.0, status: str = "finished") -> Summary:
+        """Summarise the campaign from the archive."""
+        best = self.archive.best(1, self.campaign_id)
+        top = best[0] if best else None
+        c = self.counts
+        return Summary(
+            campaign_id=self.campaign_id, db=str(Path(self.config.db)), problem=self.problem.name,
+            proposed=self.archive.count(self.campaign_id, exclude_operators=NOT_PROPOSALS),
+            evaluated=c["evaluated"], duplicates=c["duplicates"],
+            failures={k: c[k] for k in ("invalid", "error", "timeout")},
+            best_id=top.id if top else None, best_score=top.score if top else None,
+            best_metrics=dict(top.metrics or {}) if top else {}, best_source=top.source if top else None,
+            wall_seconds=wall_seconds, status=status,
+        )
+
+    def _shutdown(self) -> None:
+        for actor in getattr(self, "actors", []):
+            try:
+                self._ray.kill(actor, no_restart=True)
+            except Exception:
+                pass
+        self.actors = []
+        if getattr(self, "_owns_ray", False):
+            self._ray.shutdown()
+
+
+# Settings a resumed campaign may change; the rest come from the archive.
+RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout")
+
+
+def run_campaign(problem: Problem | str, **overrides: Any) -> Summary:
+    """Convenience: ``Campaign(problem, **overrides).run()``."""
+    return Campaign(problem, **overrides).run()
+
+
+__all__ = ["Campaign", "CampaignError", "Summary", "run_campaign", "ProblemSpec"]

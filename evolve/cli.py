@@ -1,0 +1,213 @@
+"""The ``evolve`` command: run campaigns and read archives."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from typing import Any
+
+RUN_FLAGS = {
+    # flag dest -> Config field
+    "budget": "budget", "db": "db", "workers": "workers", "ray_address": "ray_address", "seed": "seed",
+    "islands": "islands", "island_size": "island_size", "batch_size": "batch_size", "timeout": "timeout",
+    "audit_dedupe": "audit_dedupe", "name": "name", "tune_steps": "tune_steps", "worker_gpus": "worker_gpus",
+    "migration_interval": "migration_interval", "reset_interval": "reset_interval",
+}
+
+
+def _option(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"problem option {text!r} must look like key=value")
+    key, value = text.split("=", 1)
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``evolve`` command."""
+    parser = argparse.ArgumentParser(prog="evolve", description="Evolutionary program search.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run (or --resume) a campaign")
+    run.add_argument("problem", nargs="?", help="built-in name (see `evolve problems`) or path of a .py file")
+    run.add_argument("--config", help="TOML file of settings (flags override it)")
+    run.add_argument("--db", help="SQLite archive to write (default runs/<problem>.sqlite)")
+    run.add_argument("--budget", type=int, help="candidates to propose in total")
+    run.add_argument("--workers", type=int, help="number of Ray evaluator actors")
+    run.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
+    run.add_argument("--seed", type=int, help="random seed (same seed and settings: same run)")
+    run.add_argument("--resume", action="store_true", help="continue the campaign stored in --db")
+    run.add_argument("--campaign", type=int, help="with --resume: which campaign (default: the latest)")
+    run.add_argument("--islands", type=int)
+    run.add_argument("--island-size", type=int)
+    run.add_argument("--batch-size", type=int, help="candidates per evaluator call")
+    run.add_argument("--timeout", type=float, help="per-candidate timeout in seconds")
+    run.add_argument("--no-dedupe", action="store_true", help="evaluate every candidate (no hashing)")
+    run.add_argument("--audit-dedupe", type=float, metavar="P", help="evaluate a fraction P of duplicates")
+    run.add_argument("--tune-steps", type=int)
+    run.add_argument("--migration-interval", type=int)
+    run.add_argument("--reset-interval", type=int)
+    run.add_argument("--worker-gpus", type=float, help="GPUs each evaluator requests from Ray")
+    run.add_argument("--name", help="campaign name stored in the archive")
+    run.add_argument("-o", "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                     help="problem option passed to make_problem (repeatable)")
+    run.add_argument("--no-progress", action="store_true", help="no live progress bar")
+
+    sub.add_parser("problems", help="list the built-in problems")
+
+    best = sub.add_parser("best", help="the best programs of a campaign")
+    best.add_argument("db")
+    best.add_argument("-k", type=int, default=10)
+    best.add_argument("--campaign", type=int)
+    best.add_argument("--source", action="store_true", help="print each program's source")
+
+    lineage = sub.add_parser("lineage", help="every ancestor of a program back to the seed")
+    lineage.add_argument("db")
+    lineage.add_argument("program_id", type=int)
+
+    status = sub.add_parser("status", help="counts, duplicates avoided, operator success, evaluations/s")
+    status.add_argument("db")
+    status.add_argument("--campaign", type=int)
+    status.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    return parser
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run or resume a campaign and print its best program."""
+    from evolve.campaign import Campaign, CampaignError
+    from evolve.config import Config, load_config
+
+    config = load_config(args.config) if args.config else Config()
+    overrides = {field: getattr(args, flag) for flag, field in RUN_FLAGS.items() if getattr(args, flag) is not None}
+    if args.no_dedupe:
+        overrides["dedupe"] = False
+    if args.no_progress:
+        overrides["progress"] = False
+    if args.option:
+        overrides["problem_options"] = {**config.problem_options, **dict(args.option)}
+    problem = args.problem or (None if args.resume else config.problem)
+    if problem is None and not args.resume:
+        print("evolve run: give a problem (see `evolve problems`) or --resume", file=sys.stderr)
+        return 2
+    if "db" not in overrides and not args.config:
+        if args.resume:
+            print("evolve run --resume: say which archive with --db", file=sys.stderr)
+            return 2
+        stem = problem.rsplit("/", 1)[-1].removesuffix(".py")
+        overrides["db"] = f"runs/{stem}.sqlite"
+    try:
+        campaign = Campaign(problem, config, resume=args.resume, campaign_id=args.campaign, **overrides)
+        summary = campaign.run()
+    except (CampaignError, ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"evolve run: {exc}", file=sys.stderr)
+        return 1
+    db = summary.db
+    print()
+    if summary.status == "stopped":
+        print(f"Stopped. Resume with: evolve run --resume --db {db} --campaign {summary.campaign_id}")
+    print(f"campaign {summary.campaign_id} ({summary.problem}): {summary.proposed} proposed, "
+          f"{summary.evaluated} evaluated, {summary.duplicates} duplicates skipped, "
+          f"failures {summary.failures}, {summary.wall_seconds:.1f} s "
+          f"({summary.candidates_per_second:.1f} candidates/s)")
+    if summary.best_id is not None:
+        metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in summary.best_metrics.items())
+        print(f"best program #{summary.best_id}: score {_fmt(summary.best_score)} ({metrics})")
+        print(summary.best_source.rstrip())
+    print(f"\nOpen the archive: evolve best {db} | evolve lineage {db} {summary.best_id} | evolve status {db}")
+    print(f'In Python: from archive import Archive; Archive("{db}", readonly=True).best(10)')
+    return 0 if summary.status == "finished" else 130
+
+
+def cmd_problems(args: argparse.Namespace) -> int:
+    """List the built-in problems."""
+    from evolve.problem import builtin_problems
+
+    for short, module in builtin_problems().items():
+        doc = (sys.modules.get(module) or __import__(module, fromlist=["_"])).__doc__ or ""
+        print(f"{short:16s} {module:32s} {doc.strip().splitlines()[0] if doc.strip() else ''}")
+    return 0
+
+
+def _open(db: str) -> Any:
+    from archive import Archive
+
+    return Archive(db, readonly=True)
+
+
+def cmd_best(args: argparse.Namespace) -> int:
+    """Print the best programs of a campaign."""
+    archive = _open(args.db)
+    rows = archive.best(args.k, args.campaign)
+    print(f"{'id':>8} {'score':>14} {'gen':>4} {'island':>6} {'operator':>20}  metrics")
+    for r in rows:
+        metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in (r.metrics or {}).items())
+        print(f"{r.id:>8} {_fmt(r.score):>14} {r.generation:>4} {_fmt(r.island):>6} {r.operator:>20}  {metrics}")
+        if args.source:
+            print("    " + r.source.rstrip().replace("\n", "\n    "))
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    """Print a program's ancestry back to the seed."""
+    archive = _open(args.db)
+    steps = archive.lineage(args.program_id)
+    print(f"{'id':>8} {'score':>14} {'change':>14} {'operator':>20} {'edge':>10}")
+    for step in steps:
+        p = step.program
+        print(f"{p.id:>8} {_fmt(p.score):>14} {_fmt(step.score_change):>14} {p.operator:>20} {_fmt(step.role):>10}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print a campaign's statistics."""
+    archive = _open(args.db)
+    campaign = archive.campaign(args.campaign)
+    stats = archive.stats(campaign.id)
+    if args.json:
+        print(json.dumps(stats, indent=2, default=str))
+        return 0
+    print(f"campaign {campaign.id} {campaign.name!r} on {campaign.problem} ({campaign.status})")
+    print("programs by status: " + ", ".join(f"{k}={v}" for k, v in stats["counts"].items()))
+    print("duplicates avoided: " + ", ".join(f"by {k} hash={v}" for k, v in stats["duplicates_by"].items()))
+    audit = stats.get("audit") or {}
+    per_hash = {k: v for k, v in audit.items() if isinstance(v, dict) and v.get("audited")}
+    if per_hash:
+        detail = ", ".join(f"{k} hash: {v['mismatched']}/{v['audited']} mismatched" for k, v in per_hash.items())
+        print(f"dedupe audit: {detail}; collision rate {_fmt(audit.get('collision_rate'))}")
+    eps = stats.get("evaluations_per_second")
+    wall, best = _fmt(stats.get("wall_seconds")), _fmt(stats.get("best_score"))
+    print(f"evaluations/s: {_fmt(eps)} over {wall} s; best score {best}")
+    print(f"{'operator':>22} {'proposed':>9} {'ok':>7} {'improved':>9} {'success':>8}")
+    for name, op in sorted(stats["operators"].items()):
+        print(f"{name:>22} {op['proposed']:>9} {op['ok']:>7} {op['improved']:>9} {_fmt(op['success_rate']):>8}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "problems": cmd_problems, "best": cmd_best, "lineage": cmd_lineage,
+            "status": cmd_status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``evolve`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"evolve {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""One configuration object for a campaign, read from a TOML file and overridden by command-line flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass
+class Config:
+    """Everything that shapes a campaign. Stored with the campaign in the archive, so ``--resume`` needs
+    nothing but the database.
+
+    Attributes:
+        problem: built-in name, dotted module or path of the problem module.
+        problem_options: keyword options for the problem's ``make_problem``.
+        db: path of the SQLite archive.
+        name: campaign name stored in the archive (defaults to the problem's name).
+        budget: number of candidates to propose (every proposal counts: duplicates and failures too).
+        seed: seed of the one random generator behind selection and mutation.
+        workers: number of Ray evaluator actors.
+        worker_cpus, worker_gpus: Ray resources each evaluator requests (GPUs on a GPU cluster).
+        ray_address: join this Ray cluster instead of starting a local one.
+        islands, island_size: the population's islands and how many programs each keeps.
+        selection: ``tournament`` or ``rank``; tournament_size for the former.
+        migration_interval: proposals between migrations of each island's best to the next island.
+        reset_interval: proposals between resets of the weakest half of the islands (0 disables).
+        batch_size: candidates sent to an evaluator per call; pipeline_depth: calls queued per evaluator.
+        dedupe: skip candidates whose code or functional hash was seen.
+        audit_dedupe: fraction of duplicates evaluated anyway, to measure the hashes' collision rate.
+        operator_weights: GP operator weights (missing operators keep their default weight).
+        tune_steps: optimiser steps of ``tune_constants``.
+        timeout: per-candidate evaluation timeout in seconds (defaults to the problem's).
+        progress: show a live progress bar.
+    """
+
+    problem: str = "exp2"
+    problem_options: dict[str, Any] = field(default_factory=dict)
+    db: str = "runs/campaign.sqlite"
+    name: str | None = None
+    budget: int = 3000
+    seed: int = 0
+    workers: int = 2
+    worker_cpus: float = 1.0
+    worker_gpus: float = 0.0
+    ray_address: str | None = None
+    islands: int = 4
+    island_size: int = 40
+    selection: str = "tournament"
+    tournament_size: int = 4
+    migration_interval: int = 200
+    reset_interval: int = 1000
+    batch_size: int = 8
+    pipeline_depth: int = 2
+    dedupe: bool = True
+    audit_dedupe: float = 0.0
+    operator_weights: dict[str, float] = field(default_factory=dict)
+    tune_steps: int = 300
+    timeout: float | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the setting when a value is out of range."""
+        positive = ("workers", "islands", "island_size", "tournament_size", "batch_size", "pipeline_depth")
+        for name in positive:
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"config: {name} must be at least 1, got {getattr(self, name)}")
+        if self.budget < 0:
+            raise ValueError(f"config: budget must be >= 0, got {self.budget}")
+        if not 0.0 <= self.audit_dedupe <= 1.0:
+            raise ValueError(f"config: audit_dedupe is a fraction in [0, 1], got {self.audit_dedupe}")
+        if self.selection not in ("tournament", "rank"):
+            raise ValueError(f"config: selection must be 'tournament' or 'rank', got {self.selection!r}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(f"config: timeout must be positive, got {self.timeout}")
+        if self.migration_interval < 0 or self.reset_interval < 0:
+            raise ValueError("config: migration_interval and reset_interval must be >= 0 (0 disables)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable copy (stored in the archive)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        """Build a config from a dict, refusing unknown keys with the list of known ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"config: unknown setting(s) {unknown}; known settings are {sorted(known)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with ``changes`` applied (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a TOML config file. Top-level keys are :class:`Config` fields; a ``[problem_options]`` table
+    and an ``[operator_weights]`` table are allowed."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
+    return Config.from_dict(data)

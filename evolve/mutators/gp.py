@@ -1,0 +1,675 @@
+"""The offline genetic-programming mutator: AST operators that need no network.
+
+Every operator is a pure function of a parent's source (two for :func:`crossover`), the problem and a
+``numpy`` random generator: it parses the parent's EVOLVE block (the whole source when it has no markers),
+edits a fresh tree, unparses it and joins it back with the untouched code around the block. The same
+generator state always gives the same child.
+
+Operators only touch expressions inside function bodies: never function names, argument lists, default
+values, decorators, assignment targets, attribute names (the ``exp`` of ``jnp.exp``), subscripts, the
+callee of a call, integer arguments of calls (shapes, axes) or literal exponents of ``**``. They only write
+the binary operators listed in ``problem.binops``.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from evolve import program
+from evolve.mutators.base import NotApplicable, Parent, Proposal
+from evolve.problem import Problem
+
+OPERATORS = (
+    "perturb_constant",
+    "replace_constant",
+    "swap_operator",
+    "insert_term",
+    "delete_subexpression",
+    "crossover",
+    "tune_constants",
+)
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "perturb_constant": 3.0,
+    "replace_constant": 1.0,
+    "swap_operator": 1.5,
+    "insert_term": 2.0,
+    "delete_subexpression": 1.0,
+    "crossover": 1.0,
+    "tune_constants": 1.0,
+}
+
+_BINOP_TYPES: dict[str, type[ast.operator]] = {
+    "+": ast.Add,
+    "-": ast.Sub,
+    "*": ast.Mult,
+    "/": ast.Div,
+    "**": ast.Pow,
+}
+
+# Fresh values for ``replace_constant``; a normal sample is added at draw time.
+_FRESH_CONSTANTS = (0.0, 0.5, 1.0, 2.0, -1.0, math.log(2.0))
+
+_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+# --------------------------------------------------------------------------------------------------
+# Where an operator may act
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One expression position that operators may rewrite: ``parent.field`` (or ``parent.field[index]``)."""
+
+    parent: ast.AST
+    field: str
+    index: int | None
+    node: ast.expr
+    func: _FunctionNode
+    literal: bool  # a numeric literal, sign folded (``2.0`` or ``-2.0``)
+    root: bool  # the whole value of a statement (``return <e>``, ``y = <e>``)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """Whether ``node`` is a numeric literal, a leading ``-``/``+`` folded in."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and _is_number(node.value)
+
+
+def _literal_value(node: ast.AST) -> float:
+    """The signed value of a numeric literal (see :func:`_is_literal`)."""
+    if isinstance(node, ast.UnaryOp):
+        value = _literal_value(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    assert isinstance(node, ast.Constant)
+    return node.value
+
+
+def _literal_is_int(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, int)
+
+
+def _collect(tree: ast.Module) -> list[_Slot]:
+    """Every expression position inside function bodies that operators may rewrite, in source order."""
+    slots: list[_Slot] = []
+
+    def add(parent: ast.AST, field: str, index: int | None, node: ast.expr, func: _FunctionNode,
+            literal: bool) -> None:
+        slots.append(_Slot(parent, field, index, node, func, literal, root=isinstance(parent, ast.stmt)))
+
+    def expr(parent: ast.AST, field: str, index: int | None, node: ast.expr, func: _FunctionNode,
+             role: str = "") -> None:
+        if _is_literal(node):
+            protected = role == "exponent" or (role == "call_arg" and _literal_is_int(node))
+            if not protected:
+                add(parent, field, index, node, func, literal=True)
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                add(parent, field, index, node, func, literal=False)
+        elif isinstance(node, ast.Subscript):
+            add(parent, field, index, node, func, literal=False)  # a leaf: its index is never touched
+        elif isinstance(node, ast.BinOp):
+            add(parent, field, index, node, func, literal=False)
+            expr(node, "left", None, node.left, func)
+            expr(node, "right", None, node.right, func, "exponent" if isinstance(node.op, ast.Pow) else "")
+        elif isinstance(node, ast.UnaryOp):
+            add(parent, field, index, node, func, literal=False)
+            expr(node, "operand", None, node.operand, func)
+        elif isinstance(node, ast.Call):
+            add(parent, field, index, node, func, literal=False)
+            for i, arg in enumerate(node.args):
+                if not isinstance(arg, ast.Starred):
+                    expr(node, "args", i, arg, func, "call_arg")
+            for keyword in node.keywords:
+                expr(keyword, "value", None, keyword.value, func, "call_arg")
+        elif isinstance(node, ast.IfExp):
+            add(parent, field, index, node, func, literal=False)
+            expr(node, "test", None, node.test, func)
+            expr(node, "body", None, node.body, func)
+            expr(node, "orelse", None, node.orelse, func)
+        elif isinstance(node, ast.Compare):
+            expr(node, "left", None, node.left, func)
+            for i, comparator in enumerate(node.comparators):
+                expr(node, "comparators", i, comparator, func)
+        elif isinstance(node, ast.BoolOp):
+            for i, value in enumerate(node.values):
+                expr(node, "values", i, value, func)
+        elif isinstance(node, ast.Tuple | ast.List) and isinstance(node.ctx, ast.Load):
+            for i, element in enumerate(node.elts):
+                if not isinstance(element, ast.Starred):
+                    expr(node, "elts", i, element, func)
+        elif isinstance(node, ast.Lambda):
+            expr(node, "body", None, node.body, func)
+        # Anything else (attributes, strings, comprehensions, f-strings...) is left alone.
+
+    def statements(body: list[ast.stmt], func: _FunctionNode | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                statements(stmt.body, stmt)
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                statements(stmt.body, None)
+                continue
+            if func is not None:
+                if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Return | ast.Expr):
+                    if stmt.value is not None:
+                        expr(stmt, "value", None, stmt.value, func)
+                elif isinstance(stmt, ast.If | ast.While):
+                    expr(stmt, "test", None, stmt.test, func)
+            for name in ("body", "orelse", "finalbody"):
+                statements(getattr(stmt, name, None) or [], func)
+            for handler in getattr(stmt, "handlers", None) or []:
+                statements(handler.body, func)
+
+    statements(tree.body, None)
+    return slots
+
+
+def _replace(slot: _Slot, new: ast.expr) -> None:
+    """Put ``new`` where ``slot.node`` was (in place, on a tree the operator owns)."""
+    if slot.index is None:
+        setattr(slot.parent, slot.field, new)
+    else:
+        getattr(slot.parent, slot.field)[slot.index] = new
+
+
+def _pick(items: Sequence, rng: np.random.Generator):
+    return items[int(rng.integers(len(items)))]
+
+
+def _size(node: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(node))
+
+
+# --------------------------------------------------------------------------------------------------
+# Numbers
+
+
+def _number(value: float) -> ast.expr:
+    """A literal for ``value``; negative values become ``-c`` so that ``ast.unparse`` parenthesises them."""
+    value = float(value)
+    if value == 0.0:
+        value = 0.0  # no "-0.0"
+    if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _round32(value: float) -> float:
+    """``value`` rounded to float32 and written back as its shortest round-tripping decimal."""
+    single = np.float32(value)
+    if not np.isfinite(single):
+        return float(value)
+    return float(str(single))
+
+
+def _short(value: float, digits: int = 3) -> float:
+    """``value`` rounded to a few significant digits (fresh constants stay readable)."""
+    value = float(f"{value:.{digits}g}")
+    return 0.0 if value == 0 else value
+
+
+def _perturbed(old: float, rng: np.random.Generator) -> float:
+    """``old * (1 + eps)``, ``eps ~ N(0, s)`` with ``s`` log-uniform in [1e-7, 1e-1], rounded to float32.
+
+    Zero gets a small absolute move instead. A move that float32 rounding would undo becomes a move to
+    the neighbouring float32 in the same direction: one-ULP steps are what fine-tuning needs.
+    """
+    s = 10.0 ** rng.uniform(-7.0, -1.0)
+    eps = rng.normal(0.0, s)
+    if old == 0:
+        return _round32(rng.normal(0.0, 10.0 ** rng.uniform(-4.0, -1.0)))
+    new = _round32(old * (1.0 + eps))
+    start = np.float32(old)
+    if np.float32(new) == start and eps != 0 and np.isfinite(start):
+        target = np.float32(np.inf if old * eps > 0 else -np.inf)
+        new = _round32(float(np.nextafter(start, target)))
+    return new
+
+
+# --------------------------------------------------------------------------------------------------
+# Block handling
+
+
+def _split(source: str) -> tuple[str, str, str]:
+    try:
+        return program.split_block(source)
+    except program.ProgramError as exc:
+        raise NotApplicable(f"the parent's EVOLVE markers are malformed: {exc}") from exc
+
+
+def _parse_block(block: str) -> ast.Module:
+    try:
+        return program.parse(block)
+    except program.ProgramError as exc:
+        raise NotApplicable(f"the parent's EVOLVE block does not parse: {exc}") from exc
+
+
+def _edit(source: str, edit: Callable[[ast.Module], None]) -> str:
+    """Apply ``edit`` (in place) to a fresh tree of ``source``'s EVOLVE block; return the new full source."""
+    prefix, block, suffix = _split(source)
+    tree = _parse_block(block)
+    edit(tree)
+    ast.fix_missing_locations(tree)
+    return program.join_block(prefix, ast.unparse(tree), suffix)
+
+
+def _allowed_ops(problem: Problem) -> list[str]:
+    unknown = [op for op in problem.binops if op not in _BINOP_TYPES]
+    if unknown:
+        raise ValueError(
+            f"problem {problem.name!r}: unknown binops {unknown}; use some of {list(_BINOP_TYPES)}"
+        )
+    return list(dict.fromkeys(problem.binops))
+
+
+def _binop(left: ast.expr, op: str, right: ast.expr) -> ast.BinOp:
+    return ast.BinOp(left=left, op=_BINOP_TYPES[op](), right=right)
+
+
+def _arg_names(func: _FunctionNode) -> list[str]:
+    args = func.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Operators
+
+
+def perturb_constant(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Multiply one numeric literal by ``1 + eps`` (small, log-uniformly scaled relative move).
+
+    Raises:
+        NotApplicable: the block has no numeric literal that may change.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if s.literal]
+        if not slots:
+            raise NotApplicable("no numeric constant to perturb")
+        slot = _pick(slots, rng)
+        _replace(slot, _number(_perturbed(_literal_value(slot.node), rng)))
+
+    return _edit(source, edit)
+
+
+def replace_constant(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace one numeric literal by a fresh value (0, 0.5, 1, 2, -1, ln 2 or a normal sample).
+
+    Raises:
+        NotApplicable: the block has no numeric literal that may change.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if s.literal]
+        if not slots:
+            raise NotApplicable("no numeric constant to replace")
+        slot = _pick(slots, rng)
+        old = _literal_value(slot.node)
+        fresh = [_round32(v) for v in _FRESH_CONSTANTS] + [_short(rng.normal(0.0, 1.0))]
+        choices = [v for v in fresh if v != old] or fresh
+        _replace(slot, _number(_pick(choices, rng)))
+
+    return _edit(source, edit)
+
+
+def swap_operator(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Change one binary operator to a different one among ``problem.binops``.
+
+    Raises:
+        NotApplicable: no binary operation, or no other allowed operator to swap in.
+    """
+    allowed = _allowed_ops(problem)
+
+    def alternatives(node: ast.BinOp) -> list[str]:
+        return [op for op in allowed if not isinstance(node.op, _BINOP_TYPES[op])]
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if isinstance(s.node, ast.BinOp) and alternatives(s.node)]
+        if not slots:
+            raise NotApplicable("no binary operation whose operator could be swapped")
+        node = _pick(slots, rng).node
+        assert isinstance(node, ast.BinOp)
+        node.op = _BINOP_TYPES[_pick(alternatives(node), rng)]()
+
+    return _edit(source, edit)
+
+
+def _term_variable(slot: _Slot, slots: list[_Slot], rng: np.random.Generator) -> ast.expr | None:
+    """A variable for a new term: an argument of the enclosing function, sometimes a small subexpression."""
+    names = _arg_names(slot.func)
+    pool = [
+        s.node
+        for s in slots
+        if s.func is slot.func
+        and not s.literal
+        and not isinstance(s.node, ast.Name)
+        and _size(s.node) <= 7
+    ]
+    if names and (not pool or rng.random() < 0.75):
+        return ast.Name(id=_pick(names, rng), ctx=ast.Load())
+    if pool:
+        return copy.deepcopy(_pick(pool, rng))
+    return None
+
+
+def insert_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace a subexpression ``e`` by a bigger one that extends it.
+
+    The forms (each offered only when its operators are in ``problem.binops``): ``e + c*v``,
+    ``e * (c + c2*v)``, ``e + c``, ``e * c``, ``e OP v`` and, for a constant, the Horner step
+    ``c -> (c + c2*v)``. ``v`` is an argument of the enclosing function (sometimes a small
+    subexpression of it); the new constants are small (additive) or near 1 (multiplicative).
+
+    Raises:
+        NotApplicable: no expression to extend, or no form the allowed operators can write.
+    """
+    allowed = _allowed_ops(problem)
+    add = next((op for op in ("+", "-") if op in allowed), None)
+    fac = next((op for op in ("*", "/") if op in allowed), None)
+    mul = "*" in allowed
+
+    def small() -> float:
+        return _short(rng.normal(0.0, 0.1))
+
+    def near_one() -> ast.expr:
+        return _number(_short(1.0 + rng.normal(0.0, 0.1)))
+
+    def plus(left: ast.expr, coef: float, right: ast.expr | None = None) -> ast.expr:
+        """``left + coef * right`` (``left + coef`` without ``right``), as ``left - |coef|...`` if it can."""
+        op = add
+        if coef < 0 and "-" in allowed:
+            op, coef = "-", -coef
+        term = _number(coef) if right is None else _binop(_number(coef), "*", right)
+        return _binop(left, op, term)
+
+    def edit(tree: ast.Module) -> None:
+        slots = _collect(tree)
+        if not slots:
+            raise NotApplicable("no expression to extend")
+        slot = _pick(slots, rng)
+        e = slot.node
+        v = _term_variable(slot, slots, rng)
+        forms: list[Callable[[], ast.expr]] = []
+        if v is not None and add and mul:
+            forms.append(lambda: plus(e, small(), v))  # e + c*v; for a constant, the Horner step
+            if fac:
+                forms.append(lambda: _binop(e, fac, plus(near_one(), small(), v)))  # e * (c + c2*v)
+            if slot.literal:  # favour Horner growth c -> (c + c2*v) for constants
+                forms += [lambda: plus(e, small(), v)] * 2
+        if add:
+            forms.append(lambda: plus(e, small()))
+        if fac:
+            forms.append(lambda: _binop(e, fac, near_one()))
+        if v is not None and allowed:
+            forms.append(lambda: _binop(e, _pick(allowed, rng), v))
+        if not forms:
+            raise NotApplicable(f"binops {allowed} cannot write any insert_term form")
+        _replace(slot, _pick(forms, rng)())
+
+    return _edit(source, edit)
+
+
+def _deletions(node: ast.expr) -> list[ast.expr]:
+    """What ``node`` may shrink to: an operand of an operation, an argument of a call, a branch."""
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and not _is_literal(node):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return [a for a in node.args if not isinstance(a, ast.Starred)]
+    if isinstance(node, ast.IfExp):
+        return [node.body, node.orelse]
+    return []
+
+
+def delete_subexpression(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace a binary operation by one of its operands (a unary operation, call or conditional
+    expression by its operand, one of its arguments or one of its branches).
+
+    Raises:
+        NotApplicable: nothing in the block can shrink.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if _deletions(s.node)]
+        if not slots:
+            raise NotApplicable("no operation or call to delete")
+        slot = _pick(slots, rng)
+        _replace(slot, _pick(_deletions(slot.node), rng))
+
+    return _edit(source, edit)
+
+
+def crossover(source: str, other: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace a random subexpression of ``source`` by a random subexpression of ``other``.
+
+    Both act on their EVOLVE blocks; the code around ``source``'s block is kept. The replaced
+    subexpression is not the whole value of a statement when a smaller one exists (so the child
+    keeps material from both parents), and the donor differs from what it replaces when possible.
+
+    Raises:
+        NotApplicable: either block has no expression to exchange.
+    """
+    _, other_block, _ = _split(other)
+    donors = _collect(_parse_block(other_block))
+    if not donors:
+        raise NotApplicable("the second parent has no expression to give")
+
+    def edit(tree: ast.Module) -> None:
+        slots = _collect(tree)
+        inner = [s for s in slots if not s.root]
+        slots = inner or slots
+        if not slots:
+            raise NotApplicable("the first parent has no expression to replace")
+        for _ in range(16):
+            slot, donor = _pick(slots, rng), _pick(donors, rng)
+            if ast.dump(slot.node) != ast.dump(donor.node):
+                break
+        _replace(slot, copy.deepcopy(donor.node))
+
+    return _edit(source, edit)
+
+
+def _float_constants(source: str) -> int:
+    """How many float literals :func:`tune_constants` would tune in ``source``'s EVOLVE block."""
+    _, block, _ = _split(source)
+    try:
+        _, values = program.lift_constants(program.parse(block))
+    except program.ProgramError:
+        return 0
+    return len(values)
+
+
+def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 0) -> str:
+    """Fit every float literal of the EVOLVE block to minimise ``problem.loss`` by gradient descent.
+
+    The literals are lifted into a parameter vector ``p = p0 + |p0| * u`` (``|p0|`` taken as 1 for
+    zeros), so Adam's steps are relative to each constant's size (order-1 constants and tiny
+    high-order coefficients move alike); the learning rate follows a cosine decay from ``lr0`` to
+    ``lr0 * 1e-4`` over ``steps`` steps (large moves first, fine relative precision last), all inside
+    one jitted ``lax.scan`` (one compilation). The best parameters seen (by loss) are written back
+    as float32 literals.
+
+    Args:
+        source: the program's full source.
+        problem: supplies ``loss(fn) -> scalar`` (JAX-differentiable) and the entrypoint name.
+        steps: optimiser steps.
+        seed: 0 starts at ``lr0 = 0.2``; any other seed draws ``lr0`` log-uniformly in
+            [0.05, 0.5], so re-tuning one parent explores differently.
+
+    Returns:
+        The source with tuned constants; the code around the EVOLVE block is unchanged.
+
+    Raises:
+        NotApplicable: no loss, no float constant, a loss that is not finite, cannot be computed
+            or does not improve.
+    """
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    if problem.loss is None:
+        raise NotApplicable(f"problem {problem.name!r} has no loss to tune constants against")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    loss_of = problem.loss
+    prefix, block, suffix = _split(source)
+    lifted, values = program.lift_constants(_parse_block(block))
+    if not values:
+        raise NotApplicable("no float constant to tune")
+    lr0 = 0.2 if seed == 0 else float(10.0 ** np.random.default_rng(seed).uniform(-1.3, -0.3))
+
+    try:
+        full = program.parse(program.join_block(prefix, program.unparse(lifted), suffix))
+        make = program.compile_lifted(full, problem.entrypoint)
+        p0 = jnp.asarray(values, dtype=jnp.float32)
+        scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.float32(1.0))
+        optimizer = optax.adam(optax.cosine_decay_schedule(lr0, decay_steps=steps, alpha=1e-4))
+
+        def params(u: jax.Array) -> jax.Array:
+            return p0 + scale * u
+
+        def loss(u: jax.Array) -> jax.Array:
+            return jnp.asarray(loss_of(make(params(u))), dtype=jnp.float32).reshape(())
+
+        @jax.jit
+        def run(u0: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+            def step(carry, _):
+                u, state, best_u, best = carry
+                value, grad = jax.value_and_grad(loss)(u)
+                better = value < best
+                best_u = jnp.where(better, u, best_u)
+                best = jnp.where(better, value, best)
+                grad = jnp.where(jnp.isfinite(grad), grad, 0.0)
+                updates, state = optimizer.update(grad, state, u)
+                return (optax.apply_updates(u, updates), state, best_u, best), value
+
+            init = (u0, optimizer.init(u0), u0, jnp.float32(jnp.inf))
+            (u, _, best_u, best), history = jax.lax.scan(step, init, None, length=steps)
+            last = loss(u)
+            better = last < best
+            best_u = jnp.where(better, u, best_u)
+            best = jnp.where(better, last, best)
+            return params(best_u), best, history[0]
+
+        best_params, best, start = run(jnp.zeros_like(p0))
+        best, start = float(best), float(start)
+    except NotApplicable:
+        raise
+    except Exception as exc:  # a candidate whose loss cannot be traced cannot be tuned
+        raise NotApplicable(f"cannot compute the loss of this program: {type(exc).__name__}: {exc}") from exc
+
+    if not math.isfinite(best):
+        raise NotApplicable("the loss is not finite")
+    if math.isfinite(start) and not best < start:
+        raise NotApplicable(f"tuning did not lower the loss ({start:.6g})")
+    tuned = program.lower_constants(lifted, [float(v) for v in np.asarray(best_params)], dtype="float32")
+    return program.join_block(prefix, program.unparse(tuned), suffix)
+
+
+# --------------------------------------------------------------------------------------------------
+# The mutator
+
+
+class GPMutator:
+    """Proposes children with the AST operators of this module, sampled by weight.
+
+    Args:
+        weights: relative weight of each operator in :data:`OPERATORS`; operators missing from the
+            mapping get weight 0. ``None`` uses :data:`DEFAULT_WEIGHTS`.
+        tune_steps: optimiser steps of ``tune_constants``.
+    """
+
+    def __init__(self, weights: Mapping[str, float] | None = None, tune_steps: int = 300) -> None:
+        if weights is None:
+            weights = DEFAULT_WEIGHTS
+        unknown = sorted(set(weights) - set(OPERATORS))
+        if unknown:
+            raise ValueError(f"unknown GP operators {unknown}; valid ones are {list(OPERATORS)}")
+        negative = {op: w for op, w in weights.items() if not w >= 0}
+        if negative:
+            raise ValueError(f"GP operator weights must be >= 0, got {negative}")
+        if not any(weights.values()):
+            raise ValueError(f"no GP operator has a positive weight; valid ones are {list(OPERATORS)}")
+        if tune_steps < 1:
+            raise ValueError(f"tune_steps must be at least 1, got {tune_steps}")
+        self.weights: dict[str, float] = {op: float(weights.get(op, 0.0)) for op in OPERATORS}
+        self.tune_steps = tune_steps
+
+    def _may_apply(self, operator: str, parents: Sequence[Parent], problem: Problem) -> bool:
+        if operator == "crossover":
+            return len(parents) >= 2
+        if operator == "tune_constants":
+            return problem.loss is not None and _float_constants(parents[0].source) > 0
+        return True
+
+    def apply(
+        self, operator: str, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator
+    ) -> Proposal:
+        """Apply the named operator to ``parents[0]`` (and ``parents[1]`` for crossover).
+
+        Raises:
+            ValueError: unknown operator or no parent.
+            NotApplicable: the operator cannot act on these parents.
+        """
+        if operator not in OPERATORS:
+            raise ValueError(f"unknown GP operator {operator!r}; valid ones are {list(OPERATORS)}")
+        if not parents:
+            raise ValueError("a GP operator needs at least one parent")
+        parent = parents[0]
+        if operator == "crossover":
+            if len(parents) < 2:
+                raise NotApplicable("crossover needs two parents")
+            child = crossover(parent.source, parents[1].source, problem, rng)
+            return Proposal(child, operator, {"other_parent": parents[1].id})
+        if operator == "tune_constants":
+            seed = int(rng.integers(1, 2**31 - 1))
+            child = tune_constants(parent.source, problem, steps=self.tune_steps, seed=seed)
+            return Proposal(child, operator, {"steps": self.tune_steps, "seed": seed})
+        single: dict[str, Callable[[str, Problem, np.random.Generator], str]] = {
+            "perturb_constant": perturb_constant,
+            "replace_constant": replace_constant,
+            "swap_operator": swap_operator,
+            "insert_term": insert_term,
+            "delete_subexpression": delete_subexpression,
+        }
+        return Proposal(single[operator](parent.source, problem, rng), operator)
+
+    def propose(self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator) -> Proposal:
+        """Sample an operator by weight among those that apply and return its child.
+
+        An operator that turns out not to apply (:class:`NotApplicable`) is dropped and another is
+        sampled.
+
+        Raises:
+            NotApplicable: no operator with positive weight can act on these parents.
+        """
+        if not parents:
+            raise ValueError("a GP operator needs at least one parent")
+        enabled = [op for op in OPERATORS if self.weights[op] > 0]
+        candidates = [op for op in enabled if self._may_apply(op, parents, problem)]
+        reasons: dict[str, str] = {}
+        while candidates:
+            weights = np.array([self.weights[op] for op in candidates])
+            operator = candidates[int(rng.choice(len(candidates), p=weights / weights.sum()))]
+            try:
+                return self.apply(operator, parents, problem, rng)
+            except NotApplicable as exc:
+                reasons[operator] = str(exc)
+                candidates.remove(operator)
+        raise NotApplicable(f"no GP operator applies to parent {parents[0].id}: {reasons or 'none enabled'}")

@@ -1,0 +1,196 @@
+"""The problem contract: what a researcher writes to plug a search target into the engine.
+
+A problem is an ordinary Python module that exposes ``problem`` (a :class:`Problem`) or
+``make_problem(**options) -> Problem``. It can live anywhere on disk; :func:`load_problem` finds it
+by built-in name, dotted module name or file path.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Direction = Literal["min", "max"]
+
+
+class CandidateError(Exception):
+    """Raised by a problem's ``evaluate`` when a candidate's outputs are unusable (NaN, wrong shape...).
+
+    The message is stored in the archive as the candidate's error, so say what was wrong.
+    """
+
+
+@dataclass(frozen=True)
+class Result:
+    """Outcome of evaluating one candidate.
+
+    Attributes:
+        score: the scalar the population ranks by (see ``Problem.direction``).
+        metrics: named numbers worth keeping (JSON-serialisable), e.g. ``{"max_ulp": 3, "ops": 9}``.
+    """
+
+    score: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One named metric and whether it is minimised or maximised."""
+
+    name: str
+    direction: Direction = "min"
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """How an evaluator process re-creates a problem without pickling it.
+
+    Exactly one of ``module`` (an importable dotted name) or ``source`` (the text of a problem file,
+    with ``path`` kept for messages) is set; ``options`` are passed to ``make_problem``.
+    """
+
+    module: str | None = None
+    source: str | None = None
+    path: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    """A search target: a seed program and a fitness.
+
+    Attributes:
+        name: short identifier, stored in the archive.
+        description: shown to an LLM mutator; say what the program computes and what good means.
+        seed: source of the starting program. It may wrap the mutable part in
+            ``# EVOLVE-BLOCK-START`` / ``# EVOLVE-BLOCK-END`` lines.
+        entrypoint: name of the function the seed defines and ``evaluate`` calls.
+        probe_inputs: positional arguments for the entrypoint used for functional hashing: outputs on
+            these inputs identify a program's behaviour. Keep them small (tens to a few thousand values).
+        evaluate: ``evaluate(fn) -> Result``; ``fn`` is the compiled candidate. Raise
+            :class:`CandidateError` (or anything) to fail the candidate with that message.
+        direction: whether a lower (``"min"``) or higher (``"max"``) score is better.
+        objectives: the metrics that matter for multi-objective views; defaults to the score alone.
+        timeout: seconds one evaluation (probe, constant tuning and fitness) may take.
+        loss: optional smooth ``loss(fn) -> scalar`` (JAX-differentiable in the constants of ``fn``),
+            which ``tune_constants`` minimises.
+        hash_bits: mantissa bits kept by the functional hash (23 keeps every float32 bit).
+        check: optional ``check(tree: ast.Module) -> str | None`` returning why a candidate is not
+            allowed (e.g. it calls a function the problem forbids), or ``None``.
+        binops: the binary operators (``+ - * / **``) the GP mutator may write.
+        options: the options ``make_problem`` was called with (stored with the campaign).
+    """
+
+    name: str
+    description: str
+    seed: str
+    entrypoint: str
+    probe_inputs: Sequence[Any]
+    evaluate: Callable[[Callable[..., Any]], Result]
+    direction: Direction = "min"
+    objectives: tuple[Objective, ...] = ()
+    timeout: float = 10.0
+    loss: Callable[[Callable[..., Any]], Any] | None = None
+    hash_bits: int = 23
+    check: Callable[[ast.Module], str | None] | None = None
+    binops: tuple[str, ...] = ("+", "-", "*", "/")
+    options: dict[str, Any] = field(default_factory=dict)
+    spec: ProblemSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("min", "max"):
+            raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
+        if self.timeout <= 0:
+            raise ValueError(f"problem {self.name!r}: timeout must be positive, got {self.timeout}")
+        if not self.objectives:
+            self.objectives = (Objective("score", self.direction),)
+
+    def key(self, score: float) -> float:
+        """Map a score to a sort key where smaller is always better."""
+        return score if self.direction == "min" else -score
+
+
+BUILTIN_PACKAGE = "problems"
+
+
+def builtin_problems() -> dict[str, str]:
+    """Return the built-in problems as ``{short name: dotted module}`` (e.g. ``exp2``)."""
+    import problems
+
+    found: dict[str, str] = {}
+    for info in pkgutil.walk_packages(problems.__path__, prefix=f"{BUILTIN_PACKAGE}."):
+        if info.ispkg:
+            continue
+        short = info.name.rsplit(".", 1)[-1]
+        if short.startswith("_"):
+            continue
+        found[short] = info.name
+    return dict(sorted(found.items()))
+
+
+def _problem_from_module(module: Any, where: str, options: dict[str, Any]) -> Problem:
+    factory = getattr(module, "make_problem", None)
+    if factory is not None:
+        problem = factory(**options)
+    elif hasattr(module, "problem"):
+        if options:
+            raise ValueError(f"{where} exposes a fixed `problem` and takes no options; got {sorted(options)}")
+        problem = module.problem
+    else:
+        raise ValueError(f"{where} defines neither `problem` nor `make_problem(**options)`; add one of them")
+    if not isinstance(problem, Problem):
+        raise TypeError(f"{where}: expected an evolve.Problem, got {type(problem).__name__}")
+    problem.options = dict(options)
+    return problem
+
+
+def load_spec(spec: ProblemSpec) -> Problem:
+    """Build the problem a :class:`ProblemSpec` describes (used inside evaluator processes)."""
+    if spec.module is not None:
+        module = importlib.import_module(spec.module)
+        where = spec.module
+    elif spec.source is not None:
+        where = spec.path or "<problem source>"
+        name = "evolve_user_problem_" + str(abs(hash(where)))
+        module = type(sys)(name)
+        module.__file__ = where
+        sys.modules[name] = module  # dataclasses and pickling look the module up by name
+        exec(compile(spec.source, where, "exec"), module.__dict__)
+    else:
+        raise ValueError("ProblemSpec needs a module name or a source text")
+    problem = _problem_from_module(module, where, dict(spec.options))
+    problem.spec = spec
+    return problem
+
+
+def load_problem(name_or_path: str, **options: Any) -> Problem:
+    """Load a problem by built-in name (``exp2``), dotted module name, or path to a ``.py`` file.
+
+    Keyword options go to the module's ``make_problem``.
+    """
+    path = Path(name_or_path)
+    if name_or_path.endswith(".py") or path.is_file():
+        if not path.is_file():
+            raise FileNotFoundError(f"problem file {name_or_path!r} does not exist")
+        spec = ProblemSpec(source=path.read_text(), path=str(path.resolve()), options=options)
+        return load_spec(spec)
+    builtins = builtin_problems()
+    if name_or_path in builtins:
+        return load_spec(ProblemSpec(module=builtins[name_or_path], options=options))
+    if importlib.util.find_spec(name_or_path.split(".")[0]) is not None:
+        try:
+            return load_spec(ProblemSpec(module=name_or_path, options=options))
+        except ModuleNotFoundError:
+            pass
+    known = ", ".join(builtins) or "none"
+    raise ValueError(
+        f"unknown problem {name_or_path!r}: give a built-in name ({known}), a dotted module name, "
+        "or the path of a .py file that defines `problem` or `make_problem`"
+    )

@@ -1,0 +1,254 @@
+"""Evaluator actors: each holds a problem and turns tasks into records, cheapest filter first.
+
+One task becomes one record through: mutate (GP, when no source was given) -> static check -> code hash
+-> probe run -> functional hash -> full evaluation. A hash the evaluator has already seen (the driver
+sends it every hash it learns) skips the rest, so nothing is compiled before both hashes missed. The
+driver decides duplicates authoritatively; the evaluator only saves work.
+
+A candidate that raises costs one ``error`` record; one that runs past the problem's timeout in Python
+is interrupted by an alarm (``timeout``); one stuck in native code is the driver's to handle by
+killing this actor.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evolve import program as prog
+from evolve.fhash import functional_hash
+from evolve.mutators.base import NotApplicable, Parent
+from evolve.mutators.gp import GPMutator
+from evolve.problem import Problem, ProblemSpec, load_spec
+
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One candidate to make and evaluate.
+
+    Attributes:
+        id: archive id the driver assigned to the candidate.
+        parents: parents handed to the mutator (``parents[0]`` is the primary one).
+        seed: seed of this candidate's own random generator (mutation is reproducible from it).
+        source: a ready-made candidate (the seed program, an LLM proposal); None asks the GP mutator.
+        operator: what made ``source`` when it is given.
+        audit: evaluate even when a hash says the candidate is a duplicate (to audit the hashes).
+    """
+
+    id: int
+    parents: tuple[Parent, ...] = ()
+    seed: int = 0
+    source: str | None = None
+    operator: str | None = None
+    audit: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Record:
+    """What an evaluator reports about one task.
+
+    ``status`` is ``ok``, ``invalid``, ``error`` or ``timeout``; ``skipped`` is ``"code"`` or ``"func"``
+    when the evaluator skipped evaluation because it had seen that hash (the driver then records the
+    candidate as a duplicate).
+    """
+
+    id: int
+    source: str | None
+    operator: str
+    status: str
+    code_hash: str | None = None
+    func_hash: str | None = None
+    score: float | None = None
+    metrics: dict[str, Any] | None = None
+    error: str | None = None
+    eval_seconds: float = 0.0
+    skipped: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class CandidateTimeout(BaseException):
+    """Raised by the alarm inside a candidate that ran past its deadline.
+
+    A BaseException, so that a candidate's own ``except Exception`` does not swallow it.
+    """
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`CandidateTimeout` in this thread if the block runs longer than ``seconds``.
+
+    Works only on the main thread (where Ray runs a synchronous actor's methods); elsewhere it does
+    nothing and the driver's kill is the only deadline.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CandidateTimeout(f"ran past the {seconds:g} s timeout")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    # Re-arm every 0.1 s in case candidate code swallows the first alarm with a bare except.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _message(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_number(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_number(v) for v in value]
+    arr = np.asarray(value)
+    return arr.item() if arr.size == 1 else arr.tolist()
+
+
+class Evaluator:
+    """Makes and evaluates candidates for one problem. Usable directly, or as a Ray actor
+    (``ray.remote(Evaluator)``) so that a crash or a hang costs only this process."""
+
+    def __init__(
+        self,
+        problem: Problem | ProblemSpec,
+        *,
+        dedupe: bool = True,
+        operator_weights: dict[str, float] | None = None,
+        tune_steps: int = 300,
+        timeout: float | None = None,
+    ) -> None:
+        self.problem = load_spec(problem) if isinstance(problem, ProblemSpec) else problem
+        self.dedupe = dedupe
+        self.timeout = float(timeout or self.problem.timeout)
+        self.mutator = GPMutator(weights=operator_weights or None, tune_steps=tune_steps)
+        self.seen_code: set[str] = set()
+        self.seen_func: set[str] = set()
+        self._probe: tuple[Any, ...] | None = None
+
+    def ping(self) -> bool:
+        """Return True once the actor is up (the driver waits on this after starting one)."""
+        return True
+
+    def _probe_inputs(self) -> tuple[Any, ...]:
+        if self._probe is None:
+            import jax.numpy as jnp
+
+            self._probe = tuple(jnp.asarray(a) for a in self.problem.probe_inputs)
+        return self._probe
+
+    def run(self, tasks: list[Task], seen_code: Iterable[str] = (), seen_func: Iterable[str] = ()) -> list[Record]:
+        """Make and evaluate ``tasks`` in order, after learning the hashes the driver has seen."""
+        self.seen_code.update(seen_code)
+        self.seen_func.update(seen_func)
+        return [self.evaluate_task(task) for task in tasks]
+
+    def evaluate_task(self, task: Task) -> Record:
+        """Turn one task into a record; never raises for anything the candidate does."""
+        start = time.perf_counter()
+        try:
+            with deadline(self.timeout):
+                record = self._pipeline(task)
+        except CandidateTimeout as exc:
+            record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
+                            "timeout", error=str(exc), code_hash=getattr(self, "_code_hash", None))
+        record.eval_seconds = time.perf_counter() - start
+        return record
+
+    def mutate(self, task: Task) -> Task | Record:
+        """Make the candidate's source: a task with ``source`` filled in, or an ``invalid``/``error``
+        record when no child can be made. Runs under the deadline like evaluation does."""
+        try:
+            with deadline(self.timeout):
+                return self._mutate(task)
+        except CandidateTimeout as exc:
+            return Record(task.id, None, "gp", "timeout", error="mutation " + str(exc))
+
+    def _mutate(self, task: Task) -> Task | Record:
+        if task.source is not None:
+            return task
+        try:
+            proposal = self.mutator.propose(task.parents, self.problem, np.random.default_rng(task.seed))
+        except NotApplicable as exc:
+            return Record(task.id, task.parents[0].source if task.parents else None, "gp", "invalid",
+                          error=f"no GP operator applies: {exc}")
+        except Exception as exc:  # a mutator bug must not stop the campaign
+            return Record(task.id, None, "gp", "error", error="mutator failed: " + _message(exc))
+        return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit,
+                    dict(proposal.meta))
+
+    def _pipeline(self, task: Task) -> Record:
+        self._source, self._operator, self._code_hash = task.source, task.operator or "gp", None
+        if task.source is None:
+            made = self._mutate(task)
+            if isinstance(made, Record):
+                return made
+            task = made
+        source, operator, meta = task.source, task.operator or "given", dict(task.meta)
+        self._source, self._operator = source, operator
+
+        try:
+            tree = prog.parse(source)
+            prog.check(tree)
+            reason = self.problem.check(tree) if self.problem.check else None
+            if reason:
+                raise prog.ProgramError(reason)
+        except prog.ProgramError as exc:
+            return Record(task.id, source, operator, "invalid", error=str(exc), meta=meta)
+        code_hash = prog.code_hash(tree)
+        self._code_hash = code_hash
+        record = Record(task.id, source, operator, "ok", code_hash=code_hash, meta=meta)
+        if self.dedupe and code_hash in self.seen_code:
+            record.skipped = "code"
+            if not task.audit:
+                return record
+        self.seen_code.add(code_hash)
+
+        try:
+            fn = prog.compile_program(tree, self.problem.entrypoint)
+        except prog.ProgramError as exc:
+            record.status, record.error = "invalid", str(exc)
+            return record
+        if self.dedupe:
+            try:
+                outputs = fn(*self._probe_inputs())
+                record.func_hash = functional_hash(outputs, self.problem.hash_bits)
+            except Exception as exc:
+                record.status, record.error = "error", "probe run failed: " + _message(exc)
+                return record
+            if record.skipped is None and record.func_hash in self.seen_func:
+                record.skipped = "func"
+                if not task.audit:
+                    return record
+            self.seen_func.add(record.func_hash)
+
+        try:
+            result = self.problem.evaluate(fn)
+        except Exception as exc:
+            record.status, record.error = "error", _message(exc)
+            return record
+        record.score = float(result.score)
+        record.metrics = _json_number(dict(result.metrics))
+        if not np.isfinite(record.score):
+            record.status, record.error = "error", f"score is not finite ({record.score})"
+        return record
+
+

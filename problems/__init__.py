@@ -1,0 +1,1 @@
+"""Built-in problem definitions, one folder per family. ``evolve problems`` lists them."""

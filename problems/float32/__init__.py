@@ -1,0 +1,1 @@
+"""float32 approximations of mathematical functions, scored in ULPs (AutoNumerics-Zero setting)."""

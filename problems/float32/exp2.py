@@ -1,0 +1,164 @@
+"""float32 ``2**x`` on [0, 1] from ``+ - * /`` and constants, as in AutoNumerics-Zero.
+
+Accuracy is the distance, in float32 units in the last place (ULPs), between the candidate's output and
+the correctly rounded float32 value of ``2**x`` (computed in float64), so a correctly rounded
+implementation scores 0 and ``jnp.exp2`` itself scores about 1. Cost is the number of arithmetic
+operations the candidate performs, counted in its jaxpr (constant arithmetic folded by Python is free).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from evolve.problem import CandidateError, Objective, Problem, Result
+
+SEED = """\
+# EVOLVE-BLOCK-START
+def f(x):
+    return 1.0 + x
+# EVOLVE-BLOCK-END
+"""
+
+DESCRIPTION = """\
+Write `f(x)` approximating 2**x for float32 `x` in [0, 1], using only + - * / and numeric constants
+(no jnp.exp2, no ** and no other functions). `x` is a float32 array; return an array of the same shape.
+Score: the maximum error in float32 ULPs against the correctly rounded result over ~2**20 points
+(lower is better), then the number of arithmetic operations. A minimax polynomial in Horner form is a good
+start; evaluation order matters for rounding."""
+
+_ALLOWED_NODES = (
+    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.Name,
+    ast.Load, ast.Store, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Expr, ast.Call, ast.Attribute,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
+)
+_ALLOWED_CALLS = {"jnp.float32"}
+# Primitives that move or relabel data rather than compute: not counted as operations.
+_FREE_PRIMITIVES = {"convert_element_type", "broadcast_in_dim", "reshape", "squeeze", "copy", "copy_p"}
+
+
+def check_source(tree: ast.Module) -> str | None:
+    """Return why ``tree`` uses something other than ``+ - * /`` and constants, or None if it does not."""
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            return (f"line {getattr(node, 'lineno', '?')}: exp2 candidates may use only + - * / and "
+                    f"constants; {type(node).__name__} is not allowed")
+        if isinstance(node, ast.Call) and ast.unparse(node.func) not in _ALLOWED_CALLS:
+            return f"line {node.lineno}: calling {ast.unparse(node.func)} is not allowed (only + - * /)"
+        if isinstance(node, ast.Attribute) and ast.unparse(node) not in _ALLOWED_CALLS:
+            return f"line {node.lineno}: attribute {ast.unparse(node)} is not allowed"
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            if not isinstance(node.value, str):  # a docstring is fine
+                return f"line {node.lineno}: constant {node.value!r} is not a number"
+    return None
+
+
+def count_ops(jaxpr: Any) -> int:
+    """Count arithmetic equations in a (closed) jaxpr, recursing into nested jaxprs."""
+    inner = getattr(jaxpr, "jaxpr", jaxpr)
+    total = 0
+    for eqn in inner.eqns:
+        subs = [v for v in eqn.params.values() if hasattr(v, "eqns") or hasattr(v, "jaxpr")]
+        if subs:
+            total += sum(count_ops(s) for s in subs)
+        elif eqn.primitive.name not in _FREE_PRIMITIVES:
+            total += 1
+    return total
+
+
+def float32_grid(n: int) -> np.ndarray:
+    """Return ``n`` sorted distinct float32 points of [0, 1]: a uniform grid, both ends, and the
+    representable numbers next to each end (where a polynomial's rounding is most exposed)."""
+    edge = 2048
+    near_one = np.nextafter(np.float32(1.0), np.float32(0.0), dtype=np.float32)
+    below_one = near_one.view(np.int32) - np.arange(edge, dtype=np.int32)
+    tiny = (2.0 ** -np.arange(1, edge + 1, dtype=np.float64)).astype(np.float32)
+    grid = np.linspace(0.0, 1.0, n, dtype=np.float64).astype(np.float32)
+    pts = np.unique(np.concatenate([grid, below_one.view(np.float32), tiny, [0.0, 1.0]]).astype(np.float32))
+    if pts.size > n:  # keep both ends and the edge points, thin the uniform part evenly
+        keep = np.linspace(0, pts.size - 1, n).round().astype(np.int64)
+        pts = np.unique(np.concatenate([pts[keep], pts[:edge], pts[-edge:]]))
+    return pts
+
+
+def _ordered(bits: jax.Array) -> jax.Array:
+    """Map float32 bit patterns (as uint32) to integers whose order is the order of the floats."""
+    sign = bits >> 31
+    return jnp.where(sign == 1, ~bits, bits | jnp.uint32(0x80000000))
+
+
+def ulp_distance(y: jax.Array, target: jax.Array) -> jax.Array:
+    """Distance in float32 ULPs between two broadcastable float32 arrays, as uint32."""
+    a = _ordered(jax.lax.bitcast_convert_type(y, jnp.uint32))
+    b = _ordered(jax.lax.bitcast_convert_type(target, jnp.uint32))
+    return jnp.where(a >= b, a - b, b - a)
+
+
+def make_problem(points: int = 2**20, tune_points: int = 4096, timeout: float = 10.0) -> Problem:
+    """Build the exp2 problem on ``points`` float32 inputs (at least 2**20 by default)."""
+    if points < 1024:
+        raise ValueError(f"points must be at least 1024, got {points}")
+    x_np = float32_grid(points)
+    target_np = np.exp2(x_np.astype(np.float64)).astype(np.float32)  # correctly rounded from float64
+    x, target = jnp.asarray(x_np), jnp.asarray(target_np)
+    sub = np.linspace(0, x_np.size - 1, tune_points).round().astype(np.int64)
+    x_tune, t_tune = jnp.asarray(x_np[sub]), jnp.asarray(target_np[sub])
+    probe = np.unique(np.concatenate([np.linspace(0, 1, 1021, dtype=np.float32), x_np[:2], x_np[-2:]]))
+
+    def stats(y: jax.Array, target: jax.Array) -> tuple[jax.Array, ...]:
+        d = ulp_distance(y, target)  # y may be a scalar: it broadcasts against the target
+        finite = jnp.isfinite(y)
+        bad = jnp.argmin(finite) if finite.ndim else jnp.int32(0)
+        return jnp.max(d), jnp.mean(d.astype(jnp.float32)), jnp.all(finite), bad
+
+    def evaluate(fn: Any) -> Result:
+        def outputs(xs: jax.Array) -> jax.Array:
+            y = jnp.asarray(fn(xs))
+            if not jnp.issubdtype(y.dtype, jnp.floating):
+                raise CandidateError(f"f must return floats, got dtype {y.dtype}")
+            if y.shape not in (xs.shape, ()):
+                raise CandidateError(f"f(x) has shape {y.shape}; expected {xs.shape} like x")
+            # A constant output stays a scalar: broadcasting it to every point would let XLA
+            # constant-fold the whole fitness over 2**20 points, which takes seconds.
+            return y.astype(jnp.float32)
+
+        # x and the target are arguments, not closed-over constants: XLA would otherwise constant-fold
+        # a constant candidate over all 2**20 points, which takes seconds.
+        traced = jax.jit(lambda xs, ts: stats(outputs(xs), ts)).trace(x, target)
+        max_ulp, mean_ulp, all_finite, bad = traced.lower().compile()(x, target)
+        closed = jax.make_jaxpr(outputs)(x)
+        if not bool(all_finite):
+            raise CandidateError(f"non-finite output at x={float(x_np[int(bad)])!r}")
+        ops = count_ops(closed)
+        max_ulp = int(max_ulp)
+        return Result(
+            score=float(max_ulp) + min(ops, 999) / 1000.0,
+            metrics={"max_ulp": max_ulp, "mean_ulp": float(mean_ulp), "ops": ops, "points": int(x_np.size)},
+        )
+
+    def loss(fn: Any) -> jax.Array:
+        # Relative error in ULP units, 4-norm: smooth, but weighted towards the worst points.
+        r = (fn(x_tune) - t_tune) / t_tune * 2.0**23
+        r = jnp.clip(r, -1e8, 1e8)
+        return jnp.mean(r**4) ** 0.25
+
+    return Problem(
+        name="exp2",
+        description=DESCRIPTION,
+        seed=SEED,
+        entrypoint="f",
+        probe_inputs=(probe,),
+        evaluate=evaluate,
+        direction="min",
+        objectives=(Objective("max_ulp", "min"), Objective("ops", "min")),
+        timeout=timeout,
+        loss=loss,
+        hash_bits=23,
+        check=check_source,
+        binops=("+", "-", "*", "/"),
+        options={"points": points, "tune_points": tune_points, "timeout": timeout},
+    )

@@ -1,0 +1,368 @@
+"""Tests of the offline GP mutator (evolve/mutators/gp.py)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from evolve import program
+from evolve.mutators import OPERATORS, GPMutator, Mutator, NotApplicable, Parent, Proposal, gp
+from evolve.problem import Problem, Result
+
+X = jnp.linspace(0.0, 1.0, 1024, dtype=jnp.float32)
+
+SEED = "def f(x):\n    return 1.0 + x\n"
+HORNER = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.05))\n"
+OTHER = "def f(x):\n    return jnp.exp(x) * 3.5 - 2.25\n"
+BLOCK = '''"""A problem file with code around its EVOLVE block."""
+SCALE = 2.5
+
+
+def helper(y):
+    return y * 3.0 + 1.5
+
+
+# EVOLVE-BLOCK-START
+def f(x):
+    t = x * 0.5
+    return helper(1.0 + t * (1.38 + t * 0.48))
+# EVOLVE-BLOCK-END
+
+
+def g(z):
+    return f(z) - 7.25 * SCALE
+'''
+PROTECTED = "def f(x, scale=2.5):\n    return jnp.exp(x ** 2) * scale + jnp.sum(x, axis=0) * 0.5 + x[1]\n"
+
+PARENTS = (SEED, HORNER, BLOCK, PROTECTED)
+SINGLE = ("perturb_constant", "replace_constant", "swap_operator", "insert_term", "delete_subexpression")
+SYNTACTIC = (*SINGLE, "crossover")
+
+
+def mse_to_exp2(fn) -> jnp.ndarray:
+    return jnp.mean((fn(X) - jnp.exp2(X)) ** 2)
+
+
+def make_problem(**changes) -> Problem:
+    problem = Problem(
+        name="exp2_test",
+        description="approximate exp2 on [0, 1]",
+        seed=SEED,
+        entrypoint="f",
+        probe_inputs=(jnp.linspace(0.0, 1.0, 64, dtype=jnp.float32),),
+        evaluate=lambda fn: Result(0.0),
+        loss=mse_to_exp2,
+    )
+    return dataclasses.replace(problem, **changes)
+
+
+PROBLEM = make_problem()
+
+
+def loss_of(source: str) -> float:
+    return float(mse_to_exp2(program.compile_program(source, "f")))
+
+
+def child(operator: str, source: str, seed: int, problem: Problem = PROBLEM, other: str = OTHER) -> str:
+    rng = np.random.default_rng(seed)
+    if operator == "crossover":
+        return gp.crossover(source, other, problem, rng)
+    if operator == "tune_constants":
+        return gp.tune_constants(source, problem, steps=50, seed=seed)
+    return getattr(gp, operator)(source, problem, rng)
+
+
+def assert_valid(source: str) -> None:
+    tree = program.parse(source)
+    program.check(tree)
+    program.compile_program(source, "f")
+
+
+def binops_in(source: str) -> set[type]:
+    _, block, _ = program.split_block(source)
+    return {type(n.op) for n in ast.walk(ast.parse(block)) if isinstance(n, ast.BinOp)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Every operator writes valid programs
+
+
+@pytest.mark.parametrize("operator", SYNTACTIC)
+@pytest.mark.parametrize("parent", PARENTS, ids=["seed", "horner", "block", "protected"])
+def test_operator_yields_valid_source(operator: str, parent: str) -> None:
+    for seed in range(40):
+        assert_valid(child(operator, parent, seed))
+
+
+def test_tune_constants_yields_valid_source() -> None:
+    for parent in (SEED, HORNER, BLOCK):
+        out = gp.tune_constants(parent, PROBLEM, steps=50)
+        assert_valid(out)
+
+
+@pytest.mark.parametrize("operator", SYNTACTIC)
+def test_operators_compose_over_generations(operator: str) -> None:
+    rng = np.random.default_rng(7)
+    source = HORNER
+    for _ in range(30):
+        if operator == "crossover":
+            source = gp.crossover(source, HORNER, PROBLEM, rng)
+        else:
+            try:
+                source = getattr(gp, operator)(source, PROBLEM, rng)
+            except NotApplicable:
+                source = HORNER
+        assert_valid(source)
+
+
+# --------------------------------------------------------------------------------------------------
+# Determinism
+
+
+@pytest.mark.parametrize("operator", SYNTACTIC)
+def test_same_seed_same_child_different_seeds_differ(operator: str) -> None:
+    children = [child(operator, HORNER, seed) for seed in range(12)]
+    assert children == [child(operator, HORNER, seed) for seed in range(12)]
+    assert len(set(children)) >= 3
+    assert any(c != HORNER for c in children)
+
+
+def test_mutator_is_deterministic_in_rng() -> None:
+    mutator = GPMutator(tune_steps=20)
+    parents = [Parent(1, HORNER), Parent(2, OTHER)]
+
+    def run(seed: int) -> list[Proposal]:
+        rng = np.random.default_rng(seed)
+        return [mutator.propose(parents, PROBLEM, rng) for _ in range(15)]
+
+    first = run(3)
+    assert first == run(3)
+    assert first != run(4)
+
+
+# --------------------------------------------------------------------------------------------------
+# What operators may touch
+
+
+@pytest.mark.parametrize("operator", (*SYNTACTIC, "tune_constants"))
+def test_code_outside_evolve_block_is_untouched(operator: str) -> None:
+    prefix, block, suffix = program.split_block(BLOCK)
+    other = BLOCK.replace("1.38 + t * 0.48", "jnp.exp(t) * 4.5")
+    for seed in range(20 if operator != "tune_constants" else 2):
+        out = child(operator, BLOCK, seed, other=other)
+        out_prefix, out_block, out_suffix = program.split_block(out)
+        assert (out_prefix, out_suffix) == (prefix, suffix)
+        assert "def f(x):" in out_block
+
+
+@pytest.mark.parametrize("operator", SYNTACTIC)
+def test_signatures_defaults_and_attributes_are_untouched(operator: str) -> None:
+    for seed in range(40):
+        out = child(operator, PROTECTED, seed, other=PROTECTED)
+        assert "def f(x, scale=2.5):" in out
+        tree = ast.parse(out)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                assert node.attr in ("exp", "sum")
+            if isinstance(node, ast.Subscript):  # subscripts are never rewritten inside
+                assert ast.unparse(node) == "x[1]"
+
+
+@pytest.mark.parametrize("operator", ("perturb_constant", "replace_constant"))
+def test_constant_operators_skip_exponents_and_integer_call_arguments(operator: str) -> None:
+    changed = set()
+    for seed in range(40):
+        out = child(operator, PROTECTED, seed)
+        assert "x ** 2" in out and "axis=0" in out and "x[1]" in out
+        changed.add(out)
+    assert len(changed) > 1
+
+
+def test_only_problem_binops_are_written() -> None:
+    problem = make_problem(binops=("+", "*"))
+    rng = np.random.default_rng(0)
+    mutator = GPMutator({op: 1.0 for op in SYNTACTIC})
+    parents = [Parent(0, HORNER), Parent(1, "def f(x):\n    return x * (x + 0.5) * 2.0\n")]
+    for _ in range(300):
+        proposal = mutator.propose(parents, problem, rng)
+        assert binops_in(proposal.source) <= {ast.Add, ast.Mult}, proposal.source
+        parents = [Parent(0, proposal.source), parents[1]]
+
+
+def test_swap_operator_uses_another_allowed_operator() -> None:
+    problem = make_problem(binops=("+", "-"))
+    outs = set()
+    for seed in range(30):
+        out = gp.swap_operator("def f(x):\n    return x * x + 1.0\n", problem, np.random.default_rng(seed))
+        outs.add(out.strip().splitlines()[-1].strip())
+    assert outs == {"return x * x - 1.0", "return x + x + 1.0", "return x - x + 1.0"}
+    with pytest.raises(NotApplicable):
+        gp.swap_operator("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
+
+
+def test_perturb_constant_is_a_small_relative_move() -> None:
+    for seed in range(40):
+        out = gp.perturb_constant("def f(x):\n    return x * 0.75\n", PROBLEM, np.random.default_rng(seed))
+        value = ast.parse(out).body[0].body[0].value.right.value
+        assert value != 0.75  # a move float32 would round away becomes a one-ULP step
+        assert abs(value / 0.75 - 1.0) < 0.6
+        assert np.float32(value) == value or str(np.float32(value)) == repr(value)
+
+
+def test_insert_term_grows_constants_horner_style() -> None:
+    grown = set()
+    for seed in range(60):
+        out = gp.insert_term("def f(x):\n    return 1.0 + x * 0.7\n", PROBLEM, np.random.default_rng(seed))
+        assert_valid(out)
+        assert program.count_nodes(program.parse(out)) > program.count_nodes(program.parse(SEED))
+        grown.add(out.strip().splitlines()[-1].strip())
+    assert any(line.startswith("return 1.0 + x * (0.7 ") and "* x)" in line for line in grown), grown
+
+
+def test_delete_subexpression_shrinks() -> None:
+    for seed in range(20):
+        out = gp.delete_subexpression(HORNER, PROBLEM, np.random.default_rng(seed))
+        assert program.count_nodes(program.parse(out)) < program.count_nodes(program.parse(HORNER))
+    with pytest.raises(NotApplicable):
+        gp.delete_subexpression("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------------------------------
+# Crossover
+
+
+def test_crossover_mixes_both_parents() -> None:
+    from_other = 0
+    for seed in range(30):
+        out = gp.crossover(HORNER, OTHER, PROBLEM, np.random.default_rng(seed))
+        line = out.strip().splitlines()[-1].strip()
+        assert out not in (HORNER, OTHER)
+        assert any(token in line for token in ("1.0", "0.69", "0.24", "0.05"))  # the first parent's
+        from_other += any(token in line for token in ("jnp.exp(x)", "3.5", "2.25"))
+    assert from_other >= 20
+
+
+def test_crossover_records_other_parent_and_needs_two_parents() -> None:
+    mutator = GPMutator()
+    parents = [Parent(4, HORNER), Parent(9, OTHER)]
+    proposal = mutator.apply("crossover", parents, PROBLEM, np.random.default_rng(0))
+    assert proposal.operator == "crossover" and proposal.meta == {"other_parent": 9}
+    with pytest.raises(NotApplicable):
+        mutator.apply("crossover", [Parent(4, HORNER)], PROBLEM, np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------------------------------
+# Constant tuning
+
+
+def test_tune_constants_fits_a_quadratic_to_exp2() -> None:
+    start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
+    tuned = gp.tune_constants(start, PROBLEM)
+    assert_valid(tuned)
+    before, after = loss_of(start), loss_of(tuned)
+    assert after < before / 100, (before, after, tuned)
+    assert after < 1e-4
+    assert code_shape(tuned) == code_shape(start)  # only the constants changed
+
+
+def code_shape(source: str) -> str:
+    lifted, _ = program.lift_constants(program.parse(source))
+    return program.unparse(lifted)
+
+
+def test_tune_constants_improves_a_good_horner_and_keeps_float32_literals() -> None:
+    tuned = gp.tune_constants(HORNER, PROBLEM)
+    assert loss_of(tuned) < loss_of(HORNER)
+    _, values = program.lift_constants(program.parse(tuned))
+    assert all(str(np.float32(v)) == repr(v) for v in values)
+
+
+def test_tune_constants_inside_an_evolve_block() -> None:
+    problem = make_problem(loss=lambda fn: jnp.mean((fn(X) - 3.0 * jnp.exp2(X) - 1.5) ** 2))
+    tuned = gp.tune_constants(BLOCK, problem, steps=200)
+    assert program.split_block(tuned)[::2] == program.split_block(BLOCK)[::2]
+    fn_before = program.compile_program(BLOCK, "f")
+    fn_after = program.compile_program(tuned, "f")
+    assert float(problem.loss(fn_after)) < float(problem.loss(fn_before))
+
+
+def test_tune_constants_not_applicable() -> None:
+    with pytest.raises(NotApplicable, match="loss"):
+        gp.tune_constants(HORNER, make_problem(loss=None))
+    with pytest.raises(NotApplicable, match="float constant"):
+        gp.tune_constants("def f(x):\n    return x * x + 1\n", PROBLEM)
+    nan_loss = make_problem(loss=lambda fn: jnp.mean(fn(X)) * jnp.nan)
+    with pytest.raises(NotApplicable, match="finite"):
+        gp.tune_constants(HORNER, nan_loss, steps=5)
+    broken = make_problem(loss=lambda fn: fn(X, X).sum())
+    with pytest.raises(NotApplicable):
+        gp.tune_constants(HORNER, broken, steps=5)
+    mutator = GPMutator(tune_steps=5)
+    with pytest.raises(NotApplicable):
+        mutator.apply("tune_constants", [Parent(1, HORNER)], make_problem(loss=None), np.random.default_rng())
+
+
+def test_tune_constants_at_an_optimum_is_not_applicable() -> None:
+    flat = make_problem(loss=lambda fn: jnp.float32(1.0) + 0.0 * jnp.sum(fn(X)))
+    with pytest.raises(NotApplicable, match="did not lower"):
+        gp.tune_constants(HORNER, flat, steps=5)
+
+
+# --------------------------------------------------------------------------------------------------
+# The mutator
+
+
+def test_gp_mutator_is_a_mutator() -> None:
+    assert isinstance(GPMutator(), Mutator)
+
+
+def test_unknown_operator_names_are_rejected() -> None:
+    with pytest.raises(ValueError, match="swap_operator"):
+        GPMutator({"swap_op": 1.0})
+    with pytest.raises(ValueError, match="crossover"):
+        GPMutator().apply("mutate", [Parent(0, SEED)], PROBLEM, np.random.default_rng(0))
+    with pytest.raises(ValueError):
+        GPMutator({op: 0.0 for op in OPERATORS})
+
+
+def test_propose_respects_weights() -> None:
+    weights = {op: 1.0 for op in SYNTACTIC} | {"insert_term": 0.0, "crossover": 0.0}
+    mutator = GPMutator(weights)
+    rng = np.random.default_rng(0)
+    parents = [Parent(0, HORNER), Parent(1, OTHER)]
+    seen = {mutator.propose(parents, PROBLEM, rng).operator for _ in range(200)}
+    assert seen == {"perturb_constant", "replace_constant", "swap_operator", "delete_subexpression"}
+
+    only = GPMutator({"swap_operator": 1.0})
+    assert {only.propose(parents, PROBLEM, rng).operator for _ in range(20)} == {"swap_operator"}
+
+
+def test_propose_skips_operators_that_do_not_apply() -> None:
+    rng = np.random.default_rng(0)
+    mutator = GPMutator({"crossover": 5.0, "tune_constants": 5.0, "perturb_constant": 1.0})
+    no_loss = make_problem(loss=None)
+    for _ in range(10):  # one parent, no loss: only perturb_constant can act
+        assert mutator.propose([Parent(0, HORNER)], no_loss, rng).operator == "perturb_constant"
+    with pytest.raises(NotApplicable):
+        GPMutator({"crossover": 1.0}).propose([Parent(0, HORNER)], PROBLEM, rng)
+    with pytest.raises(NotApplicable):  # no constant, no binary operation
+        GPMutator({"perturb_constant": 1.0, "swap_operator": 1.0}).propose(
+            [Parent(0, "def f(x):\n    return jnp.sin(x)\n")], PROBLEM, rng
+        )
+
+
+def test_propose_with_default_weights_yields_valid_children() -> None:
+    mutator = GPMutator(tune_steps=20)
+    rng = np.random.default_rng(1)
+    parents = [Parent(0, HORNER), Parent(1, OTHER)]
+    operators = set()
+    for _ in range(60):
+        proposal = mutator.propose(parents, PROBLEM, rng)
+        assert proposal.operator in OPERATORS
+        assert_valid(proposal.source)
+        operators.add(proposal.operator)
+    assert len(operators) >= 5
