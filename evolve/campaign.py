@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from archive import Archive
+from evolve import program
 from evolve.config import Config
 from evolve.mutators.base import Parent
 from evolve.population import Member, Population
@@ -28,7 +29,7 @@ COPY_OPERATORS = ("migration", "reset")
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
 START_TIMEOUT = 180.0
-MARGIN = 5.0
+MARGIN = 2.0
 
 
 class CampaignError(RuntimeError):
@@ -65,6 +66,13 @@ class _Batch:
     worker: int
     ref: Any
     dispatched: float
+
+
+def _code_hash_or_none(source: str | None) -> str | None:
+    try:
+        return program.code_hash(source) if source else None
+    except program.ProgramError:
+        return None
 
 
 def _candidate_seed(seed: int, program_id: int) -> int:
@@ -364,7 +372,9 @@ class Campaign:
                 records.extend(ray.get(ref, timeout=self.timeout + MARGIN))
             except Exception as exc:
                 self.needs_restart[w] = True
+                # Remember its code hash, so the same program is a duplicate, not another hang.
                 records.append(Record(task.id, made.source, made.operator or "gp", self._fault_status(exc),
+                                      code_hash=_code_hash_or_none(made.source),
                                       error=self._fault(exc, "evaluating")))
         return records
 
@@ -425,7 +435,7 @@ class Campaign:
             self.archive.set_campaign_status(self.campaign_id, "running")
         self.next_id = self.archive.next_program_id()
         self.island_of: dict[int, int] = {}
-        self.ema_item = 1.0
+        self.ema_item = 0.1
         self._start_ray()
         self.actors = [self._new_actor() for _ in range(cfg.workers)]
         self.sent_code = [0] * cfg.workers

@@ -85,6 +85,11 @@ class Problem:
         check: optional ``check(tree: ast.Module) -> str | None`` returning why a candidate is not
             allowed (e.g. it calls a function the problem forbids), or ``None``.
         binops: the binary operators (``+ - * / **``) the GP mutator may write.
+        tune_dtype: dtype in which ``tune_constants`` fits constants (``"float32"`` or ``"float64"``).
+            ``"float64"`` fits the real-valued function, which float32 rounding noise cannot mislead;
+            the loss then runs under ``jax.enable_x64`` and receives float64 parameters, so it should
+            build its data with ``jnp.asarray`` of float64 numpy arrays (float64 there, float32
+            otherwise). The tuned literals are still written as float32.
         options: the options ``make_problem`` was called with (stored with the campaign).
     """
 
@@ -101,6 +106,7 @@ class Problem:
     hash_bits: int = 23
     check: Callable[[ast.Module], str | None] | None = None
     binops: tuple[str, ...] = ("+", "-", "*", "/")
+    tune_dtype: str = "float32"
     options: dict[str, Any] = field(default_factory=dict)
     spec: ProblemSpec | None = None
 
@@ -109,6 +115,10 @@ class Problem:
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:
             raise ValueError(f"problem {self.name!r}: timeout must be positive, got {self.timeout}")
+        if self.tune_dtype not in ("float32", "float64"):
+            raise ValueError(
+                f"problem {self.name!r}: tune_dtype must be 'float32' or 'float64', not {self.tune_dtype!r}"
+            )
         if not self.objectives:
             self.objectives = (Objective("score", self.direction),)
 

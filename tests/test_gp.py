@@ -312,6 +312,83 @@ def test_tune_constants_at_an_optimum_is_not_applicable() -> None:
         gp.tune_constants(HORNER, flat, steps=5)
 
 
+# Constant tuning on exp2, and in float64
+
+EXP2_DEGREE5 = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * (0.055 + x * (0.0096 + x * 0.0013))))\n"
+EXP2_CUBIC = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
+
+
+@pytest.fixture(scope="module")
+def exp2():
+    from evolve.problem import load_problem
+
+    return load_problem("exp2")
+
+
+def max_ulp(problem: Problem, source: str) -> int:
+    return problem.evaluate(program.compile_program(source, "f")).metrics["max_ulp"]
+
+
+def assert_x64_off() -> None:
+    assert jnp.zeros(1).dtype == jnp.float32
+
+
+def test_exp2_tunes_in_float64(exp2) -> None:
+    assert exp2.tune_dtype == "float64"
+    assert max_ulp(exp2, EXP2_DEGREE5) > 10_000
+    tuned = gp.tune_constants(EXP2_DEGREE5, exp2)
+    assert_x64_off()
+    assert code_shape(tuned) == code_shape(EXP2_DEGREE5)
+    _, values = program.lift_constants(program.parse(tuned))
+    assert all(str(np.float32(v)) == repr(v) for v in values)
+    assert max_ulp(exp2, tuned) <= 10, tuned  # measured: 2 (a minimax quintic is ~1 ULP before rounding)
+    # The cubic's minimax error is ~900 ULPs; measured: 1066.
+    assert max_ulp(exp2, gp.tune_constants(EXP2_CUBIC, exp2, seed=3)) < 1500
+    assert_x64_off()
+
+
+def test_exp2_tunes_in_float32_too(exp2) -> None:
+    narrow = dataclasses.replace(exp2, tune_dtype="float32")
+    tuned = gp.tune_constants(EXP2_CUBIC, narrow)
+    assert max_ulp(exp2, tuned) < 2000  # measured: 1067, from ~125000
+
+
+def test_float64_tuning_gives_the_loss_float64_and_restores_the_flag() -> None:
+    seen = []
+    x64 = np.linspace(0.0, 1.0, 256)
+
+    def loss(fn):
+        xs = jnp.asarray(x64)
+        y = fn(xs)
+        seen.append((xs.dtype, y.dtype))
+        return jnp.mean((y - jnp.asarray(np.exp2(x64))) ** 2)
+
+    wide = make_problem(loss=loss, tune_dtype="float64")
+    start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
+    tuned = gp.tune_constants(start, wide, steps=100)
+    assert_x64_off()
+    assert seen and all(dtypes == (jnp.float64, jnp.float64) for dtypes in seen)
+    assert loss_of(tuned) < loss_of(start) / 100
+    seen.clear()
+    gp.tune_constants(start, make_problem(loss=loss), steps=20)
+    assert seen and all(dtypes == (jnp.float32, jnp.float32) for dtypes in seen)
+    with pytest.raises(NotApplicable, match="finite"):  # the flag is restored on failures too
+        gp.tune_constants(start, make_problem(loss=lambda fn: jnp.sum(fn(X)) * jnp.nan, tune_dtype="float64"))
+    assert_x64_off()
+
+
+def test_tune_dtype_is_validated() -> None:
+    with pytest.raises(ValueError, match="tune_dtype"):
+        make_problem(tune_dtype="float16")
+
+
+def test_tune_constants_seeds_start_elsewhere() -> None:
+    start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
+    assert gp.tune_constants(start, PROBLEM, seed=1) == gp.tune_constants(start, PROBLEM, seed=1)
+    for seed in (1, 2):
+        assert loss_of(gp.tune_constants(start, PROBLEM, seed=seed)) < loss_of(start) / 100
+
+
 # --------------------------------------------------------------------------------------------------
 # The mutator
 

@@ -1,0 +1,154 @@
+"""End-to-end campaigns on a shared Ray instance: archive integrity, dedupe, faults, resume."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from tests_helpers import PROBLEMS
+
+from archive import Archive
+from evolve import Campaign, load_problem
+
+FAST = dict(workers=2, batch_size=4, progress=False, tune_steps=100)
+
+
+def check_integrity(archive: Archive, campaign_id: int) -> list:
+    """Invariants every campaign must keep; returns the programs."""
+    rows = archive.programs(campaign_id=campaign_id)
+    ids = {r.id for r in rows}
+    assert len(ids) == len(rows)
+    for r in rows:
+        parents = archive.parents(r.id)
+        if r.operator == "seed":
+            assert parents == []
+            continue
+        assert parents, f"program {r.id} ({r.operator}) has no parent"
+        for pid, _role in parents:
+            assert pid in ids, f"program {r.id} points at missing parent {pid}"
+        if r.status == "duplicate":
+            assert r.duplicate_of in ids and r.duplicate_by in ("code", "func")
+            assert archive.get(r.duplicate_of).status != "duplicate"
+    return rows
+
+
+@pytest.fixture(scope="module")
+def exp2_run(ray_session, tmp_path_factory):
+    db = tmp_path_factory.mktemp("exp2") / "exp2.sqlite"
+    problem = load_problem("exp2", points=4096, tune_points=512)
+    summary = Campaign(problem, db=str(db), budget=240, seed=3, audit_dedupe=0.2, **FAST).run()
+    return db, summary
+
+
+def test_campaign_improves_and_keeps_lineage(exp2_run):
+    db, summary = exp2_run
+    archive = Archive(db, readonly=True)
+    rows = check_integrity(archive, summary.campaign_id)
+    seed = next(r for r in rows if r.operator == "seed")
+    assert summary.proposed == 240 == archive.count(summary.campaign_id, exclude_operators=("seed", "migration",
+                                                                                             "reset"))
+    assert summary.best_score < seed.score
+    assert archive.best(1)[0].id == summary.best_id
+    assert summary.status == "finished" and archive.campaign(summary.campaign_id).status == "finished"
+    # Lineage of the best goes back to the seed.
+    chain = archive.lineage(summary.best_id)
+    assert chain[0].program.id == summary.best_id and chain[-1].program.operator == "seed"
+
+
+def test_duplicates_are_recorded_not_evaluated(exp2_run):
+    db, summary = exp2_run
+    archive = Archive(db, readonly=True)
+    dups = archive.programs(campaign_id=summary.campaign_id, status="duplicate")
+    assert summary.duplicates == len(dups) > 0
+    rows = archive.programs(campaign_id=summary.campaign_id)
+    for d in dups:
+        assert d.score is None  # skipped: no score of its own
+        # An earlier program with the same hash leads to the original (itself, or as its duplicate).
+        attr = "code_hash" if d.duplicate_by == "code" else "func_hash"
+        assert any(getattr(r, attr) == getattr(d, attr) and r.id < d.id and d.duplicate_of in (r.id, r.duplicate_of)
+                   for r in rows)
+    # No two evaluated (non-copy) programs share a code hash.
+    evaluated = [r for r in archive.programs(campaign_id=summary.campaign_id)
+                 if r.status in ("ok", "error", "timeout") and r.operator not in ("migration", "reset")]
+    hashes = [r.code_hash for r in evaluated]
+    assert len(hashes) == len(set(hashes))
+    stats = archive.stats(summary.campaign_id)
+    assert stats["duplicates_by"]["code"] + stats["duplicates_by"]["func"] == len(dups)
+    assert sum(v["audited"] for k, v in stats["audit"].items() if k != "collision_rate") > 0
+
+
+def test_resume_continues_without_reevaluating(ray_session, tmp_path):
+    db = str(tmp_path / "resume.sqlite")
+    problem = load_problem("exp2", points=4096, tune_points=512)
+    first = Campaign(problem, db=db, budget=60, seed=1, **FAST).run()
+    archive = Archive(db, readonly=True)
+    before = {r.id: (r.source, r.status, r.score) for r in archive.programs(campaign_id=first.campaign_id)}
+    second = Campaign(problem, db=db, resume=True, budget=120, **FAST).run()
+    assert second.campaign_id == first.campaign_id
+    assert second.proposed == 120
+    rows = check_integrity(archive, first.campaign_id)
+    after = {r.id: (r.source, r.status, r.score) for r in rows}
+    assert all(after[i] == v for i, v in before.items())  # nothing rewritten
+    assert len([r for r in rows if r.operator == "seed"]) == 1  # the seed was not evaluated again
+    assert min(after) == min(before) and max(after) > max(before)
+    new = [r for r in rows if r.id > max(before)]
+    old_hashes = {r.code_hash for r in rows if r.id in before and r.status != "duplicate"}
+    for r in new:  # a program evaluated before the stop is a duplicate after it, never re-evaluated
+        if r.code_hash in old_hashes and r.operator not in ("migration", "reset"):
+            assert r.status == "duplicate"
+
+
+def test_same_seed_same_campaign(ray_session, tmp_path):
+    problem = load_problem("exp2", points=4096, tune_points=512)
+    runs = []
+    for name in ("a", "b"):
+        s = Campaign(problem, db=str(tmp_path / f"{name}.sqlite"), budget=48, seed=7, **FAST).run()
+        runs.append([(r.source, r.status, r.operator, r.island)
+                     for r in Archive(tmp_path / f"{name}.sqlite", readonly=True).programs(campaign_id=s.campaign_id)])
+    assert runs[0] == runs[1]
+
+
+def test_hanging_and_raising_candidates_are_recorded(ray_session, tmp_path):
+    problem = load_problem(str(PROBLEMS / "faulty.py"), timeout=1.5)
+    db = str(tmp_path / "faulty.sqlite")
+    summary = Campaign(problem, db=db, budget=60, seed=0, workers=2, batch_size=4, progress=False,
+                       operator_weights={"replace_constant": 3.0, "perturb_constant": 1.0}).run()
+    archive = Archive(db, readonly=True)
+    rows = check_integrity(archive, summary.campaign_id)
+    assert summary.proposed == 60 and summary.status == "finished"
+    errors = [r for r in rows if r.status == "error"]
+    timeouts = [r for r in rows if r.status == "timeout"]
+    assert any("negative value" in (r.error or "") for r in errors)
+    python_hangs = [r for r in timeouts if "ran past" in (r.error or "")]
+    native_hangs = [r for r in timeouts if "killed with its evaluator" in (r.error or "")]
+    assert python_hangs and native_hangs
+    for r in timeouts:
+        assert r.source and r.code_hash  # the hanging program itself is kept, and known to the dedupe
+    # Regression: a program killed with its evaluator had no code hash, so each copy of it hung again.
+    native_sources = {r.source for r in native_hangs}
+    assert len(native_hangs) == len(native_sources)
+    assert [r for r in rows if r.status == "ok" and r.operator != "seed"]  # and the search went on
+
+
+def test_campaign_joins_a_ray_cluster_by_address(tmp_path):
+    """A campaign in a separate process joins a cluster started on loopback by its address."""
+    db = tmp_path / "cluster.sqlite"
+    script = textwrap.dedent(f"""
+        import subprocess, sys
+        from ray.cluster_utils import Cluster
+        cluster = Cluster(initialize_head=True, head_node_args={{"num_cpus": 2, "include_dashboard": False}})
+        try:
+            code = subprocess.call([sys.executable, "-m", "evolve.cli", "run", "exp2", "-o", "points=4096",
+                                    "--budget", "24", "--workers", "2", "--db", {str(db)!r}, "--no-progress",
+                                    "--ray-address", cluster.address])
+        finally:
+            cluster.shutdown()
+        sys.exit(code)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "best program" in proc.stdout
+    archive = Archive(db, readonly=True)
+    assert archive.count(exclude_operators=("seed", "migration", "reset")) == 24

@@ -1,0 +1,68 @@
+"""Config parsing and the read-side CLI commands on a small archive."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive import Archive
+from evolve.cli import main
+from evolve.config import Config, load_config
+
+
+def test_config_from_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('problem = "exp2"\nbudget = 10\nworkers = 3\n[problem_options]\npoints = 4096\n')
+    cfg = load_config(path)
+    assert cfg.budget == 10 and cfg.workers == 3 and cfg.problem_options == {"points": 4096}
+
+
+def test_config_rejects_bad_values(tmp_path):
+    with pytest.raises(ValueError, match="unknown setting"):
+        Config.from_dict({"budgett": 3})
+    with pytest.raises(ValueError, match="workers"):
+        Config(workers=0)
+    with pytest.raises(ValueError, match="audit_dedupe"):
+        Config(audit_dedupe=2.0)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("budget = = 3")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_config(bad)
+
+
+@pytest.fixture
+def small_db(tmp_path):
+    db = tmp_path / "a.sqlite"
+    a = Archive(db)
+    cid = a.create_campaign("t", "exp2", {}, 0, "min")
+    a.add([
+        {"id": 1, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x\n", "status": "ok", "score": 10.0,
+         "operator": "seed", "metrics": {"max_ulp": 10}},
+        {"id": 2, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x * 0.9\n", "status": "ok",
+         "score": 4.0, "operator": "perturb_constant", "generation": 1},
+        {"id": 3, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x\n", "status": "duplicate",
+         "duplicate_of": 1, "duplicate_by": "code", "operator": "swap_operator", "generation": 1},
+    ], [(2, 1, "parent"), (3, 1, "parent")])
+    a.close()
+    return str(db)
+
+
+def test_best_lineage_status_commands(small_db, capsys):
+    assert main(["best", small_db, "-k", "5", "--source"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("     2 ") < out.index("     1 ") and "x * 0.9" in out
+    assert main(["lineage", small_db, "2"]) == 0
+    out = capsys.readouterr().out
+    assert "perturb_constant" in out and "-6" in out and "seed" in out
+    assert main(["status", small_db]) == 0
+    out = capsys.readouterr().out
+    assert "duplicate=1" in out and "by code hash=1" in out and "perturb_constant" in out
+
+
+def test_problems_command_lists_exp2(capsys):
+    assert main(["problems"]) == 0
+    assert "exp2" in capsys.readouterr().out
+
+
+def test_missing_archive_is_a_clear_error(tmp_path, capsys):
+    assert main(["best", str(tmp_path / "nope.sqlite")]) == 1
+    assert "nope.sqlite" in capsys.readouterr().err

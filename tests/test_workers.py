@@ -1,0 +1,92 @@
+"""The evaluator pipeline: statuses, hashing shortcuts and deadlines (no Ray needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evolve.mutators.base import Parent
+from evolve.workers import Evaluator, Task
+
+SEED = "def f(x):\n    return 1.0 + x\n"
+
+
+@pytest.fixture
+def evaluator(small_exp2):
+    return Evaluator(small_exp2, timeout=2.0)
+
+
+def run_one(evaluator, source, **kw):
+    return evaluator.evaluate_task(Task(id=1, source=source, operator="test", **kw))
+
+
+def test_ok_candidate_has_score_and_hashes(evaluator):
+    rec = run_one(evaluator, SEED)
+    assert rec.status == "ok", rec.error
+    assert rec.score > 0 and rec.metrics["ops"] == 1
+    assert rec.code_hash and rec.func_hash and rec.skipped is None
+
+
+def test_raising_candidate_is_an_error(evaluator):
+    rec = run_one(evaluator, "def f(x):\n    return x / 0.0\n")  # inf at every x but 0: non-finite
+    assert rec.status == "error" and "non-finite" in rec.error
+    rec = run_one(evaluator, "def f(x):\n    return undefined_name + x\n")
+    assert rec.status == "error" and "NameError" in rec.error
+
+
+def plain_problem():
+    import jax.numpy as jnp
+
+    from evolve.problem import Problem, Result
+
+    x = jnp.linspace(0.0, 1.0, 32)
+    return Problem(name="plain", description="", seed=SEED, entrypoint="f", probe_inputs=(x,),
+                   evaluate=lambda fn: Result(float(jnp.mean(fn(x)))))
+
+
+def test_python_hang_is_a_timeout():
+    evaluator = Evaluator(plain_problem(), timeout=0.5)
+    # Real work in the loop body: CPython 3.11 does not deliver signals inside `while True: pass`.
+    rec = run_one(evaluator, "def f(x):\n    y = x\n    while True:\n        y = y + 1.0\n    return y\n")
+    assert rec.status == "timeout" and "timeout" in rec.error
+    assert rec.eval_seconds < 5
+    assert run_one(evaluator, SEED).status == "ok"  # the evaluator still works afterwards
+
+
+def test_banned_code_is_invalid(evaluator):
+    rec = run_one(evaluator, "import os\ndef f(x):\n    return x\n")
+    assert rec.status == "invalid" and "import" in rec.error
+    rec = run_one(evaluator, "def f(x):\n    return x.__class__\n")
+    assert rec.status == "invalid"
+    rec = run_one(evaluator, "def f(x):\n    return jnp.exp2(x)\n")  # the problem's own check
+    assert rec.status == "invalid" and "jnp.exp2" in rec.error
+
+
+def test_seen_hashes_skip_evaluation(evaluator):
+    first = run_one(evaluator, "def f(x):\n    return 1.0 + x * 2.0\n")
+    same_code = run_one(evaluator, "def f(y):\n    # a comment\n    return (2. * y + 1.)\n")
+    assert same_code.skipped == "code" and same_code.score is None
+    # x + x equals x * 2 exactly in IEEE arithmetic: the same function, written differently.
+    same_function = run_one(evaluator, "def f(x):\n    return 1.0 + (x + x)\n")
+    assert same_function.skipped == "func" and same_function.func_hash == first.func_hash
+    audited = evaluator.evaluate_task(Task(2, source="def f(x):\n    return 1.0 + (x + x)\n", audit=True))
+    assert audited.skipped == "code" and audited.score == first.score  # seen, but evaluated for the audit
+    # Rounding differs: (x + 0.5) + 0.5 is not x + 1 in float32, and is rightly a different function.
+    assert run_one(evaluator, "def f(x):\n    return x + 0.5 + 0.5\n").skipped is None
+
+
+def test_constant_candidate_is_quick_to_evaluate(small_exp2):
+    """Regression: a constant output broadcast over all points made XLA constant-fold the fitness for
+    seconds, so constant candidates timed out."""
+    from evolve import load_problem
+
+    evaluator = Evaluator(load_problem("exp2"), timeout=4.0)
+    rec = run_one(evaluator, "def f(x):\n    return 1.0 + 1.0\n")
+    assert rec.status == "ok", rec.error
+    assert rec.metrics["max_ulp"] == 2**23  # 2.0 against 1.0 at x = 0: one binade of ULPs
+
+
+def test_gp_task_is_reproducible(small_exp2):
+    parents = (Parent(1, "def f(x):\n    return 1.0 + x * (0.7 + x * 0.25)\n", 1.0),)
+    a = Evaluator(small_exp2).evaluate_task(Task(5, parents=parents, seed=1234))
+    b = Evaluator(small_exp2).evaluate_task(Task(5, parents=parents, seed=1234))
+    assert a.source == b.source and a.operator == b.operator and a.status == b.status
