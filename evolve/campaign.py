@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,14 @@ class CampaignError(RuntimeError):
 
 @dataclass
 class Summary:
-    """What a finished (or stopped) campaign achieved."""
+    """What a finished (or stopped) campaign achieved.
+
+    ``phases`` is the mean time per proposal of each step, in seconds: the evaluators' ``mutate``,
+    ``check``, ``probe`` and ``evaluate`` (summed over evaluators, so they can exceed the wall time per
+    proposal when several run at once), and the driver's ``select`` (selection and batching),
+    ``wait`` (waiting for results), ``record`` (dedupe decisions and population updates) and ``archive``
+    (writes). They are for this run only (not the part before a ``--resume``).
+    """
 
     campaign_id: int
     db: str
@@ -53,6 +61,7 @@ class Summary:
     best_source: str | None = None
     wall_seconds: float = 0.0
     status: str = "finished"
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def candidates_per_second(self) -> float:
@@ -130,7 +139,8 @@ class Campaign:
                 ray.init(address=self.config.ray_address, **kwargs)
             else:
                 cpus = max(os.cpu_count() or 1, int(np.ceil(self.config.workers * self.config.worker_cpus)))
-                ray.init(num_cpus=cpus, **kwargs)
+                # "local": always a fresh instance of our own, never a cluster someone left running.
+                ray.init(address="local", num_cpus=cpus, **kwargs)
             self._owns_ray = True
         cls = ray.remote(Evaluator)
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
@@ -172,6 +182,8 @@ class Campaign:
         self.proposed = 0
         self.counts = {"evaluated": 0, "duplicates": 0, "invalid": 0, "error": 0, "timeout": 0}
         self.restarts = 0
+        self.timings: dict[str, float] = {}
+        self.run_proposals = 0
 
     def _remember(self, code_hash: str | None, func_hash: str | None, root: int) -> None:
         if code_hash and code_hash not in self.code_seen:
@@ -259,11 +271,20 @@ class Campaign:
     def _process(self, records: list[Record], tasks: list[Task]) -> None:
         rows: list[dict[str, Any]] = []
         edges: list[tuple[int, int, str]] = []
+        t0 = time.perf_counter()
         now = time.time()
         for rec, task in zip(records, tasks, strict=True):
             rows.append(self._record_row(rec, task, now, edges))
+            for phase, seconds in rec.phases.items():
+                self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         self._maybe_migrate(rows, edges, now)
+        t1 = time.perf_counter()
         self.archive.add(rows, edges)
+        self._time("record", t1 - t0)
+        self._time("archive", time.perf_counter() - t1)
+
+    def _time(self, phase: str, seconds: float) -> None:
+        self.timings[phase] = self.timings.get(phase, 0.0) + seconds
 
     def _record_row(self, rec: Record, task: Task, now: float, edges: list[tuple[int, int, str]]) -> dict:
         cfg = self.config
@@ -416,12 +437,15 @@ class Campaign:
         for i in range(self.config.islands):
             self.population.add(i, member)
 
-    def run(self) -> Summary:
+    def run(self, on_batch: Callable[[Campaign], None] | None = None) -> Summary:
         """Run the campaign until its budget of proposals is spent; return the summary.
 
+        ``on_batch(campaign)`` is called after each batch of results is written (for live monitoring
+        and benchmarks; ``campaign.proposed_done`` and ``campaign.timings`` are current then).
         Ctrl-C stops it cleanly: results already received are in the archive, the campaign is marked
         ``stopped``, and ``resume=True`` continues it.
         """
+        self._on_batch = on_batch
         cfg = self.config
         started = time.time()
         self._init_state()
@@ -475,15 +499,19 @@ class Campaign:
             while len(inflight) < cfg.workers * cfg.pipeline_depth and self.proposed < cfg.budget:
                 w = slot % cfg.workers
                 slot += 1
+                t0 = time.perf_counter()
                 tasks = self._make_batch(min(cfg.batch_size, cfg.budget - self.proposed))
                 inflight.append(_Batch(tasks, w, self._submit(w, tasks), time.time()))
+                self._time("select", time.perf_counter() - t0)
             if not inflight:
                 return
             head = inflight[0]
             w = head.worker
             started = max(head.dispatched, free_at[w])
             wait = started + self._allowance(len(head.tasks)) - time.time()
+            t0 = time.perf_counter()
             ready, _ = ray.wait([head.ref], timeout=max(wait, 0.0))
+            self._time("wait", time.perf_counter() - t0)
             records = None
             fault = None
             if ready:
@@ -511,8 +539,11 @@ class Campaign:
                 self.ema_item = 0.8 * self.ema_item + 0.2 * per_item
             free_at[w] = time.time()
             self.proposed_done += len(head.tasks)
+            self.run_proposals += len(head.tasks)
             self._process(records, head.tasks)
             self._update_progress(progress, len(head.tasks))
+            if self._on_batch is not None:
+                self._on_batch(self)
 
     # ------------------------------------------------------------------ reporting
     def _progress_bar(self) -> Any:
@@ -542,6 +573,7 @@ class Campaign:
             best_id=top.id if top else None, best_score=top.score if top else None,
             best_metrics=dict(top.metrics or {}) if top else {}, best_source=top.source if top else None,
             wall_seconds=wall_seconds, status=status,
+            phases={k: v / self.run_proposals for k, v in sorted(self.timings.items())} if self.run_proposals else {},
         )
 
     def _shutdown(self) -> None:

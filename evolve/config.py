@@ -36,7 +36,8 @@ class Config:
         batch_size: candidates sent to an evaluator per call; pipeline_depth: calls queued per evaluator.
         dedupe: skip candidates whose code or functional hash was seen.
         audit_dedupe: fraction of duplicates evaluated anyway, to measure the hashes' collision rate.
-        operator_weights: GP operator weights (missing operators keep their default weight).
+        operator_weights: GP operator weights; when given, operators left out get weight 0 (empty: the
+            defaults of ``evolve.mutators.gp.DEFAULT_WEIGHTS``).
         tune_steps: optimiser steps of ``tune_constants``.
         timeout: per-candidate evaluation timeout in seconds (defaults to the problem's).
         progress: show a live progress bar.

@@ -59,7 +59,8 @@ class Record:
 
     ``status`` is ``ok``, ``invalid``, ``error`` or ``timeout``; ``skipped`` is ``"code"`` or ``"func"``
     when the evaluator skipped evaluation because it had seen that hash (the driver then records the
-    candidate as a duplicate).
+    candidate as a duplicate). ``phases`` holds the seconds spent in each step: ``mutate``, ``check``
+    (parse, static check, code hash), ``probe`` (compile, probe run, functional hash), ``evaluate``.
     """
 
     id: int
@@ -74,6 +75,7 @@ class Record:
     eval_seconds: float = 0.0
     skipped: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 class CandidateTimeout(BaseException):
@@ -163,15 +165,23 @@ class Evaluator:
 
     def evaluate_task(self, task: Task) -> Record:
         """Turn one task into a record; never raises for anything the candidate does."""
-        start = time.perf_counter()
+        start = self._last = time.perf_counter()
+        self._phases: dict[str, float] = {}
         try:
             with deadline(self.timeout):
                 record = self._pipeline(task)
         except CandidateTimeout as exc:
             record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
                             "timeout", error=str(exc), code_hash=getattr(self, "_code_hash", None))
+            self._lap("timeout")
         record.eval_seconds = time.perf_counter() - start
+        record.phases = self._phases
         return record
+
+    def _lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self._phases[phase] = self._phases.get(phase, 0.0) + now - self._last
+        self._last = now
 
     def mutate(self, task: Task) -> Task | Record:
         """Make the candidate's source: a task with ``source`` filled in, or an ``invalid``/``error``
@@ -199,6 +209,7 @@ class Evaluator:
         self._source, self._operator, self._code_hash = task.source, task.operator or "gp", None
         if task.source is None:
             made = self._mutate(task)
+            self._lap("mutate")
             if isinstance(made, Record):
                 return made
             task = made
@@ -215,6 +226,7 @@ class Evaluator:
             return Record(task.id, source, operator, "invalid", error=str(exc), meta=meta)
         code_hash = prog.code_hash(tree)
         self._code_hash = code_hash
+        self._lap("check")
         record = Record(task.id, source, operator, "ok", code_hash=code_hash, meta=meta)
         if self.dedupe and code_hash in self.seen_code:
             record.skipped = "code"
@@ -239,12 +251,15 @@ class Evaluator:
                 if not task.audit:
                     return record
             self.seen_func.add(record.func_hash)
+        self._lap("probe")
 
         try:
             result = self.problem.evaluate(fn)
         except Exception as exc:
             record.status, record.error = "error", _message(exc)
             return record
+        finally:
+            self._lap("evaluate")
         record.score = float(result.score)
         record.metrics = _json_number(dict(result.metrics))
         if not np.isfinite(record.score):

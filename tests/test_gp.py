@@ -439,7 +439,16 @@ def test_propose_with_default_weights_yields_valid_children() -> None:
     operators = set()
     for _ in range(60):
         proposal = mutator.propose(parents, PROBLEM, rng)
-        assert proposal.operator in OPERATORS
+        assert proposal.operator.removesuffix("+tune") in OPERATORS
         assert_valid(proposal.source)
         operators.add(proposal.operator)
     assert len(operators) >= 5
+    assert "insert_term+tune" in operators  # grown terms get fitted
+
+
+def test_tune_after_can_be_turned_off() -> None:
+    mutator = GPMutator({"insert_term": 1.0}, tune_steps=20, tune_after=())
+    proposal = mutator.propose([Parent(0, HORNER)], PROBLEM, np.random.default_rng(0))
+    assert proposal.operator == "insert_term"
+    with pytest.raises(ValueError, match="tune_after"):
+        GPMutator(tune_after=("grow",))

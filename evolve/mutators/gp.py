@@ -659,9 +659,18 @@ class GPMutator:
         weights: relative weight of each operator in :data:`OPERATORS`; operators missing from the
             mapping get weight 0. ``None`` uses :data:`DEFAULT_WEIGHTS`.
         tune_steps: optimiser steps of ``tune_constants``.
+        tune_after: operators whose children get their constants tuned before evaluation when the
+            problem has a ``loss`` (recorded as e.g. ``insert_term+tune``). A new term with a random
+            coefficient is almost always worse than its parent until it is fitted, so without this
+            structural growth is discarded before it can pay off.
     """
 
-    def __init__(self, weights: Mapping[str, float] | None = None, tune_steps: int = 300) -> None:
+    def __init__(
+        self,
+        weights: Mapping[str, float] | None = None,
+        tune_steps: int = 300,
+        tune_after: Sequence[str] = ("insert_term",),
+    ) -> None:
         if weights is None:
             weights = DEFAULT_WEIGHTS
         unknown = sorted(set(weights) - set(OPERATORS))
@@ -676,6 +685,10 @@ class GPMutator:
             raise ValueError(f"tune_steps must be at least 1, got {tune_steps}")
         self.weights: dict[str, float] = {op: float(weights.get(op, 0.0)) for op in OPERATORS}
         self.tune_steps = tune_steps
+        unknown = sorted(set(tune_after) - set(OPERATORS))
+        if unknown:
+            raise ValueError(f"tune_after names unknown GP operators {unknown}; valid ones are {list(OPERATORS)}")
+        self.tune_after = tuple(tune_after)
 
     def _may_apply(self, operator: str, parents: Sequence[Parent], problem: Problem) -> bool:
         if operator == "crossover":
@@ -714,7 +727,15 @@ class GPMutator:
             "insert_term": insert_term,
             "delete_subexpression": delete_subexpression,
         }
-        return Proposal(single[operator](parent.source, problem, rng), operator)
+        child = single[operator](parent.source, problem, rng)
+        if operator in self.tune_after and problem.loss is not None:
+            seed = int(rng.integers(1, 2**31 - 1))
+            try:
+                tuned = tune_constants(child, problem, steps=self.tune_steps, seed=seed)
+            except NotApplicable:
+                return Proposal(child, operator)
+            return Proposal(tuned, f"{operator}+tune", {"steps": self.tune_steps, "seed": seed})
+        return Proposal(child, operator)
 
     def propose(self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator) -> Proposal:
         """Sample an operator by weight among those that apply and return its child.

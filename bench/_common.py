@@ -1,0 +1,29 @@
+"""Helpers shared by the benchmarks: where results go and what machine made them."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def machine() -> dict[str, Any]:
+    """Facts about the machine a figure was measured on."""
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+
+
+def write(report: dict[str, Any], out: str | Path) -> Path:
+    """Write ``report`` (with the command and machine added) as JSON to ``out``; return the path."""
+    report = {"command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+              "machine": machine(), **report}
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(f"wrote {path}")
+    return path
