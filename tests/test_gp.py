@@ -358,10 +358,13 @@ def test_float64_tuning_gives_the_loss_float64_and_restores_the_flag() -> None:
     x64 = np.linspace(0.0, 1.0, 256)
 
     def loss(fn):
-        xs = jnp.asarray(x64)
+        # A fresh numpy array each time: JAX caches the conversion of one numpy object across x64 modes
+        # (jnp.asarray of an array first converted under x64 stays float64 afterwards).
+        points = x64.copy()
+        xs = jnp.asarray(points)
         y = fn(xs)
         seen.append((xs.dtype, y.dtype))
-        return jnp.mean((y - jnp.asarray(np.exp2(x64))) ** 2)
+        return jnp.mean((y - jnp.asarray(np.exp2(points))) ** 2)
 
     wide = make_problem(loss=loss, tune_dtype="float64")
     start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
@@ -452,3 +455,22 @@ def test_tune_after_can_be_turned_off() -> None:
     assert proposal.operator == "insert_term"
     with pytest.raises(ValueError, match="tune_after"):
         GPMutator(tune_after=("grow",))
+
+
+def test_tuner_is_reused_for_the_same_structure_with_its_own_constants() -> None:
+    from evolve.mutators import gp
+
+    gp._TUNERS.clear()
+    near = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
+    far = "def f(x):\n    return 1.5 + x * (0.2 + x * (0.9 + x * 0.5))\n"
+    gp.tune_constants(near, PROBLEM, steps=50)
+    assert len(gp._TUNERS) == 1
+    # One BFGS step from the far constants must stay near them: a stale compiled fit that closed over
+    # the first program's constants would jump to the near program's optimum instead.
+    one_step = gp.tune_constants(far, PROBLEM, steps=1)
+    assert len(gp._TUNERS) == 2  # steps is part of the key
+    again = gp.tune_constants(far, PROBLEM, steps=50)
+    assert len(gp._TUNERS) == 2  # same structure and steps: reused
+    first = program.lift_constants(program.parse(one_step))[1][2]  # the x**2 coefficient: 0.9 vs 0.24
+    assert abs(first - 0.9) < abs(first - 0.24)
+    assert loss_of(again) < loss_of(far)
