@@ -16,8 +16,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive import Archive  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
 from evolve import Campaign, Config, load_problem  # noqa: E402
+
+
+def first_reaching(db: str, campaign_id: int, max_ulp: int) -> dict | None:
+    """When (seconds from the seed, proposals) the campaign first had a program within ``max_ulp``."""
+    rows = Archive(db, readonly=True).programs(campaign_id=campaign_id)
+    start = rows[0].created_at
+    proposals = 0
+    for r in rows:
+        if r.operator not in ("seed", "migration", "reset"):
+            proposals += 1
+        if r.status == "ok" and r.metrics and r.metrics.get("max_ulp", 1e30) <= max_ulp:
+            return {"seconds": r.created_at - start, "proposals": proposals, "max_ulp": r.metrics["max_ulp"]}
+    return None
 
 
 def main() -> None:
@@ -25,13 +39,15 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--workers", type=int, default=Config().workers)
+    parser.add_argument("--goal-ulp", type=int, default=4, help="report when a program first reached this")
     parser.add_argument("--out", default=str(RESULTS / "demo.json"))
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
-            summary = Campaign(load_problem("exp2"), db=str(Path(tmp) / f"demo-{seed}.sqlite"), budget=args.budget,
-                               seed=seed, workers=args.workers, progress=sys.stderr.isatty()).run()
+            db = str(Path(tmp) / f"demo-{seed}.sqlite")
+            summary = Campaign(load_problem("exp2"), db=db, budget=args.budget, seed=seed, workers=args.workers,
+                               progress=sys.stderr.isatty()).run()
             runs.append({
                 "seed": seed,
                 "best_max_ulp": summary.best_metrics.get("max_ulp"),
@@ -41,6 +57,7 @@ def main() -> None:
                 "wall_seconds": summary.wall_seconds,
                 "evaluated": summary.evaluated,
                 "duplicates": summary.duplicates,
+                "first_within_goal": first_reaching(db, summary.campaign_id, args.goal_ulp),
             })
             print(f"seed {seed}: {runs[-1]['best_max_ulp']} ULP with {runs[-1]['best_ops']} ops "
                   f"in {summary.wall_seconds:.1f} s")
@@ -52,6 +69,7 @@ def main() -> None:
         "runs": runs,
         "median_max_ulp": statistics.median(ulps),
         "median_wall_seconds": statistics.median(r["wall_seconds"] for r in runs),
+        "goal_ulp": args.goal_ulp,
     }, args.out)
 
 

@@ -8,6 +8,7 @@ oldest batch, every evaluator still has further batches queued.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import deque
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from archive import Archive
+from archive.models import COPY_OPERATORS
 from evolve import program
 from evolve.config import Config
 from evolve.mutators.base import Parent
@@ -26,7 +28,6 @@ from evolve.population import Member, Population
 from evolve.problem import Problem, ProblemSpec, load_problem
 from evolve.workers import Evaluator, Record, Task
 
-COPY_OPERATORS = ("migration", "reset")
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
 START_TIMEOUT = 180.0
@@ -184,6 +185,7 @@ class Campaign:
         self.restarts = 0
         self.timings: dict[str, float] = {}
         self.run_proposals = 0
+        self.reset_mark: dict[int, int] = {}  # island -> id of its last reset row
 
     def _remember(self, code_hash: str | None, func_hash: str | None, root: int) -> None:
         if code_hash and code_hash not in self.code_seen:
@@ -193,8 +195,11 @@ class Campaign:
             self.func_seen[func_hash] = root
             self.func_log.append(func_hash)
 
-    def _member(self, row_id: int, source: str, score: float, generation: int, metrics: Any) -> Member:
-        return Member(row_id, self.problem.key(score), source, score, generation, dict(metrics or {}))
+    def _member(self, row: Any) -> Member:
+        """A population member from an archive row or a row dict."""
+        get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+        return Member(get("id"), self.problem.key(get("score")), get("source"), get("score"), get("generation"),
+                      dict(get("metrics") or {}), get("code_hash"), get("func_hash"))
 
     def _rebuild(self) -> None:
         """Rebuild population, hash sets and counts from the archive alone (for ``--resume``)."""
@@ -206,6 +211,7 @@ class Campaign:
                 seed_row = r
             if r.operator == "reset" and r.island is not None:
                 last_reset[r.island] = r.id
+                self.reset_mark[r.island] = r.id
             if r.operator not in NOT_PROPOSALS:
                 self.proposed += 1
                 if r.status == "duplicate":
@@ -228,7 +234,7 @@ class Campaign:
         for r in rows:
             if r.status != "ok" or r.score is None:
                 continue
-            member = self._member(r.id, r.source, r.score, r.generation, r.metrics)
+            member = self._member(r)
             if r.id == seed_row.id:
                 for i in range(self.config.islands):
                     if i not in last_reset:
@@ -332,8 +338,9 @@ class Campaign:
             self.counts["evaluated"] += 1
         if rec.status != "ok":
             self.counts[rec.status] += 1
-        elif rec.score is not None:
-            self.population.add(island, self._member(task.id, row["source"], rec.score, generation, rec.metrics))
+        elif rec.score is not None and task.id > self.reset_mark.get(island, 0):
+            # A child dispatched before its island was reset belongs to the population that was wiped.
+            self.population.add(island, self._member(row))
         return row
 
     def _copy_row(self, member: Member, island: int, operator: str, now: float) -> dict[str, Any]:
@@ -341,11 +348,11 @@ class Campaign:
         self.next_id += 1
         self.roots[pid] = self.roots.get(member.id, member.id)
         self.generation[pid] = member.generation
-        copy = Member(pid, member.key, member.source, member.score, member.generation, member.metrics)
-        self.population.add(island, copy)
+        self.population.add(island, dataclasses.replace(member, id=pid))
         return {"id": pid, "campaign_id": self.campaign_id, "source": member.source, "status": "ok",
                 "score": member.score, "metrics": member.metrics, "island": island,
-                "generation": member.generation, "operator": operator, "created_at": now}
+                "generation": member.generation, "operator": operator, "created_at": now,
+                "code_hash": member.code_hash, "func_hash": member.func_hash}
 
     def _maybe_migrate(self, rows: list[dict], edges: list[tuple[int, int, str]], now: float) -> None:
         cfg = self.config
@@ -364,6 +371,7 @@ class Campaign:
             for donor, island in self.population.reset_plan():
                 self.population.islands[island].clear()
                 row = self._copy_row(donor, island, "reset", now)
+                self.reset_mark[island] = row["id"]
                 rows.append(row)
                 edges.append((row["id"], donor.id, "migration"))
 
@@ -433,7 +441,7 @@ class Campaign:
             "island": 0, "generation": 0, "operator": "seed", "eval_seconds": rec.eval_seconds,
             "created_at": time.time(),
         }], [])
-        member = self._member(pid, rec.source, rec.score, 0, rec.metrics)
+        member = self._member(self.archive.get(pid))
         for i in range(self.config.islands):
             self.population.add(i, member)
 

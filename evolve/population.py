@@ -22,6 +22,8 @@ class Member:
     score: float
     generation: int = 0
     metrics: dict = field(default_factory=dict, compare=False, hash=False)
+    code_hash: str | None = None
+    func_hash: str | None = None
 
 
 class Island:

@@ -82,7 +82,15 @@ def test_duplicates_are_recorded_not_evaluated(exp2_run):
 def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     db = str(tmp_path / "resume.sqlite")
     problem = load_problem("exp2", points=4096, tune_points=512)
-    first = Campaign(problem, db=db, budget=60, seed=1, **FAST).run()
+    live = Campaign(problem, db=db, budget=60, seed=1, migration_interval=16, reset_interval=40, **FAST)
+    first = live.run()
+    # The population rebuilt from the archive alone is the one the campaign had when it stopped.
+    rebuilt = Campaign(problem, db=db, resume=True, **FAST)
+    rebuilt._init_state()
+    rebuilt._rebuild()
+    assert [[m.id for m in isl.members] for isl in rebuilt.population.islands] == \
+        [[m.id for m in isl.members] for isl in live.population.islands]
+    assert rebuilt.proposed == 60 and rebuilt.code_seen == live.code_seen and rebuilt.func_seen == live.func_seen
     archive = Archive(db, readonly=True)
     before = {r.id: (r.source, r.status, r.score) for r in archive.programs(campaign_id=first.campaign_id)}
     second = Campaign(problem, db=db, resume=True, budget=120, **FAST).run()
