@@ -26,7 +26,16 @@ def run(dedupe: bool, args: argparse.Namespace, tmp: str) -> dict:
     summary = Campaign(load_problem("exp2"), db=db, budget=args.budget, workers=args.workers, seed=args.seed,
                        dedupe=dedupe, audit_dedupe=args.audit if dedupe else 0.0,
                        progress=sys.stderr.isatty()).run()
-    stats = Archive(db, readonly=True).stats(summary.campaign_id)
+    archive = Archive(db, readonly=True)
+    stats = archive.stats(summary.campaign_id)
+    # Which metrics differed in each audited mismatch: a behavioural collision changes max_ulp, while a
+    # cost-only one (one function, another op count, e.g. `x` and `x * 1.0`) changes only ops.
+    differ: dict[str, int] = {}
+    for row in archive.programs(campaign_id=summary.campaign_id, status="duplicate"):
+        audit = (row.metrics or {}).get("audit")
+        if audit and not audit.get("match"):
+            key = f"{row.duplicate_by}: " + (",".join(audit.get("metrics_differ", [])) or "status")
+            differ[key] = differ.get(key, 0) + 1
     return {
         "dedupe": dedupe,
         "proposed": summary.proposed,
@@ -35,6 +44,7 @@ def run(dedupe: bool, args: argparse.Namespace, tmp: str) -> dict:
         "skipped_share": summary.duplicates / summary.proposed if summary.proposed else 0.0,
         "duplicates_by": stats["duplicates_by"],
         "audit": stats["audit"],
+        "mismatches_by_differing_metrics": differ,
         "wall_seconds": summary.wall_seconds,
         "best_max_ulp": summary.best_metrics.get("max_ulp"),
         "best_ops": summary.best_metrics.get("ops"),

@@ -9,8 +9,10 @@ oldest batch, every evaluator still has further batches queued.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,6 +127,8 @@ class Campaign:
         if spec is not None:
             config.problem = spec.path or spec.module or config.problem
             config.problem_options = dict(spec.options)
+        else:  # built in a script: a resume must be handed the same Problem object again
+            config.problem = f"<problem object {self.problem.name!r}: pass it to Campaign(..., resume=True)>"
         self.config = config
         self.timeout = float(config.timeout or self.problem.timeout)
 
@@ -135,13 +139,18 @@ class Campaign:
         self._ray = ray
         self._owns_ray = False
         if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if self.config.ray_address:
-                ray.init(address=self.config.ray_address, **kwargs)
-            else:
-                cpus = max(os.cpu_count() or 1, int(np.ceil(self.config.workers * self.config.worker_cpus)))
-                # "local": always a fresh instance of our own, never a cluster someone left running.
-                ray.init(address="local", num_cpus=cpus, **kwargs)
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                      "logging_level": logging.ERROR}
+            with warnings.catch_warnings():
+                # Ray starts its processes with fork+exec, which Python flags once JAX has threads;
+                # the exec follows at once, so the deadlock it warns about cannot happen.
+                warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+                if self.config.ray_address:
+                    ray.init(address=self.config.ray_address, **kwargs)
+                else:
+                    cpus = max(os.cpu_count() or 1, int(np.ceil(self.config.workers * self.config.worker_cpus)))
+                    # "local": always a fresh instance of our own, never a cluster someone left running.
+                    ray.init(address="local", num_cpus=cpus, **kwargs)
             self._owns_ray = True
         cls = ray.remote(Evaluator)
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
@@ -177,7 +186,7 @@ class Campaign:
         self.func_seen: dict[str, int] = {}
         self.code_log: list[str] = []
         self.func_log: list[str] = []
-        self.outcome: dict[int, tuple[str, float | None]] = {}  # root id -> (status, score)
+        self.outcome: dict[int, tuple[str, float | None, Any]] = {}  # root id -> (status, score, metrics)
         self.roots: dict[int, int] = {}  # member id -> original program id (copies point home)
         self.generation: dict[int, int] = {}
         self.proposed = 0
@@ -226,7 +235,7 @@ class Campaign:
             self.roots[r.id] = root
             self.generation[r.id] = r.generation
             if r.status != "duplicate" and r.operator not in COPY_OPERATORS:
-                self.outcome[r.id] = (r.status, r.score)
+                self.outcome[r.id] = (r.status, r.score, r.metrics)
             if r.status != "invalid":
                 self._remember(r.code_hash, r.func_hash, root)
         if seed_row is None or seed_row.status != "ok":
@@ -325,15 +334,20 @@ class Campaign:
             row.update(status="duplicate", duplicate_of=original, duplicate_by=kind, score=None, metrics=None,
                        error=None)
             if rec.skipped is None or task.audit:  # it was evaluated anyway: an audit of the hash
-                o_status, o_score = self.outcome.get(original, (None, None))
+                o_status, o_score, o_metrics = self.outcome.get(original, (None, None, None))
                 match = o_status == rec.status and (o_score == rec.score)
+                # Which metrics differ tells a real collision (behaviour) from a cost-only difference, e.g.
+                # `x` and `x * 1.0` are one function but not one op count.
+                differs = sorted(k for k in set(o_metrics or {}) | set(rec.metrics or {})
+                                 if (o_metrics or {}).get(k) != (rec.metrics or {}).get(k))
                 row["metrics"] = {"audit": {"status": rec.status, "score": rec.score, "error": rec.error,
-                                            "original_score": o_score, "match": bool(match)}}
+                                            "original_score": o_score, "match": bool(match),
+                                            "metrics_differ": differs}}
             return row
         self.roots[task.id] = task.id
         if rec.status != "invalid":
             self._remember(rec.code_hash, rec.func_hash, task.id)
-        self.outcome[task.id] = (rec.status, rec.score)
+        self.outcome[task.id] = (rec.status, rec.score, rec.metrics)
         if rec.status in ("ok", "error", "timeout"):
             self.counts["evaluated"] += 1
         if rec.status != "ok":
@@ -431,7 +445,7 @@ class Campaign:
         if rec.status != "ok":
             self.archive.add([self._record_row(rec, task, time.time(), [])], [])
             raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
-        self.outcome[pid] = ("ok", rec.score)
+        self.outcome[pid] = ("ok", rec.score, rec.metrics)
         self._remember(rec.code_hash, rec.func_hash, pid)
         self.roots[pid] = pid
         self.generation[pid] = 0

@@ -82,19 +82,27 @@ def test_duplicates_are_recorded_not_evaluated(exp2_run):
 def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     db = str(tmp_path / "resume.sqlite")
     problem = load_problem("exp2", points=4096, tune_points=512)
-    live = Campaign(problem, db=db, budget=60, seed=1, migration_interval=16, reset_interval=40, **FAST)
-    first = live.run()
+    live = Campaign(problem, db=db, budget=200, seed=1, migration_interval=16, reset_interval=40, **FAST)
+
+    def ctrl_c(campaign):  # what a user's Ctrl-C does, at a batch boundary
+        if campaign.proposed_done >= 60:
+            raise KeyboardInterrupt
+
+    first = live.run(on_batch=ctrl_c)
+    assert first.status == "stopped" and 60 <= first.proposed < 200
+    assert Archive(db, readonly=True).campaign(first.campaign_id).status == "stopped"
     # The population rebuilt from the archive alone is the one the campaign had when it stopped.
     rebuilt = Campaign(problem, db=db, resume=True, **FAST)
     rebuilt._init_state()
     rebuilt._rebuild()
     assert [[m.id for m in isl.members] for isl in rebuilt.population.islands] == \
         [[m.id for m in isl.members] for isl in live.population.islands]
-    assert rebuilt.proposed == 60 and rebuilt.code_seen == live.code_seen and rebuilt.func_seen == live.func_seen
+    assert rebuilt.proposed == first.proposed == live.proposed_done
+    assert rebuilt.code_seen == live.code_seen and rebuilt.func_seen == live.func_seen
     archive = Archive(db, readonly=True)
     before = {r.id: (r.source, r.status, r.score) for r in archive.programs(campaign_id=first.campaign_id)}
     second = Campaign(problem, db=db, resume=True, budget=120, **FAST).run()
-    assert second.campaign_id == first.campaign_id
+    assert second.campaign_id == first.campaign_id and second.status == "finished"
     assert second.proposed == 120
     rows = check_integrity(archive, first.campaign_id)
     after = {r.id: (r.source, r.status, r.score) for r in rows}
@@ -160,3 +168,21 @@ def test_campaign_joins_a_ray_cluster_by_address(tmp_path):
     assert "best program" in proc.stdout
     archive = Archive(db, readonly=True)
     assert archive.count(exclude_operators=("seed", "migration", "reset")) == 24
+
+
+def test_cli_runs_a_problem_file_and_resumes_it(ray_session, tmp_path, capsys):
+    from evolve.cli import main
+
+    db = str(tmp_path / "cli.sqlite")
+    path = str(PROBLEMS / "faulty.py")
+    args = ["--db", db, "--no-progress", "--workers", "2", "--batch-size", "4"]
+    assert main(["run", path, "--budget", "12", "--seed", "5", "-o", "timeout=1.5", *args]) == 0
+    out = capsys.readouterr().out
+    assert "best program #" in out and "evolve lineage" in out
+    assert main(["run", "--resume", "--budget", "20", *args]) == 0
+    archive = Archive(db, readonly=True)
+    assert len(archive.campaigns()) == 1
+    assert archive.count(exclude_operators=("seed", "migration", "reset")) == 20
+    assert archive.campaign().config["problem_options"] == {"timeout": 1.5}
+    assert main(["run", "--resume", "--budget", "20"]) == 2  # which archive? a clear refusal
+    assert "--db" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""Write the README's figures from the benchmarks' JSON (bench/results/*.json), so no number is typed in.
+
+    python bench/report.py        # rewrites the part of README.md between the figures markers
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+def _load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _throughput_table(r: dict) -> list[str]:
+    lines = [
+        "| archive size | candidates/s | mean source chars | ms per candidate by phase (evaluator: mutate, check, "
+        "probe, evaluate; driver: select, wait, record, archive) |",
+        "|---:|---:|---:|---|",
+    ]
+    for row in r["results"]:
+        phases = ", ".join(f"{k} {v:.3f}" for k, v in row["ms_per_candidate_by_phase"].items())
+        lines.append(f"| {row['archive_size']:,} | {row['candidates_per_second']:.0f} | "
+                     f"{row['mean_source_chars']:.0f} | {phases} |")
+    return lines + ["", f"Change from the first to the last size: {r['change_first_to_last']:+.1%}.", ""]
+
+
+def throughput_section(r: dict) -> list[str]:
+    """The engine-capacity tables (prefilled archives, and one growing campaign if measured)."""
+    lines = [
+        "### Engine capacity (`python bench/engine_throughput.py`)",
+        "",
+        f"Real GP mutator, hashing, selection, Ray dispatch and archive writes, trivial fitness; {r['workers']} "
+        f"evaluators, batches of {r['batch_size']}. Goal: at least 500 candidates/s, falling by no more than 20% "
+        "from 1k to 100k programs. Each size is a campaign whose archive already holds that many programs, "
+        "resumed, then measured over a window of new proposals (so the programs in each window are alike). "
+        "Evaluator phases are summed over the evaluators running in parallel.",
+        "",
+        *_throughput_table(r),
+    ]
+    growing = _load("engine_throughput_growing")
+    if growing:
+        lines += [
+            "One campaign grown to 100k instead (`python bench/engine_throughput.py --mode growing "
+            f"--size-penalty {growing['size_penalty']:g}`): here the search's programs grow too, and the evaluator "
+            "phases grow with them while the driver's stay flat.",
+            "",
+            *_throughput_table(growing),
+        ]
+    return lines
+
+
+def dedupe_section(r: dict) -> list[str]:
+    """What hashing saves."""
+    w, wo = r["with_hashing"], r["without_hashing"]
+    rate = r["collision_rate"]
+    return [
+        "### Functional hashing (`python bench/dedupe.py`)",
+        "",
+        f"The exp2 campaign, {r['budget']} proposals, seed {r['seed']}, with and without hashing:",
+        "",
+        "| | skipped as duplicates | evaluated | wall time | best max ULP |",
+        "|---|---:|---:|---:|---:|",
+        f"| with hashing | {w['skipped_share']:.1%} ({w['duplicates_by']['code']} by code hash, "
+        f"{w['duplicates_by']['func']} by functional hash) | {w['evaluated']} | {w['wall_seconds']:.0f} s | "
+        f"{w['best_max_ulp']} |",
+        f"| without | 0 | {wo['evaluated']} | {wo['wall_seconds']:.0f} s | {wo['best_max_ulp']} |",
+        "",
+        f"Wall time with hashing / without: {r['wall_time_ratio']:.2f}. Audited collision rate (duplicates "
+        f"evaluated anyway whose score differed from the original's): "
+        f"{'n/a' if rate is None else f'{rate:.1%}'} "
+        f"(code hash {w['audit']['code']['mismatched']}/{w['audit']['code']['audited']}, functional hash "
+        f"{w['audit']['func']['mismatched']}/{w['audit']['func']['audited']}). Mismatches by the metrics that "
+        f"differed: {w.get('mismatches_by_differing_metrics') or 'none'} (`ops` alone means one function "
+        "written with a different operation count, not a behavioural collision).",
+        "",
+    ]
+
+
+def demo_section(r: dict) -> list[str]:
+    """The demo's result."""
+    lines = [
+        "### The demo (`python bench/demo.py`)",
+        "",
+        f"`evolve run exp2 --budget {r['budget']}` on the embedded defaults ({r['workers']} evaluators). Goal: at "
+        f"most {r['goal_ulp']} ULP within 5 minutes.",
+        "",
+        f"| seed | best max ULP | ops | wall time, whole budget | first program within {r['goal_ulp']} ULP |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for run in r["runs"]:
+        first = run.get("first_within_goal")
+        when = (f"{first['max_ulp']} ULP after {first['seconds']:.0f} s ({first['proposals']} proposals)"
+                if first else "not reached")
+        lines.append(f"| {run['seed']} | {run['best_max_ulp']} | {run['best_ops']} | {run['wall_seconds']:.0f} s "
+                     f"| {when} |")
+    best = min(r["runs"], key=lambda run: (run["best_max_ulp"], run["best_ops"]))
+    lines += ["", f"Best program found (seed {best['seed']}):", "", "```python", best["best_source"].rstrip(),
+              "```", ""]
+    return lines
+
+
+def main() -> int:
+    parts: list[str] = []
+    for name, section in (("demo", demo_section), ("dedupe", dedupe_section),
+                          ("engine_throughput", throughput_section)):
+        data = _load(name)
+        parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `bench/{name}.py`.", ""]
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if START not in text or END not in text:
+        print(f"README.md lacks the markers {START} / {END}", file=sys.stderr)
+        return 1
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(head + START + "\n" + "\n".join(parts) + END + tail)
+    print("README.md figures rewritten from bench/results/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
