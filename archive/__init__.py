@@ -15,6 +15,7 @@ from archive.models import (
     Base,
     CampaignRow,
     EdgeRow,
+    LLMCallRow,
     ProgramRow,
 )
 from archive.store import Archive, LineageStep
@@ -27,6 +28,7 @@ __all__ = [
     "DIRECTIONS",
     "DUPLICATE_BY",
     "EdgeRow",
+    "LLMCallRow",
     "LineageStep",
     "ProgramRow",
     "ROLES",

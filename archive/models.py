@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the archive: campaigns, programs and the lineage edges between programs.
+"""SQLAlchemy models of the archive: campaigns, programs, the lineage edges between programs, and LLM calls.
 
 The schema is versioned through SQLite's ``PRAGMA user_version`` (see :data:`SCHEMA_VERSION`); change it
 with a migration in :mod:`archive.store`, never by hand.
@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
-"""Version of the schema written by this code, kept in ``PRAGMA user_version``."""
+SCHEMA_VERSION = 2
+"""Version of the schema written by this code, kept in ``PRAGMA user_version``.
+
+1: campaigns, programs, edges. 2: adds ``llm_calls``."""
 
 STATUSES: tuple[str, ...] = ("ok", "invalid", "error", "timeout", "duplicate")
 """Outcome of a candidate: evaluated, rejected by the static check, raised, ran too long, or seen before."""
@@ -127,3 +129,40 @@ class EdgeRow(Base):
 
     def __repr__(self) -> str:
         return f"EdgeRow(child_id={self.child_id}, parent_id={self.parent_id}, role={self.role!r})"
+
+
+class LLMCallRow(Base):
+    """One call to a language model: the prompt, the answer (or the error) and its cost.
+
+    ``program_id`` is the candidate the answer became; a call that failed, or whose answer held no usable
+    program, still points at the ``invalid`` candidate recorded for it.
+    """
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, ForeignKey("campaigns.id"))
+    program_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("programs.id"))
+    model: Mapped[str] = mapped_column(String)
+    mode: Mapped[str] = mapped_column(String)
+    """The prompt kind: 'diff', 'full' or 'crossover'."""
+    prompt: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    """The chat messages sent."""
+    response: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    latency: Mapped[float] = mapped_column(Float, default=0.0)
+    """Seconds from the request to the answer, retries included."""
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[float] = mapped_column(Float)
+    """Unix seconds."""
+
+    __table_args__ = (
+        Index("ix_llm_calls_campaign", "campaign_id", "id"),
+        Index("ix_llm_calls_program", "program_id"),
+    )
+
+    def __repr__(self) -> str:
+        return (f"LLMCallRow(id={self.id}, program_id={self.program_id}, model={self.model!r}, "
+                f"mode={self.mode!r}, error={self.error!r})")

@@ -29,6 +29,7 @@ from archive.models import (
     Base,
     CampaignRow,
     EdgeRow,
+    LLMCallRow,
     ProgramRow,
 )
 
@@ -192,9 +193,10 @@ class Archive:
                 if not tables:
                     raise ValueError(f"{self.path} is not an evolve archive (it has no programs table)")
                 return
+            # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table, which create_all makes
+            # (it creates missing tables and leaves existing ones as they are).
             Base.metadata.create_all(connection)
             if version < SCHEMA_VERSION:
-                # Version 1 is the first; later versions add their migrations here, one step at a time.
                 connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -299,13 +301,19 @@ class Archive:
             largest = session.scalar(select(func.max(ProgramRow.id)))
         return 1 if largest is None else largest + 1
 
-    def add(self, programs: Sequence[dict[str, Any]], edges: Sequence[tuple[int, int, str]] = ()) -> None:
-        """Insert programs and lineage edges ``(child_id, parent_id, role)`` in one transaction.
+    def add(
+        self,
+        programs: Sequence[dict[str, Any]],
+        edges: Sequence[tuple[int, int, str]] = (),
+        calls: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Insert programs, lineage edges ``(child_id, parent_id, role)`` and LLM calls in one transaction.
 
         Each program is a dict of :class:`ProgramRow` columns; ``id``, ``campaign_id``, ``source``, ``status``
         and ``operator`` are required, other columns default to None (``generation`` to 0, ``created_at`` to
-        now). Raises ValueError for an unknown column or an invalid status, duplicate_by or role, before
-        writing anything.
+        now). Each call is a dict of :class:`LLMCallRow` columns (``campaign_id``, ``model``, ``mode`` and
+        ``prompt`` required). Raises ValueError for an unknown column or an invalid status, duplicate_by or
+        role, before writing anything.
         """
         self._require_writable()
         now = time.time()
@@ -330,13 +338,40 @@ class Archive:
         for child_id, parent_id, role in edges:
             _check(role, ROLES, f"role of edge {child_id} <- {parent_id}")
             edge_rows.append({"child_id": child_id, "parent_id": parent_id, "role": role})
-        if not rows and not edge_rows:
+        call_rows = []
+        columns = {c.key for c in LLMCallRow.__table__.columns} - {"id"}
+        for call in calls:
+            missing = [k for k in ("campaign_id", "model", "mode", "prompt") if k not in call]
+            unknown = call.keys() - columns
+            if missing or unknown:
+                raise ValueError(f"LLM call lacks field(s) {missing} or has unknown field(s) {sorted(unknown)}")
+            call_rows.append({"program_id": None, "response": None, "error": None, "tokens_in": 0,
+                              "tokens_out": 0, "latency": 0.0, "attempts": 1, "created_at": now, **call})
+        if not rows and not edge_rows and not call_rows:
             return
         with self._engine.begin() as connection:
             if rows:
                 connection.execute(insert(ProgramRow.__table__), rows)
             if edge_rows:
                 connection.execute(insert(EdgeRow.__table__), edge_rows)
+            if call_rows:
+                connection.execute(insert(LLMCallRow.__table__), call_rows)
+
+    def llm_calls(self, campaign_id: int | None = None, program_id: int | None = None) -> list[LLMCallRow]:
+        """The LLM calls of a campaign (the latest when None), or of one program, in order.
+
+        An archive written before LLM calls were recorded (schema 1) has none."""
+        with self._session() as session:
+            has_table = session.execute(text(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")).scalar_one()
+            if not has_table:
+                return []
+            query = select(LLMCallRow).order_by(LLMCallRow.id)
+            if program_id is not None:
+                query = query.where(LLMCallRow.program_id == program_id)
+            else:
+                query = query.where(LLMCallRow.campaign_id == self._campaign(session, campaign_id).id)
+            return list(session.scalars(query))
 
     # -- reading programs --------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from archive import ROLES, STATUSES, Archive, CampaignRow, LineageStep, ProgramRow
+from archive import ROLES, SCHEMA_VERSION, STATUSES, Archive, CampaignRow, LineageStep, ProgramRow
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -462,7 +462,7 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
     Archive(path).close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         indexes = {
             row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
@@ -486,9 +486,9 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     Archive(path).close()
     with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA user_version = 2")
+        connection.execute("PRAGMA user_version = 3")
     for readonly in (False, True):
-        with pytest.raises(RuntimeError, match="schema version 2.*upgrade"):
+        with pytest.raises(RuntimeError, match="schema version 3.*upgrade"):
             Archive(path, readonly=readonly)
 
 
@@ -575,3 +575,41 @@ def test_archive_imports_neither_ray_nor_jax(tmp_path: Path) -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "", f"importing archive imported {result.stdout.strip()}"
+
+
+def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
+    import sqlite3
+
+    from archive import LLMCallRow
+
+    # A schema-1 archive, as the first version wrote it: no llm_calls table.
+    path = tmp_path / "v1.sqlite"
+    archive = Archive(path)
+    cid = archive.create_campaign("c", "exp2", {}, 0, "min")
+    archive.add([{"id": 1, "campaign_id": cid, "source": "s", "status": "ok", "operator": "seed", "score": 1.0}])
+    archive.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE llm_calls")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    old = Archive(path, readonly=True)
+    assert old.llm_calls(cid) == []  # a reader of an old archive sees no calls, no error
+    old.close()
+
+    archive = Archive(path)  # opening it writable migrates it
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    con.close()
+    assert archive.get(1).score == 1.0  # old rows untouched
+    prompt = [{"role": "user", "content": "improve"}]
+    archive.add([{"id": 2, "campaign_id": cid, "source": "t", "status": "invalid", "operator": "llm-diff",
+                  "error": "no code"}], [(2, 1, "parent")],
+                [{"campaign_id": cid, "program_id": 2, "model": "m", "mode": "diff", "prompt": prompt,
+                  "response": "I can't", "tokens_in": 5, "tokens_out": 2, "latency": 0.3}])
+    calls = archive.llm_calls(cid)
+    assert len(calls) == 1 and isinstance(calls[0], LLMCallRow)
+    assert calls[0].prompt == prompt and calls[0].program_id == 2 and calls[0].tokens_out == 2
+    assert archive.llm_calls(program_id=2)[0].response == "I can't"
+    with pytest.raises(ValueError, match="unknown field"):
+        archive.add([], [], [{"campaign_id": cid, "model": "m", "mode": "diff", "prompt": [], "api_key": "x"}])
