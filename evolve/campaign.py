@@ -8,9 +8,11 @@ oldest batch, every evaluator still has further batches queued.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
 import os
+import sys
 import time
 import warnings
 from collections import deque
@@ -26,6 +28,7 @@ from archive.models import COPY_OPERATORS
 from evolve import program
 from evolve.config import Config
 from evolve.mutators.base import Parent
+from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.population import Member, Population
 from evolve.problem import Problem, ProblemSpec, load_problem
 from evolve.workers import Evaluator, Record, Task
@@ -156,6 +159,10 @@ class Campaign:
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
         if self.config.worker_gpus:
             opts["num_gpus"] = self.config.worker_gpus
+        if self.config.resolved_mutator != "gp":
+            # Evaluators inherit the driver's environment; the LLM key is blanked there (candidates never
+            # need it).
+            opts["runtime_env"] = {"env_vars": {self.config.llm_api_key_env: ""}}
         self._actor_cls = cls.options(**opts)
         payload = self.problem.spec if self.problem.spec is not None else self.problem
         self._actor_args = (payload,)
@@ -255,13 +262,20 @@ class Campaign:
     # ------------------------------------------------------------------ dispatch
     def _make_batch(self, size: int) -> list[Task]:
         cfg = self.config
-        tasks = []
-        for _ in range(size):
+        tasks = self._llm_ready(size)
+        for _ in range(size - len(tasks)):
+            if self.proposed >= cfg.budget:
+                break
             island = self.proposed % cfg.islands
             parents = self.population.select(island, 2, self.rng)
             audit = cfg.dedupe and cfg.audit_dedupe > 0 and bool(self.rng.random() < cfg.audit_dedupe)
             pid = self.next_id
             self.next_id += 1
+            if self._use_llm():
+                self._llm_start(pid, island, parents)
+                self.island_of[pid] = island
+                self.proposed += 1
+                continue
             tasks.append(Task(
                 id=pid,
                 parents=tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents),
@@ -270,6 +284,77 @@ class Campaign:
             ))
             self.island_of[pid] = island
             self.proposed += 1
+        return tasks
+
+    # ------------------------------------------------------------------ LLM proposals
+    def _start_llm(self) -> None:
+        cfg = self.config
+        self.llm = None
+        self.llm_pending: deque[tuple[Any, int, tuple[Parent, ...], str, list[Parent]]] = deque()
+        self.llm_failed: list[tuple[Record, Task]] = []
+        self.llm_calls: dict[int, dict[str, Any]] = {}
+        self.recent_errors: deque[str] = deque(maxlen=3)
+        self.llm_spent = {"calls": 0, "tokens": 0}
+        if cfg.resolved_mutator == "gp":
+            return
+        from evolve.mutators.llm_client import LLMClient, LLMSettings
+
+        self.llm = LLMClient(LLMSettings(
+            base_url=cfg.llm_base_url, model=cfg.llm_model, api_key_env=cfg.llm_api_key_env,
+            temperature=cfg.llm_temperature, max_tokens=cfg.llm_max_tokens, in_flight=cfg.llm_in_flight,
+            deadline=cfg.llm_deadline, retries=cfg.llm_retries), seed=cfg.seed)
+        modes = {m: w for m, w in cfg.llm_modes.items() if w > 0}
+        self.llm_mode_names = list(modes)
+        weights = np.array(list(modes.values()), dtype=float)
+        self.llm_mode_p = weights / weights.sum()
+
+    def _use_llm(self) -> bool:
+        cfg = self.config
+        if self.llm is None:
+            return False
+        spent = self.llm_spent
+        if (cfg.max_llm_calls is not None and spent["calls"] >= cfg.max_llm_calls) or (
+                cfg.max_tokens is not None and spent["tokens"] >= cfg.max_tokens):
+            return False
+        return cfg.resolved_mutator == "llm" or bool(self.rng.random() < cfg.llm_share)
+
+    def _llm_start(self, pid: int, island: int, parents: list[Member]) -> None:
+        mode = self.llm_mode_names[int(self.rng.choice(len(self.llm_mode_names), p=self.llm_mode_p))]
+        as_parents = tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents)
+        chosen = {m.id for m in parents}
+        inspirations = [Parent(m.id, m.source, m.score, m.metrics)
+                        for m in self.population.islands[island].members[:4] if m.id not in chosen][:2]
+        messages = build_messages(mode, self.problem, as_parents[: 2 if mode == "crossover" else 1],
+                                  inspirations, list(self.recent_errors))
+        self.llm_spent["calls"] += 1
+        future = self.llm.submit(messages)
+        self.llm_pending.append((future, pid, as_parents, mode, inspirations))
+
+    def _llm_ready(self, limit: int) -> list[Task]:
+        """Turn finished LLM calls (in the order they were started) into tasks; unusable answers become
+        ``invalid`` records in ``llm_failed``."""
+        tasks: list[Task] = []
+        while self.llm_pending and len(tasks) < limit and self.llm_pending[0][0].done():
+            future, pid, parents, mode, inspirations = self.llm_pending.popleft()
+            call = future.result()
+            self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
+            operator = f"llm-{mode}"
+            self.llm_calls[pid] = {
+                "campaign_id": self.campaign_id, "program_id": pid, "model": call.model, "mode": mode,
+                "prompt": call.messages, "response": call.text, "error": call.error, "tokens_in": call.tokens_in,
+                "tokens_out": call.tokens_out, "latency": call.latency, "attempts": call.attempts,
+                "_inspirations": [p.id for p in inspirations],
+            }
+            task = Task(id=pid, parents=parents, seed=_candidate_seed(self.config.seed, pid), operator=operator)
+            try:
+                if not call.ok:
+                    raise LLMParseError(f"LLM call failed: {call.error}")
+                source, how = parse_answer(mode, call.text, parents[0].source, self.problem.entrypoint)
+            except LLMParseError as exc:
+                self.llm_failed.append((Record(pid, "", operator, "invalid", error=str(exc)), task))
+                continue
+            tasks.append(Task(id=pid, parents=parents, seed=task.seed, source=source, operator=operator,
+                              meta={"parsed": how}))
         return tasks
 
     def _submit(self, w: int, tasks: list[Task]) -> Any:
@@ -293,8 +378,15 @@ class Campaign:
             for phase, seconds in rec.phases.items():
                 self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         self._maybe_migrate(rows, edges, now)
+        calls = []
+        for row in rows:
+            call = self.llm_calls.pop(row["id"], None)
+            if call is not None:
+                row.update(model=call["model"], tokens_in=call["tokens_in"], tokens_out=call["tokens_out"])
+                edges.extend((row["id"], pid, "inspiration") for pid in call.pop("_inspirations"))
+                calls.append(call)
         t1 = time.perf_counter()
-        self.archive.add(rows, edges)
+        self.archive.add(rows, edges, calls)
         self._time("record", t1 - t0)
         self._time("archive", time.perf_counter() - t1)
 
@@ -308,9 +400,10 @@ class Campaign:
         operator = rec.operator or task.operator or "gp"
         generation = 0
         if parents:
-            generation = 1 + max(self.generation.get(p.id, 0) for p in parents[: 2 if operator == "crossover" else 1])
+            crossed = operator.endswith("crossover")
+            generation = 1 + max(self.generation.get(p.id, 0) for p in parents[: 2 if crossed else 1])
             edges.append((task.id, parents[0].id, "parent"))
-            if operator == "crossover" and len(parents) > 1:
+            if crossed and len(parents) > 1:
                 edges.append((task.id, parents[1].id, "crossover"))
         self.generation[task.id] = generation
         row: dict[str, Any] = {
@@ -348,6 +441,8 @@ class Campaign:
         if rec.status != "invalid":
             self._remember(rec.code_hash, rec.func_hash, task.id)
         self.outcome[task.id] = (rec.status, rec.score, rec.metrics)
+        if rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm"):
+            self.recent_errors.append(rec.error)
         if rec.status in ("ok", "error", "timeout"):
             self.counts["evaluated"] += 1
         if rec.status != "ok":
@@ -482,6 +577,10 @@ class Campaign:
         self.next_id = self.archive.next_program_id()
         self.island_of: dict[int, int] = {}
         self.ema_item = 0.1
+        self._start_llm()
+        if cfg.progress or cfg.resolved_mutator != "gp":
+            where = f" ({cfg.llm_model} at {cfg.llm_base_url})" if self.llm is not None else ""
+            print(f"mutator: {cfg.resolved_mutator}{where}", file=sys.stderr)
         self._start_ray()
         self.actors = [self._new_actor() for _ in range(cfg.workers)]
         self.sent_code = [0] * cfg.workers
@@ -518,22 +617,35 @@ class Campaign:
         free_at = [time.time()] * cfg.workers
         slot = 0
         while True:
-            while len(inflight) < cfg.workers * cfg.pipeline_depth and self.proposed < cfg.budget:
+            while len(inflight) < cfg.workers * cfg.pipeline_depth and (
+                    self.proposed < cfg.budget or (self.llm_pending and self.llm_pending[0][0].done())):
+                t0 = time.perf_counter()
+                tasks = self._make_batch(min(cfg.batch_size, max(cfg.budget - self.proposed, 0))
+                                         if not self.llm_pending else cfg.batch_size)
+                self._time("select", time.perf_counter() - t0)
+                if not tasks:
+                    break  # every slot went to an LLM call still under way
                 w = slot % cfg.workers
                 slot += 1
-                t0 = time.perf_counter()
-                tasks = self._make_batch(min(cfg.batch_size, cfg.budget - self.proposed))
                 inflight.append(_Batch(tasks, w, self._submit(w, tasks), time.time()))
-                self._time("select", time.perf_counter() - t0)
+            self._flush_llm_failed(progress)
             if not inflight:
-                return
+                if not self.llm_pending:
+                    return
+                concurrent.futures.wait([self.llm_pending[0][0]], timeout=0.5)
+                continue
             head = inflight[0]
             w = head.worker
             started = max(head.dispatched, free_at[w])
-            wait = started + self._allowance(len(head.tasks)) - time.time()
+            deadline = started + self._allowance(len(head.tasks))
+            wait = deadline - time.time()
+            if self.llm_pending:  # come back soon to hand finished LLM answers to the evaluators
+                wait = min(wait, 0.05)
             t0 = time.perf_counter()
             ready, _ = ray.wait([head.ref], timeout=max(wait, 0.0))
             self._time("wait", time.perf_counter() - t0)
+            if not ready and time.time() < deadline:
+                continue
             records = None
             fault = None
             if ready:
@@ -567,6 +679,15 @@ class Campaign:
             if self._on_batch is not None:
                 self._on_batch(self)
 
+    def _flush_llm_failed(self, progress: Any) -> None:
+        if not self.llm_failed:
+            return
+        failed, self.llm_failed = self.llm_failed, []
+        self.proposed_done += len(failed)
+        self.run_proposals += len(failed)
+        self._process([r for r, _ in failed], [t for _, t in failed])
+        self._update_progress(progress, len(failed))
+
     # ------------------------------------------------------------------ reporting
     def _progress_bar(self) -> Any:
         from tqdm.auto import tqdm
@@ -577,9 +698,11 @@ class Campaign:
     def _update_progress(self, progress: Any, n: int) -> None:
         best = self.population.best()
         c = self.counts
+        llm = (f" llm_calls={self.llm_spent['calls']} tokens={self.llm_spent['tokens']}"
+               if getattr(self, "llm", None) is not None else "")
         progress.set_postfix_str(
             f"eval={c['evaluated']} dup={c['duplicates']} fail={c['invalid'] + c['error'] + c['timeout']} "
-            f"best={best.score:.6g}" if best else "", refresh=False)
+            f"best={best.score:.6g}{llm}" if best else "", refresh=False)
         progress.update(n)
 
     def summary(self, wall_seconds: float = 0.0, status: str = "finished") -> Summary:
@@ -599,6 +722,8 @@ class Campaign:
         )
 
     def _shutdown(self) -> None:
+        if getattr(self, "llm", None) is not None:
+            self.llm.close()
         for actor in getattr(self, "actors", []):
             try:
                 self._ray.kill(actor, no_restart=True)
@@ -610,7 +735,8 @@ class Campaign:
 
 
 # Settings a resumed campaign may change; the rest come from the archive.
-RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout")
+RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout",
+                    "llm_base_url", "llm_deadline", "llm_in_flight", "max_llm_calls", "max_tokens")
 
 
 def run_campaign(problem: Problem | str, **overrides: Any) -> Summary:

@@ -14,6 +14,10 @@ RUN_FLAGS = {
     "islands": "islands", "island_size": "island_size", "batch_size": "batch_size", "timeout": "timeout",
     "audit_dedupe": "audit_dedupe", "name": "name", "tune_steps": "tune_steps", "worker_gpus": "worker_gpus",
     "migration_interval": "migration_interval", "reset_interval": "reset_interval",
+    "mutator": "mutator", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
+    "llm_api_key_env": "llm_api_key_env", "llm_temperature": "llm_temperature", "llm_max_tokens": "llm_max_tokens",
+    "llm_in_flight": "llm_in_flight", "llm_deadline": "llm_deadline", "llm_retries": "llm_retries",
+    "llm_share": "llm_share", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens",
 }
 
 
@@ -56,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                      help="problem option passed to make_problem (repeatable)")
     run.add_argument("--no-progress", action="store_true", help="no live progress bar")
+    llm = run.add_argument_group("LLM mutation (any OpenAI-compatible endpoint)")
+    llm.add_argument("--mutator", choices=("gp", "llm", "mixed"),
+                     help="default: mixed when --llm-base-url is given, else gp")
+    llm.add_argument("--llm-base-url", help="e.g. http://127.0.0.1:8000/v1")
+    llm.add_argument("--llm-model")
+    llm.add_argument("--llm-api-key-env", help="name of the environment variable holding the API key")
+    llm.add_argument("--llm-temperature", type=float)
+    llm.add_argument("--llm-max-tokens", type=int, help="tokens per answer")
+    llm.add_argument("--llm-in-flight", type=int, help="calls at once")
+    llm.add_argument("--llm-deadline", type=float, help="seconds per call, retries included")
+    llm.add_argument("--llm-retries", type=int)
+    llm.add_argument("--llm-share", type=float, help="in mixed mode, the fraction of proposals asked of the LLM")
+    llm.add_argument("--max-llm-calls", type=int, help="budget of LLM calls")
+    llm.add_argument("--max-tokens", type=int, help="budget of LLM tokens (in + out)")
 
     sub.add_parser("problems", help="list the built-in problems")
 

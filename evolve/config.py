@@ -41,6 +41,14 @@ class Config:
         tune_steps: optimiser steps of ``tune_constants``.
         timeout: per-candidate evaluation timeout in seconds (defaults to the problem's).
         progress: show a live progress bar.
+        mutator: ``gp``, ``llm`` or ``mixed``; None picks ``mixed`` when an LLM is configured
+            (``llm_base_url``), else ``gp``.
+        llm_base_url, llm_model, llm_api_key_env, llm_temperature, llm_max_tokens, llm_in_flight,
+            llm_deadline, llm_retries: the OpenAI-compatible endpoint and how to call it (the key is read
+            from the environment variable named, never stored).
+        llm_share: in ``mixed``, the fraction of proposals asked of the LLM.
+        llm_modes: weights of the prompt kinds ``diff``, ``full`` and ``crossover``.
+        max_llm_calls, max_tokens: budgets of LLM calls and tokens (in + out); past them, GP only.
     """
 
     problem: str = "exp2"
@@ -67,6 +75,19 @@ class Config:
     tune_steps: int = 300
     timeout: float | None = None
     progress: bool = True
+    mutator: str | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_temperature: float = 0.8
+    llm_max_tokens: int = 1024
+    llm_in_flight: int = 4
+    llm_deadline: float = 120.0
+    llm_retries: int = 4
+    llm_share: float = 0.5
+    llm_modes: dict[str, float] = field(default_factory=lambda: {"diff": 1.0, "full": 1.0, "crossover": 0.5})
+    max_llm_calls: int | None = None
+    max_tokens: int | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -85,8 +106,24 @@ class Config:
             raise ValueError(f"config: selection must be 'tournament' or 'rank', got {self.selection!r}")
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"config: timeout must be positive, got {self.timeout}")
+        if self.mutator not in (None, "gp", "llm", "mixed"):
+            raise ValueError(f"config: mutator must be 'gp', 'llm' or 'mixed', got {self.mutator!r}")
+        if self.mutator in ("llm", "mixed") and not self.llm_base_url:
+            raise ValueError(f"config: mutator {self.mutator!r} needs an LLM endpoint: set llm_base_url "
+                             "(--llm-base-url), e.g. http://127.0.0.1:8000/v1")
+        if not 0.0 <= self.llm_share <= 1.0:
+            raise ValueError(f"config: llm_share is a fraction in [0, 1], got {self.llm_share}")
+        unknown = sorted(set(self.llm_modes) - {"diff", "full", "crossover"})
+        if unknown or not any(w > 0 for w in self.llm_modes.values()):
+            raise ValueError(f"config: llm_modes needs positive weights for diff, full or crossover; got "
+                             f"{self.llm_modes}")
         if self.migration_interval < 0 or self.reset_interval < 0:
             raise ValueError("config: migration_interval and reset_interval must be >= 0 (0 disables)")
+
+    @property
+    def resolved_mutator(self) -> str:
+        """The mutator in use: the one set, else ``mixed`` with an LLM endpoint and ``gp`` without."""
+        return self.mutator or ("mixed" if self.llm_base_url else "gp")
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy (stored in the archive)."""

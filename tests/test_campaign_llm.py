@@ -1,0 +1,88 @@
+"""Campaigns whose proposals come from an LLM, against a scripted OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from llm_server import ScriptedLLMServer
+
+from archive import Archive
+from evolve import Campaign, load_problem
+
+GOOD = "Try this:\n```python\ndef f(x):\n    return 1.0 + x * ({c} + 0.3 * x)\n```"
+SCRIPT = [
+    {"text": GOOD.format(c="0.7")},
+    {"text": "A polynomial would be better, but I will not write it."},
+    {"status": 429, "retry_after": 0.05},
+    {"text": GOOD.format(c="0.65")},
+    {"text": "```python\ndef g(x):\n    return x\n```"},
+    {"status": 500}, {"status": 500},
+    {"text": GOOD.format(c="0.69")},
+]
+
+
+@pytest.fixture
+def key(monkeypatch):
+    monkeypatch.setenv("EVOLVE_TEST_LLM_KEY", "sk-never-stored-42")
+    return "sk-never-stored-42"
+
+
+def test_llm_campaign_records_programs_and_calls(ray_session, tmp_path, key):
+    db = tmp_path / "llm.sqlite"
+    with ScriptedLLMServer(SCRIPT) as server:
+        summary = Campaign(load_problem("exp2", points=4096), db=str(db), budget=10, seed=0, workers=1,
+                           batch_size=2, progress=False, mutator="llm", llm_base_url=server.url,
+                           llm_model="scripted", llm_api_key_env="EVOLVE_TEST_LLM_KEY", llm_retries=1,
+                           llm_deadline=5.0, llm_in_flight=2).run()
+    assert summary.status == "finished" and summary.proposed == 10
+    archive = Archive(db, readonly=True)
+    rows = [r for r in archive.programs() if r.operator != "seed"]
+    assert {r.operator.split("-")[0] for r in rows if r.operator not in ("migration", "reset")} == {"llm"}
+    calls = archive.llm_calls()
+    assert len(calls) == 10 and all(c.program_id is not None for c in calls)
+    ids = {r.id for r in rows}
+    assert {c.program_id for c in calls} <= ids
+    by_id = {r.id: r for r in rows}
+    ok = [by_id[c.program_id] for c in calls if by_id[c.program_id].status in ("ok", "duplicate")]
+    assert ok and all(r.model == "scripted" and r.tokens_out > 0 for r in ok)
+    invalid = [by_id[c.program_id] for c in calls if by_id[c.program_id].status == "invalid"]
+    reasons = " | ".join(r.error for r in invalid)
+    assert "holds no code" in reasons and "does not define f()" in reasons and "LLM call failed" in reasons
+    failed_calls = [c for c in calls if c.error]
+    assert failed_calls and all(c.response is None for c in failed_calls)
+    # Inspirations and parents are in the lineage; the key is nowhere in the archive.
+    assert all(archive.parents(r.id) for r in rows)
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("llm.sqlite*"))  # the WAL too
+    assert key.encode() not in stored and b"sk-never" not in stored
+    assert key not in str(archive.campaign().config)
+
+
+def test_mixed_without_endpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="llm_base_url"):
+        Campaign(load_problem("exp2", points=4096), db=str(tmp_path / "x.sqlite"), mutator="mixed")
+
+
+def test_api_key_never_reaches_evaluators_or_archive(tmp_path):
+    """A separate process starts Ray with the key in its environment, as a user's shell would."""
+    import os
+    import subprocess
+    import sys
+
+    from tests_helpers import PROBLEMS
+
+    db = tmp_path / "env.sqlite"
+    secret = "sk-driver-only-777"
+    with ScriptedLLMServer([{"text": GOOD.format(c="0.7")}, {"text": GOOD.format(c="0.6")},
+                            {"text": GOOD.format(c="0.5")}]) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "evolve.cli", "run", str(PROBLEMS / "env_probe.py"), "--budget", "3",
+             "--workers", "1", "--db", str(db), "--no-progress", "--mutator", "llm", "--llm-base-url", server.url,
+             "--llm-api-key-env", "EVOLVE_TEST_LLM_KEY"],
+            env={**os.environ, "EVOLVE_TEST_LLM_KEY": secret}, capture_output=True, text=True, timeout=300)
+        sent = [{k.lower(): v for k, v in h.items()}.get("authorization") for h in server.headers]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "mutator: llm" in proc.stderr
+    assert sent and all(s == f"Bearer {secret}" for s in sent)  # the driver used it...
+    rows = Archive(db, readonly=True).programs(status="ok")
+    assert rows and all(r.metrics["key_seen"] == "" for r in rows)  # ...the evaluators never saw it
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("env.sqlite*"))
+    assert secret.encode() not in stored
