@@ -91,6 +91,19 @@ ORDER BY p.operator
 """
 
 # Duplicates whose metrics carry an audit (a full evaluation compared with the original's score).
+_LLM_SQL = """
+SELECT c.model, c.mode,
+       COUNT(*),
+       SUM(c.error IS NOT NULL),
+       SUM(c.error IS NULL AND p.status = 'invalid'),
+       SUM(p.status = 'ok'),
+       SUM(c.tokens_in), SUM(c.tokens_out), AVG(c.latency)
+FROM llm_calls AS c LEFT JOIN programs AS p ON p.id = c.program_id
+WHERE c.campaign_id = :campaign_id
+GROUP BY c.model, c.mode
+ORDER BY c.model, c.mode
+"""
+
 _AUDIT_SQL = """
 SELECT duplicate_by,
        COUNT(*),
@@ -540,6 +553,26 @@ class Archive:
                     funcs.setdefault(func_hash, root)
         return code, funcs
 
+    def _llm_stats(self, campaign_id: int) -> list[dict[str, Any]]:
+        """Per model and prompt mode: calls, failed calls, answers with no usable program (the apply or
+        parse failures), ok programs, tokens and mean latency. Empty for archives without LLM calls."""
+        with self._session() as session:
+            has_table = session.execute(text(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")).scalar_one()
+            if not has_table:
+                return []
+            out = []
+            for model, mode, calls, failed, unusable, ok, t_in, t_out, latency in session.execute(
+                    text(_LLM_SQL), {"campaign_id": campaign_id}):
+                answered = calls - (failed or 0)
+                out.append({
+                    "model": model, "mode": mode, "calls": calls, "failed_calls": failed or 0,
+                    "unusable_answers": unusable or 0, "ok": ok or 0,
+                    "apply_failure_rate": (unusable or 0) / answered if answered else None,
+                    "tokens_in": t_in or 0, "tokens_out": t_out or 0, "mean_latency": latency,
+                })
+            return out
+
     def stats(self, campaign_id: int | None = None) -> dict[str, Any]:
         """Return a JSON-able summary of a campaign (the latest when None), for ``evolve status``.
 
@@ -625,4 +658,5 @@ class Archive:
             "evaluations_per_second": rate,
             "audit": audit,
             "best_score": best_score,
+            "llm": self._llm_stats(campaign.id),
         }

@@ -207,6 +207,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     eps = stats.get("evaluations_per_second")
     wall, best = _fmt(stats.get("wall_seconds")), _fmt(stats.get("best_score"))
     print(f"evaluations/s: {_fmt(eps)} over {wall} s; best score {best}")
+    if stats.get("llm"):
+        print(f"{'LLM model':>22} {'mode':>9} {'calls':>6} {'failed':>6} {'unusable':>8} {'apply-fail':>10} "
+              f"{'tokens in/out':>15} {'latency':>8}")
+        for row in stats["llm"]:
+            tokens = f"{row['tokens_in']}/{row['tokens_out']}"
+            print(f"{row['model'][-22:]:>22} {row['mode']:>9} {row['calls']:>6} {row['failed_calls']:>6} "
+                  f"{row['unusable_answers']:>8} {_fmt(row['apply_failure_rate']):>10} {tokens:>15} "
+                  f"{_fmt(row['mean_latency']):>8}")
     print(f"{'operator':>22} {'proposed':>9} {'ok':>7} {'improved':>9} {'success':>8}")
     for name, op in sorted(stats["operators"].items()):
         print(f"{name:>22} {op['proposed']:>9} {op['ok']:>7} {op['improved']:>9} {_fmt(op['success_rate']):>8}")

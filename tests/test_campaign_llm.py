@@ -51,6 +51,12 @@ def test_llm_campaign_records_programs_and_calls(ray_session, tmp_path, key):
     assert failed_calls and all(c.response is None for c in failed_calls)
     # Inspirations and parents are in the lineage; the key is nowhere in the archive.
     assert all(archive.parents(r.id) for r in rows)
+    llm = archive.stats()["llm"]
+    assert sum(r["calls"] for r in llm) == 10 and all(r["model"] == "scripted" for r in llm)
+    assert sum(r["unusable_answers"] for r in llm) >= 2 and sum(r["failed_calls"] for r in llm) >= 1
+    from evolve.cli import main
+
+    assert main(["status", str(db)]) == 0
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("llm.sqlite*"))  # the WAL too
     assert key.encode() not in stored and b"sk-never" not in stored
     assert key not in str(archive.campaign().config)
