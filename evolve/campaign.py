@@ -295,6 +295,10 @@ class Campaign:
         self.llm_calls: dict[int, dict[str, Any]] = {}
         self.recent_errors: deque[str] = deque(maxlen=3)
         self.llm_spent = {"calls": 0, "tokens": 0}
+        if self.resume:  # the budgets count the calls made before a stop too
+            for call in self.archive.llm_calls(self.campaign_id):
+                self.llm_spent["calls"] += 1
+                self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
         if cfg.resolved_mutator == "gp":
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings

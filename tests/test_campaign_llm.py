@@ -92,3 +92,17 @@ def test_api_key_never_reaches_evaluators_or_archive(tmp_path):
     assert rows and all(r.metrics["key_seen"] == "" for r in rows)  # ...the evaluators never saw it
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("env.sqlite*"))
     assert secret.encode() not in stored
+
+
+def test_llm_budget_counts_calls_across_resume(ray_session, tmp_path):
+    db = str(tmp_path / "budget.sqlite")
+    settings = dict(workers=1, batch_size=2, progress=False, llm_model="scripted", llm_retries=0)
+    with ScriptedLLMServer([{"text": GOOD.format(c="0.7")}]) as server:
+        Campaign(load_problem("exp2", points=4096), db=db, budget=6, seed=0, mutator="llm",
+                 llm_base_url=server.url, max_llm_calls=4, **settings).run()
+        assert len(Archive(db, readonly=True).llm_calls()) == 4  # then GP only
+        Campaign(load_problem("exp2", points=4096), db=db, resume=True, budget=12, llm_base_url=server.url,
+                 **settings).run()
+    archive = Archive(db, readonly=True)
+    assert len(archive.llm_calls()) == 4  # the budget was spent before the stop
+    assert archive.count(exclude_operators=("seed", "migration", "reset")) == 12
