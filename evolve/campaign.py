@@ -303,8 +303,14 @@ class Campaign:
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
 
+        base_url, model = cfg.llm_base_url, cfg.llm_model
+        if base_url == "local":  # the embedded model: a server of our own on loopback, for this run
+            from evolve.mutators.local import LocalServer
+
+            self.local_server = LocalServer(cfg.llm_local_command).start()
+            base_url, model = self.local_server.url, self.local_server.alias
         self.llm = LLMClient(LLMSettings(
-            base_url=cfg.llm_base_url, model=cfg.llm_model, api_key_env=cfg.llm_api_key_env,
+            base_url=base_url, model=model, api_key_env=cfg.llm_api_key_env,
             temperature=cfg.llm_temperature, max_tokens=cfg.llm_max_tokens, in_flight=cfg.llm_in_flight,
             deadline=cfg.llm_deadline, retries=cfg.llm_retries), seed=cfg.seed)
         modes = {m: w for m, w in cfg.llm_modes.items() if w > 0}
@@ -581,18 +587,19 @@ class Campaign:
         self.next_id = self.archive.next_program_id()
         self.island_of: dict[int, int] = {}
         self.ema_item = 0.1
-        self._start_llm()
-        if cfg.progress or cfg.resolved_mutator != "gp":
-            where = f" ({cfg.llm_model} at {cfg.llm_base_url})" if self.llm is not None else ""
-            print(f"mutator: {cfg.resolved_mutator}{where}", file=sys.stderr)
-        self._start_ray()
-        self.actors = [self._new_actor() for _ in range(cfg.workers)]
         self.sent_code = [0] * cfg.workers
         self.sent_func = [0] * cfg.workers
         self.needs_restart = [False] * cfg.workers
+        self.llm = None
         status = "finished"
         progress = None
         try:
+            self._start_llm()
+            if cfg.progress or cfg.resolved_mutator != "gp":
+                where = f" ({self.llm.settings.model} at {self.llm.settings.base_url})" if self.llm else ""
+                print(f"mutator: {cfg.resolved_mutator}{where}", file=sys.stderr)
+            self._start_ray()
+            self.actors = [self._new_actor() for _ in range(cfg.workers)]
             self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
             if not self.resume:
                 self._evaluate_seed()
@@ -728,6 +735,8 @@ class Campaign:
     def _shutdown(self) -> None:
         if getattr(self, "llm", None) is not None:
             self.llm.close()
+        if getattr(self, "local_server", None) is not None:
+            self.local_server.stop()
         for actor in getattr(self, "actors", []):
             try:
                 self._ray.kill(actor, no_restart=True)

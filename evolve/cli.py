@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     llm = run.add_argument_group("LLM mutation (any OpenAI-compatible endpoint)")
     llm.add_argument("--mutator", choices=("gp", "llm", "mixed"),
                      help="default: mixed when --llm-base-url is given, else gp")
-    llm.add_argument("--llm-base-url", help="e.g. http://127.0.0.1:8000/v1")
+    llm.add_argument("--llm-base-url", help="e.g. http://127.0.0.1:8000/v1, or 'local' for the embedded model")
+    llm.add_argument("--llm", dest="llm_base_url", help="same as --llm-base-url ('--llm local': embedded model)")
     llm.add_argument("--llm-model")
     llm.add_argument("--llm-api-key-env", help="name of the environment variable holding the API key")
     llm.add_argument("--llm-temperature", type=float)
@@ -76,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--max-tokens", type=int, help="budget of LLM tokens (in + out)")
 
     sub.add_parser("problems", help="list the built-in problems")
+
+    llm_cmd = sub.add_parser("llm", help="the embedded local model")
+    llm_sub = llm_cmd.add_subparsers(dest="llm_command", required=True)
+    llm_sub.add_parser("serve", help="serve the embedded model on a free loopback port until Ctrl-C")
 
     best = sub.add_parser("best", help="the best programs of a campaign")
     best.add_argument("db")
@@ -221,7 +226,29 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "problems": cmd_problems, "best": cmd_best, "lineage": cmd_lineage,
+def cmd_llm(args: argparse.Namespace) -> int:
+    """``evolve llm serve``: run the embedded model server in the foreground."""
+    import time
+
+    from evolve.mutators.local import LocalServer
+
+    try:
+        server = LocalServer().start()
+    except RuntimeError as exc:
+        print(f"evolve llm serve: {exc}", file=sys.stderr)
+        return 1
+    print(f"serving {server.alias} at {server.url} (OpenAI-compatible); Ctrl-C stops it", flush=True)
+    try:
+        while server.process is not None and server.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "lineage": cmd_lineage,
             "status": cmd_status}
 
 

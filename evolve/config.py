@@ -49,6 +49,8 @@ class Config:
         llm_share: in ``mixed``, the fraction of proposals asked of the LLM.
         llm_modes: weights of the prompt kinds ``diff``, ``full`` and ``crossover``.
         max_llm_calls, max_tokens: budgets of LLM calls and tokens (in + out); past them, GP only.
+        llm_local_command: with ``llm_base_url = "local"``, the server command to start instead of
+            llama.cpp's server with the shipped SmolLM2 (``{port}`` is replaced by a free port).
     """
 
     problem: str = "exp2"
@@ -88,6 +90,7 @@ class Config:
     llm_modes: dict[str, float] = field(default_factory=lambda: {"diff": 1.0, "full": 1.0, "crossover": 0.5})
     max_llm_calls: int | None = None
     max_tokens: int | None = None
+    llm_local_command: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.validate()

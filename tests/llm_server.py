@@ -107,3 +107,12 @@ class ScriptedLLMServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+if __name__ == "__main__":  # a stand-in model server process: python tests/llm_server.py PORT
+    import sys
+
+    server = ScriptedLLMServer([{"text": "```python\ndef f(x):\n    return 1.0 + x * 0.7\n```"}])
+    server._httpd.server_close()
+    server._httpd = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), server._httpd.RequestHandlerClass)
+    server._httpd.serve_forever()
