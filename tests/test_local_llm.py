@@ -59,3 +59,22 @@ def test_campaign_with_local_model_starts_and_stops_it(ray_session, tmp_path):
     assert calls and all(c.model == local.ALIAS and c.error is None for c in calls)
     assert campaign.local_server.process.poll() is not None  # stopped with the campaign
     assert port_is_free(campaign.local_server.port)
+
+
+def test_short_campaign_with_the_real_smollm2(ray_session, tmp_path):
+    """The real embedded model (the local-llm extra, which CI installs): LLM-made programs and their calls
+    are in the archive, and the server is gone afterwards."""
+    local.model_path()  # fails, naming the extra, if it is not installed
+    db = tmp_path / "smollm2.sqlite"
+    campaign = Campaign(load_problem("exp2", points=4096), db=str(db), budget=6, workers=1, batch_size=2,
+                        progress=False, mutator="llm", llm_base_url="local", llm_max_tokens=128,
+                        llm_modes={"full": 1.0}, llm_in_flight=2)
+    summary = campaign.run()
+    assert summary.status == "finished" and summary.proposed == 6
+    archive = Archive(db, readonly=True)
+    calls = archive.llm_calls()
+    assert len(calls) == 6 and all(c.model == local.ALIAS for c in calls)
+    assert all(c.error is None and c.response and c.tokens_out > 0 for c in calls)  # the model answered
+    made = {r.id: r for r in archive.programs() if r.operator == "llm-full"}
+    assert {c.program_id for c in calls} == set(made)
+    assert campaign.local_server.process.poll() is not None
