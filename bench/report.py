@@ -107,10 +107,34 @@ def demo_section(r: dict) -> list[str]:
     return lines
 
 
+def llm_section(r: dict) -> list[str]:
+    """LLM mutation against GP at the same wall time."""
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}"
+
+    lines = [
+        "### LLM mutation (`python bench/llm_mutation.py`)",
+        "",
+        f"exp2, {r['seconds']:.0f} s per run, the embedded SmolLM2-135M (`--llm {r['llm']}`, answers up to "
+        f"{r['answer_tokens']} tokens), {r['workers']} evaluator. Parse rate: answers holding a usable program; "
+        "valid: calls whose program evaluated; improvement: calls whose program beat its parent.",
+        "",
+        "| mutator | proposals | best max ULP | LLM calls | calls/s | tokens/s | parse | valid | improvement |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in r["runs"]:
+        calls = run.get("llm_calls")
+        lines.append(
+            f"| {run['mutator']} | {run['proposed']} | {run['best_max_ulp']} | {calls or '-'} | "
+            + (f"{run['calls_per_second']:.2f} | {run['tokens_per_second']:.0f} | {pct(run['parse_rate'])} | "
+               f"{pct(run['valid_rate'])} | {pct(run['improvement_rate'])} |" if calls else "- | - | - | - | - |"))
+    return lines + ["", "This small model is the baseline a stronger model is compared with.", ""]
+
+
 def main() -> int:
     parts: list[str] = []
     for name, section in (("demo", demo_section), ("dedupe", dedupe_section),
-                          ("engine_throughput", throughput_section)):
+                          ("engine_throughput", throughput_section), ("llm_mutation", llm_section)):
         data = _load(name)
         parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `bench/{name}.py`.", ""]
     readme = ROOT / "README.md"

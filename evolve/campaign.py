@@ -266,12 +266,19 @@ class Campaign:
         for _ in range(size - len(tasks)):
             if self.proposed >= cfg.budget:
                 break
+            want_llm = self._use_llm()
+            if want_llm and len(self.llm_pending) >= 2 * cfg.llm_in_flight:
+                # Calls queue no deeper than this: an endpoint slower than the evaluators must not pile up
+                # requests. Pure LLM waits for answers; mixed fills the slot with GP meanwhile.
+                if cfg.resolved_mutator == "llm":
+                    break
+                want_llm = False
             island = self.proposed % cfg.islands
             parents = self.population.select(island, 2, self.rng)
             audit = cfg.dedupe and cfg.audit_dedupe > 0 and bool(self.rng.random() < cfg.audit_dedupe)
             pid = self.next_id
             self.next_id += 1
-            if self._use_llm():
+            if want_llm:
                 self._llm_start(pid, island, parents)
                 self.island_of[pid] = island
                 self.proposed += 1
@@ -574,7 +581,7 @@ class Campaign:
         """
         self._on_batch = on_batch
         cfg = self.config
-        started = time.time()
+        started = self.started = time.time()
         self._init_state()
         if self.campaign_id is None:
             self.campaign_id = self.archive.create_campaign(
@@ -628,6 +635,8 @@ class Campaign:
         free_at = [time.time()] * cfg.workers
         slot = 0
         while True:
+            if cfg.max_seconds is not None and time.time() - self.started >= cfg.max_seconds:
+                cfg.budget = min(cfg.budget, self.proposed)  # out of time: propose nothing more
             while len(inflight) < cfg.workers * cfg.pipeline_depth and (
                     self.proposed < cfg.budget or (self.llm_pending and self.llm_pending[0][0].done())):
                 t0 = time.perf_counter()

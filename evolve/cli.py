@@ -18,6 +18,7 @@ RUN_FLAGS = {
     "llm_api_key_env": "llm_api_key_env", "llm_temperature": "llm_temperature", "llm_max_tokens": "llm_max_tokens",
     "llm_in_flight": "llm_in_flight", "llm_deadline": "llm_deadline", "llm_retries": "llm_retries",
     "llm_share": "llm_share", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens",
+    "max_seconds": "max_seconds",
 }
 
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="TOML file of settings (flags override it)")
     run.add_argument("--db", help="SQLite archive to write (default runs/<problem>.sqlite)")
     run.add_argument("--budget", type=int, help="candidates to propose in total")
+    run.add_argument("--max-seconds", type=float, help="stop proposing after this many seconds")
     run.add_argument("--workers", type=int, help="number of Ray evaluator actors")
     run.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
     run.add_argument("--seed", type=int, help="random seed (same seed and settings: same run)")

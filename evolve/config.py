@@ -49,6 +49,8 @@ class Config:
         llm_share: in ``mixed``, the fraction of proposals asked of the LLM.
         llm_modes: weights of the prompt kinds ``diff``, ``full`` and ``crossover``.
         max_llm_calls, max_tokens: budgets of LLM calls and tokens (in + out); past them, GP only.
+        max_seconds: stop proposing after this many seconds of the run (results in flight are still
+            written); None: the proposal budget alone ends the run.
         llm_local_command: with ``llm_base_url = "local"``, the server command to start instead of
             llama.cpp's server with the shipped SmolLM2 (``{port}`` is replaced by a free port).
     """
@@ -91,6 +93,7 @@ class Config:
     max_llm_calls: int | None = None
     max_tokens: int | None = None
     llm_local_command: list[str] | None = None
+    max_seconds: float | None = None
 
     def __post_init__(self) -> None:
         self.validate()

@@ -186,3 +186,10 @@ def test_cli_runs_a_problem_file_and_resumes_it(ray_session, tmp_path, capsys):
     assert archive.campaign().config["problem_options"] == {"timeout": 1.5}
     assert main(["run", "--resume", "--budget", "20"]) == 2  # which archive? a clear refusal
     assert "--db" in capsys.readouterr().err
+
+
+def test_max_seconds_ends_a_campaign(ray_session, tmp_path):
+    summary = Campaign(load_problem("exp2", points=4096), db=str(tmp_path / "t.sqlite"), budget=10**6,
+                       max_seconds=4.0, **FAST).run()
+    assert summary.status == "finished" and 0 < summary.proposed < 10**6
+    assert summary.wall_seconds < 60

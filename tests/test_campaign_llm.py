@@ -106,3 +106,18 @@ def test_llm_budget_counts_calls_across_resume(ray_session, tmp_path):
     archive = Archive(db, readonly=True)
     assert len(archive.llm_calls()) == 4  # the budget was spent before the stop
     assert archive.count(exclude_operators=("seed", "migration", "reset")) == 12
+
+
+def test_slow_endpoint_does_not_pile_up_calls(ray_session, tmp_path):
+    """Regression: every loop turn started a batch of new calls, so a slow endpoint queued calls without
+    bound and the run could not end. Calls in the queue stay within twice llm_in_flight."""
+    db = tmp_path / "slow.sqlite"
+    with ScriptedLLMServer([{"sleep": 0.3, "text": GOOD.format(c="0.7")}]) as server:
+        campaign = Campaign(load_problem("exp2", points=4096), db=str(db), budget=10**6, max_seconds=3.0,
+                            seed=0, workers=1, batch_size=8, progress=False, mutator="llm",
+                            llm_base_url=server.url, llm_in_flight=2)
+        seen: list[int] = []
+        summary = campaign.run(on_batch=lambda c: seen.append(len(c.llm_pending)))
+        requests = len(server.requests)
+    assert summary.status == "finished" and max(seen, default=0) <= 4
+    assert requests <= summary.proposed + 4 and summary.wall_seconds < 20
