@@ -138,6 +138,12 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + _IN_CHUNK]
 
 
+def _has_llm_calls(session: Session) -> bool:
+    """Whether the archive has the llm_calls table (schema 2); a schema-1 archive opened read-only does not."""
+    query = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")
+    return bool(session.execute(query).scalar_one())
+
+
 class Archive:
     """The SQLite lineage archive of one or more campaigns.
 
@@ -375,9 +381,7 @@ class Archive:
 
         An archive written before LLM calls were recorded (schema 1) has none."""
         with self._session() as session:
-            has_table = session.execute(text(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")).scalar_one()
-            if not has_table:
+            if not _has_llm_calls(session):
                 return []
             query = select(LLMCallRow).order_by(LLMCallRow.id)
             if program_id is not None:
@@ -557,9 +561,7 @@ class Archive:
         """Per model and prompt mode: calls, failed calls, answers with no usable program (the apply or
         parse failures), ok programs, tokens and mean latency. Empty for archives without LLM calls."""
         with self._session() as session:
-            has_table = session.execute(text(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")).scalar_one()
-            if not has_table:
+            if not _has_llm_calls(session):
                 return []
             out = []
             for model, mode, calls, failed, unusable, ok, t_in, t_out, latency in session.execute(
