@@ -12,6 +12,7 @@ from archive.models import (
     ROLES,
     SCHEMA_VERSION,
     STATUSES,
+    ArmRow,
     Base,
     CampaignRow,
     EdgeRow,
@@ -22,6 +23,7 @@ from archive.store import Archive, LineageStep
 
 __all__ = [
     "Archive",
+    "ArmRow",
     "Base",
     "CAMPAIGN_STATUSES",
     "CampaignRow",

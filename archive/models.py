@@ -1,4 +1,5 @@
-"""SQLAlchemy models of the archive: campaigns, programs, the lineage edges between programs, and LLM calls.
+"""SQLAlchemy models of the archive: campaigns, programs, the lineage edges between programs, LLM calls and
+what the operator bandit knows.
 
 The schema is versioned through SQLite's ``PRAGMA user_version`` (see :data:`SCHEMA_VERSION`); change it
 with a migration in :mod:`archive.store`, never by hand.
@@ -11,10 +12,10 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the schema written by this code, kept in ``PRAGMA user_version``.
 
-1: campaigns, programs, edges. 2: adds ``llm_calls``."""
+1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms``."""
 
 STATUSES: tuple[str, ...] = ("ok", "invalid", "error", "timeout", "duplicate")
 """Outcome of a candidate: evaluated, rejected by the static check, raised, ran too long, or seen before."""
@@ -166,3 +167,31 @@ class LLMCallRow(Base):
     def __repr__(self) -> str:
         return (f"LLMCallRow(id={self.id}, program_id={self.program_id}, model={self.model!r}, "
                 f"mode={self.mode!r}, error={self.error!r})")
+
+
+class ArmRow(Base):
+    """What a campaign's operator bandit knows of one operator (a GP operator or an LLM prompt mode).
+
+    Rewritten with every batch of results, in the same transaction, so it always matches the programs
+    written; ``--resume`` reads it back. See :class:`evolve.bandit.Arm` for the fields.
+    """
+
+    __tablename__ = "arms"
+
+    campaign_id: Mapped[int] = mapped_column(Integer, ForeignKey("campaigns.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    pulls: Mapped[int] = mapped_column(Integer, default=0)
+    successes: Mapped[int] = mapped_column(Integer, default=0)
+    """Children that were evaluated, were no duplicate and beat their primary parent."""
+    reward: Mapped[float] = mapped_column(Float, default=0.0)
+    """Sum of the children's relative improvements over their parents (see :func:`evolve.bandit.improvement`)."""
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    """Seconds charged to the arm in all."""
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    alpha: Mapped[float] = mapped_column(Float, default=0.0)
+    beta: Mapped[float] = mapped_column(Float, default=0.0)
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+    weighted_cost: Mapped[float] = mapped_column(Float, default=0.0)
+
+    def __repr__(self) -> str:
+        return f"ArmRow(campaign_id={self.campaign_id}, name={self.name!r}, pulls={self.pulls})"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -26,6 +27,7 @@ from archive.models import (
     ROLES,
     SCHEMA_VERSION,
     STATUSES,
+    ArmRow,
     Base,
     CampaignRow,
     EdgeRow,
@@ -35,6 +37,9 @@ from archive.models import (
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for a lock held by another connection before it gives up."""
+
+_ARM_DEFAULTS: dict[str, Any] = {"pulls": 0, "successes": 0, "reward": 0.0, "cost": 0.0, "tokens": 0, "alpha": 0.0,
+                                 "beta": 0.0, "weight": 0.0, "weighted_cost": 0.0}
 
 _IN_CHUNK = 500
 """Ids per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
@@ -138,10 +143,11 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + _IN_CHUNK]
 
 
-def _has_llm_calls(session: Session) -> bool:
-    """Whether the archive has the llm_calls table (schema 2); a schema-1 archive opened read-only does not."""
-    query = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'")
-    return bool(session.execute(query).scalar_one())
+def _has_table(session: Session, name: str) -> bool:
+    """Whether the archive has the table; an older archive opened read-only (not migrated) may lack
+    ``llm_calls`` (added in schema 2) or ``arms`` (schema 3)."""
+    query = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :name")
+    return bool(session.execute(query, {"name": name}).scalar_one())
 
 
 class Archive:
@@ -212,8 +218,8 @@ class Archive:
                 if not tables:
                     raise ValueError(f"{self.path} is not an evolve archive (it has no programs table)")
                 return
-            # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table, which create_all makes
-            # (it creates missing tables and leaves existing ones as they are).
+            # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table and 2 -> 3 the arms table,
+            # which create_all makes (it creates missing tables and leaves existing ones as they are).
             Base.metadata.create_all(connection)
             if version < SCHEMA_VERSION:
                 connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -325,14 +331,17 @@ class Archive:
         programs: Sequence[dict[str, Any]],
         edges: Sequence[tuple[int, int, str]] = (),
         calls: Sequence[dict[str, Any]] = (),
+        arms: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """Insert programs, lineage edges ``(child_id, parent_id, role)`` and LLM calls in one transaction.
+        """Insert programs, lineage edges ``(child_id, parent_id, role)`` and LLM calls, and write the operator
+        bandit's arms, in one transaction.
 
         Each program is a dict of :class:`ProgramRow` columns; ``id``, ``campaign_id``, ``source``, ``status``
         and ``operator`` are required, other columns default to None (``generation`` to 0, ``created_at`` to
         now). Each call is a dict of :class:`LLMCallRow` columns (``campaign_id``, ``model``, ``mode`` and
-        ``prompt`` required). Raises ValueError for an unknown column or an invalid status, duplicate_by or
-        role, before writing anything.
+        ``prompt`` required). Each arm is a dict of :class:`ArmRow` columns (``campaign_id`` and ``name``
+        required) and replaces the stored row of that arm. Raises ValueError for an unknown column or an
+        invalid status, duplicate_by or role, before writing anything.
         """
         self._require_writable()
         now = time.time()
@@ -366,7 +375,15 @@ class Archive:
                 raise ValueError(f"LLM call lacks field(s) {missing} or has unknown field(s) {sorted(unknown)}")
             call_rows.append({"program_id": None, "response": None, "error": None, "tokens_in": 0,
                               "tokens_out": 0, "latency": 0.0, "attempts": 1, "created_at": now, **call})
-        if not rows and not edge_rows and not call_rows:
+        arm_rows = []
+        arm_columns = {c.key for c in ArmRow.__table__.columns}
+        for arm in arms:
+            missing = [k for k in ("campaign_id", "name") if k not in arm]
+            unknown = arm.keys() - arm_columns
+            if missing or unknown:
+                raise ValueError(f"arm lacks field(s) {missing} or has unknown field(s) {sorted(unknown)}")
+            arm_rows.append({**_ARM_DEFAULTS, **arm})
+        if not rows and not edge_rows and not call_rows and not arm_rows:
             return
         with self._engine.begin() as connection:
             if rows:
@@ -375,13 +392,30 @@ class Archive:
                 connection.execute(insert(EdgeRow.__table__), edge_rows)
             if call_rows:
                 connection.execute(insert(LLMCallRow.__table__), call_rows)
+            if arm_rows:
+                keys = list(arm_rows[0])  # every row has every column, so one executemany serves all
+                upsert = sqlite_insert(ArmRow.__table__)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=["campaign_id", "name"],
+                    set_={k: upsert.excluded[k] for k in keys if k not in ("campaign_id", "name")})
+                connection.execute(upsert, arm_rows)
+
+    def arms(self, campaign_id: int | None = None) -> list[ArmRow]:
+        """What the operator bandit of a campaign (the latest when None) knows, one row per operator, in
+        the order the operators were first written. Empty for archives from before the bandit (schema < 3)."""
+        with self._session() as session:
+            if not _has_table(session, "arms"):
+                return []
+            campaign = self._campaign(session, campaign_id)
+            query = select(ArmRow).where(ArmRow.campaign_id == campaign.id).order_by(text("rowid"))
+            return list(session.scalars(query))
 
     def llm_calls(self, campaign_id: int | None = None, program_id: int | None = None) -> list[LLMCallRow]:
         """The LLM calls of a campaign (the latest when None), or of one program, in order.
 
         An archive written before LLM calls were recorded (schema 1) has none."""
         with self._session() as session:
-            if not _has_llm_calls(session):
+            if not _has_table(session, "llm_calls"):
                 return []
             query = select(LLMCallRow).order_by(LLMCallRow.id)
             if program_id is not None:
@@ -561,7 +595,7 @@ class Archive:
         """Per model and prompt mode: calls, failed calls, answers with no usable program (the apply or
         parse failures), ok programs, tokens and mean latency. Empty for archives without LLM calls."""
         with self._session() as session:
-            if not _has_llm_calls(session):
+            if not _has_table(session, "llm_calls"):
                 return []
             out = []
             for model, mode, calls, failed, unusable, ok, t_in, t_out, latency in session.execute(
@@ -582,7 +616,8 @@ class Archive:
         ``duplicates_by`` ('code'/'func'), ``operators`` (per operator: proposed, ok, improved over its
         primary parent, success_rate = improved / proposed), ``wall_seconds`` (first to last program),
         ``evaluations_per_second`` (ok, error and timeout rows over that span), ``audit`` (audited duplicates
-        and mismatches per duplicate_by, and ``collision_rate``) and ``best_score``.
+        and mismatches per duplicate_by, and ``collision_rate``), ``best_score``, ``llm`` (per model and prompt
+        mode) and ``arms`` (the operator bandit's pulls, successes and cost per operator).
         """
         with self._session() as session:
             campaign = self._campaign(session, campaign_id)
@@ -661,4 +696,15 @@ class Archive:
             "audit": audit,
             "best_score": best_score,
             "llm": self._llm_stats(campaign.id),
+            "arms": [self._arm_stats(arm) for arm in self.arms(campaign.id)],
+        }
+
+    @staticmethod
+    def _arm_stats(arm: ArmRow) -> dict[str, Any]:
+        return {
+            "arm": arm.name, "pulls": arm.pulls, "successes": arm.successes,
+            "success_rate": arm.successes / arm.pulls if arm.pulls else None, "reward": arm.reward,
+            "cost_seconds": arm.cost, "mean_cost": arm.cost / arm.pulls if arm.pulls else None,
+            "tokens": arm.tokens,
+            "reward_per_second": arm.reward / arm.cost if arm.cost else None,
         }

@@ -462,7 +462,7 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
     Archive(path).close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         indexes = {
             row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
@@ -486,9 +486,9 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     Archive(path).close()
     with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA user_version = 3")
+        connection.execute("PRAGMA user_version = 4")
     for readonly in (False, True):
-        with pytest.raises(RuntimeError, match="schema version 3.*upgrade"):
+        with pytest.raises(RuntimeError, match="schema version 4.*upgrade"):
             Archive(path, readonly=readonly)
 
 
@@ -590,6 +590,7 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
     archive.close()
     con = sqlite3.connect(path)
     con.execute("DROP TABLE llm_calls")
+    con.execute("DROP TABLE arms")
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -599,7 +600,7 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
 
     archive = Archive(path)  # opening it writable migrates it
     con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     con.close()
     assert archive.get(1).score == 1.0  # old rows untouched
     prompt = [{"role": "user", "content": "improve"}]
@@ -613,3 +614,37 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
     assert archive.llm_calls(program_id=2)[0].response == "I can't"
     with pytest.raises(ValueError, match="unknown field"):
         archive.add([], [], [{"campaign_id": cid, "model": "m", "mode": "diff", "prompt": [], "api_key": "x"}])
+
+
+def test_arms_are_upserted_read_back_and_summarised(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "arms.sqlite"
+    archive = Archive(path)
+    cid = archive.create_campaign("c", "exp2", {}, 0, "min")
+    other = archive.create_campaign("d", "exp2", {}, 0, "min")
+    assert archive.arms(cid) == [] and archive.stats(cid)["arms"] == []
+    archive.add([], [], [], [{"campaign_id": cid, "name": "swap_operator", "pulls": 4, "successes": 1,
+                              "reward": 0.25, "cost": 2.0, "alpha": 0.25, "beta": 3.75},
+                             {"campaign_id": cid, "name": "llm-diff", "pulls": 1, "tokens": 90, "cost": 4.0}])
+    archive.add([], [], [], [{"campaign_id": cid, "name": "swap_operator", "pulls": 5, "successes": 2,
+                              "reward": 0.5, "cost": 2.5, "alpha": 0.5, "beta": 4.0},
+                             {"campaign_id": other, "name": "swap_operator", "pulls": 1}])
+    arms = archive.arms(cid)
+    assert [a.name for a in arms] == ["swap_operator", "llm-diff"]  # first-written order, one row each
+    assert (arms[0].pulls, arms[0].successes, arms[0].beta) == (5, 2, 4.0)
+    assert arms[1].tokens == 90 and arms[1].pulls == 1  # untouched by the second write
+    assert [a.pulls for a in archive.arms(other)] == [1]
+    stats = {a["arm"]: a for a in archive.stats(cid)["arms"]}
+    assert stats["swap_operator"]["success_rate"] == 0.4 and stats["swap_operator"]["reward_per_second"] == 0.2
+    with pytest.raises(ValueError, match="unknown field"):
+        archive.add([], [], [], [{"campaign_id": cid, "name": "x", "luck": 1}])
+    archive.close()
+    # A schema-2 archive has no arms table: readers see none, a writer adds it.
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE arms")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    assert Archive(path, readonly=True).arms(cid) == []
+    assert Archive(path).arms(cid) == []
