@@ -116,25 +116,59 @@ def llm_section(r: dict) -> list[str]:
         "### LLM mutation (`python bench/llm_mutation.py`)",
         "",
         f"exp2, {r['seconds']:.0f} s per run, the embedded SmolLM2-135M (`--llm {r['llm']}`, answers up to "
-        f"{r['answer_tokens']} tokens), {r['workers']} evaluator. Parse rate: answers holding a usable program; "
-        "valid: calls whose program evaluated; improvement: calls whose program beat its parent.",
+        f"{r['answer_tokens']} tokens), {r['workers']} evaluator, operators chosen by "
+        f"{r.get('operator_choice', 'weights')} (in `mixed`, the LLM share of proposals is the bandit's doing). "
+        "Parse rate: answers holding a usable program; valid: calls whose program evaluated; improvement: calls "
+        "whose program beat its parent.",
         "",
-        "| mutator | proposals | best max ULP | LLM calls | calls/s | tokens/s | parse | valid | improvement |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| mutator | proposals | best max ULP | LLM calls | LLM share | calls/s | tokens/s | parse | valid | "
+        "improvement |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in r["runs"]:
         calls = run.get("llm_calls")
         lines.append(
             f"| {run['mutator']} | {run['proposed']} | {run['best_max_ulp']} | {calls or '-'} | "
-            + (f"{run['calls_per_second']:.2f} | {run['tokens_per_second']:.0f} | {pct(run['parse_rate'])} | "
-               f"{pct(run['valid_rate'])} | {pct(run['improvement_rate'])} |" if calls else "- | - | - | - | - |"))
+            + (f"{pct(run.get('llm_share_of_proposals'))} | {run['calls_per_second']:.2f} | "
+               f"{run['tokens_per_second']:.0f} | {pct(run['parse_rate'])} | "
+               f"{pct(run['valid_rate'])} | {pct(run['improvement_rate'])} |" if calls else "- | - | - | - | - | - |"))
     return lines + ["", "This small model is the baseline a stronger model is compared with.", ""]
+
+
+def bandit_section(r: dict) -> list[str]:
+    """Operator choice by the bandit against fixed weights, at the same wall time."""
+    checkpoints = list(next(iter(r["summary"].values()))["median_best_at"])
+    lines = [
+        "### Choosing operators (`python bench/bandit.py`)",
+        "",
+        f"exp2 on the demo's settings ({r['workers']} evaluators), {r['seconds']:.0f} s per run, seeds "
+        f"{', '.join(map(str, r['seeds']))}: GP operators drawn by fixed weights against the bandit "
+        "(the default). Best max ULP by wall time, median over seeds (inf: no sample yet).",
+        "",
+        "| choice | " + " | ".join(f"{t} s" for t in checkpoints)
+        + f" | seconds to reach {r['target_ulp']:g} ULP, per seed | proposals (median) |",
+        "|---|" + "---:|" * len(checkpoints) + "---|---:|",
+    ]
+    for choice, row in r["summary"].items():
+        reach = ", ".join("not reached" if t is None else f"{t:.0f}" for t in row["seconds_to_target"])
+        lines.append(f"| {choice} | " + " | ".join(f"{v:g}" for v in row["median_best_at"].values())
+                     + f" | {reach} | {row['median_proposed']:.0f} |")
+    run = next((x for x in r["runs"] if x["choice"] == "bandit"), None)
+    if run:
+        lines += ["", f"What the bandit did (seed {run['seed']}): pulls, children that beat their parent, summed "
+                  "relative improvement, and seconds charged.", "",
+                  "| operator | pulls | successes | reward | cost, s |", "|---|---:|---:|---:|---:|"]
+        for arm in sorted(run["arms"], key=lambda a: -a["pulls"]):
+            lines.append(f"| {arm['arm']} | {arm['pulls']} | {arm['successes']} | {arm['reward']:.2f} | "
+                         f"{arm['cost_seconds']:.1f} |")
+    return lines + [""]
 
 
 def main() -> int:
     parts: list[str] = []
     for name, section in (("demo", demo_section), ("dedupe", dedupe_section),
-                          ("engine_throughput", throughput_section), ("llm_mutation", llm_section)):
+                          ("engine_throughput", throughput_section), ("bandit", bandit_section),
+                          ("llm_mutation", llm_section)):
         data = _load(name)
         parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `bench/{name}.py`.", ""]
     readme = ROOT / "README.md"

@@ -26,8 +26,11 @@ import numpy as np
 from archive import Archive
 from archive.models import COPY_OPERATORS
 from evolve import program
+from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
 from evolve.mutators.base import Parent
+from evolve.mutators.gp import DEFAULT_WEIGHTS
+from evolve.mutators.gp import OPERATORS as GP_OPERATORS
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.population import Member, Population
 from evolve.problem import Problem, ProblemSpec, load_problem
@@ -266,32 +269,88 @@ class Campaign:
         for _ in range(size - len(tasks)):
             if self.proposed >= cfg.budget:
                 break
-            want_llm = self._use_llm()
-            if want_llm and len(self.llm_pending) >= 2 * cfg.llm_in_flight:
-                # Calls queue no deeper than this: an endpoint slower than the evaluators must not pile up
-                # requests. Pure LLM waits for answers; mixed fills the slot with GP meanwhile.
-                if cfg.resolved_mutator == "llm":
-                    break
-                want_llm = False
+            kind, name = self._next_operator()
+            if kind == "wait":
+                break
             island = self.proposed % cfg.islands
             parents = self.population.select(island, 2, self.rng)
             audit = cfg.dedupe and cfg.audit_dedupe > 0 and bool(self.rng.random() < cfg.audit_dedupe)
             pid = self.next_id
             self.next_id += 1
-            if want_llm:
-                self._llm_start(pid, island, parents)
-                self.island_of[pid] = island
-                self.proposed += 1
+            self.island_of[pid] = island
+            self.proposed += 1
+            if kind == "llm":
+                self._llm_start(pid, island, parents, name)
                 continue
             tasks.append(Task(
                 id=pid,
                 parents=tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents),
                 seed=_candidate_seed(cfg.seed, pid),
+                operator=name,
                 audit=audit,
             ))
-            self.island_of[pid] = island
-            self.proposed += 1
         return tasks
+
+    # ------------------------------------------------------------------ choosing operators
+    def _start_bandit(self) -> None:
+        cfg = self.config
+        weights = cfg.operator_weights or DEFAULT_WEIGHTS
+        self.gp_arms = [op for op in GP_OPERATORS if weights.get(op, 0.0) > 0
+                        and (op != "tune_constants" or self.problem.loss is not None)]
+        self.llm_arms = ([LLM_PREFIX + m for m, w in cfg.llm_modes.items() if w > 0]
+                         if cfg.resolved_mutator != "gp" else [])
+        state = [row.as_dict() for row in self.archive.arms(self.campaign_id)] if self.resume else []
+        self.bandit = OperatorBandit(self.gp_arms + self.llm_arms, decay=cfg.bandit_decay, state=state)
+
+    def _next_operator(self) -> tuple[str, str | None]:
+        """What makes the next child: ``("llm", mode)``, ``("gp", operator)`` (operator None: the evaluator
+        draws one by weight), or ``("wait", None)`` when a pure LLM campaign has as many calls queued as it
+        may."""
+        cfg = self.config
+        llm_open = self.llm is not None and self._llm_budget_left()
+        # Calls queue no deeper than this: an endpoint slower than the evaluators must not pile up requests.
+        # Pure LLM waits for answers; mixed fills the slot with GP meanwhile.
+        llm_full = len(self.llm_pending) >= 2 * cfg.llm_in_flight
+        pure_llm = cfg.resolved_mutator == "llm"
+        if pure_llm and llm_open and llm_full:
+            return "wait", None
+        if cfg.operator_choice == "bandit":
+            if llm_open and pure_llm:
+                allowed = self.llm_arms
+            elif llm_open and not llm_full:
+                allowed = self.gp_arms + self.llm_arms
+            else:
+                allowed = self.gp_arms
+            arm = self.bandit.choose(self.rng, allowed)
+            return ("llm", arm[len(LLM_PREFIX):]) if is_llm_arm(arm) else ("gp", arm)
+        if llm_open and not llm_full and (pure_llm or bool(self.rng.random() < cfg.llm_share)):
+            return "llm", self.llm_mode_names[int(self.rng.choice(len(self.llm_mode_names), p=self.llm_mode_p))]
+        return "gp", None
+
+    def _reward(self, row: dict[str, Any], rec: Record, task: Task) -> None:
+        """Tell the bandit how the child of ``task`` did and what it cost."""
+        cfg = self.config
+        operator = row["operator"]
+        if operator in NOT_PROPOSALS:
+            return
+        if operator == "gp" and task.operator:  # the evaluator died before it could say what it made
+            operator = task.operator
+        parent = task.parents[0] if task.parents else None
+        reward = 0.0
+        if row["status"] == "ok" and row["score"] is not None and parent is not None and parent.score is not None:
+            reward = improvement(self.problem.key(parent.score), self.problem.key(row["score"]))
+        seconds, tokens = rec.eval_seconds, 0
+        call = self.llm_calls.get(task.id)
+        if call is not None:
+            tokens = call["tokens_in"] + call["tokens_out"]
+            # Calls overlap with each other and with evaluation: one holds 1 / in_flight of the endpoint.
+            seconds += call["latency"] / cfg.llm_in_flight
+        if cfg.bandit_cost == "proposals":
+            seconds = 1.0
+        seconds += tokens * cfg.bandit_seconds_per_token
+        for tried in rec.meta.get("not_applicable", {}):
+            self.bandit.update(tried, 0.0, 0.0)
+        self.bandit.update(arm_of(operator), reward, seconds, tokens)
 
     # ------------------------------------------------------------------ LLM proposals
     def _start_llm(self) -> None:
@@ -325,18 +384,13 @@ class Campaign:
         weights = np.array(list(modes.values()), dtype=float)
         self.llm_mode_p = weights / weights.sum()
 
-    def _use_llm(self) -> bool:
+    def _llm_budget_left(self) -> bool:
         cfg = self.config
-        if self.llm is None:
-            return False
         spent = self.llm_spent
-        if (cfg.max_llm_calls is not None and spent["calls"] >= cfg.max_llm_calls) or (
-                cfg.max_tokens is not None and spent["tokens"] >= cfg.max_tokens):
-            return False
-        return cfg.resolved_mutator == "llm" or bool(self.rng.random() < cfg.llm_share)
+        return not ((cfg.max_llm_calls is not None and spent["calls"] >= cfg.max_llm_calls) or (
+            cfg.max_tokens is not None and spent["tokens"] >= cfg.max_tokens))
 
-    def _llm_start(self, pid: int, island: int, parents: list[Member]) -> None:
-        mode = self.llm_mode_names[int(self.rng.choice(len(self.llm_mode_names), p=self.llm_mode_p))]
+    def _llm_start(self, pid: int, island: int, parents: list[Member], mode: str) -> None:
         as_parents = tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents)
         chosen = {m.id for m in parents}
         inspirations = [Parent(m.id, m.source, m.score, m.metrics)
@@ -391,7 +445,9 @@ class Campaign:
         t0 = time.perf_counter()
         now = time.time()
         for rec, task in zip(records, tasks, strict=True):
-            rows.append(self._record_row(rec, task, now, edges))
+            row = self._record_row(rec, task, now, edges)
+            self._reward(row, rec, task)
+            rows.append(row)
             for phase, seconds in rec.phases.items():
                 self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         self._maybe_migrate(rows, edges, now)
@@ -403,7 +459,8 @@ class Campaign:
                 edges.extend((row["id"], pid, "inspiration") for pid in call.pop("_inspirations"))
                 calls.append(call)
         t1 = time.perf_counter()
-        self.archive.add(rows, edges, calls)
+        arms = [{**arm, "campaign_id": self.campaign_id} for arm in self.bandit.rows()]
+        self.archive.add(rows, edges, calls, arms)
         self._time("record", t1 - t0)
         self._time("archive", time.perf_counter() - t1)
 
@@ -602,9 +659,12 @@ class Campaign:
         progress = None
         try:
             self._start_llm()
+            self._start_bandit()
             if cfg.progress or cfg.resolved_mutator != "gp":
                 where = f" ({self.llm.settings.model} at {self.llm.settings.base_url})" if self.llm else ""
-                print(f"mutator: {cfg.resolved_mutator}{where}", file=sys.stderr)
+                how = (f"operators chosen by a bandit among {len(self.bandit.portfolio)}"
+                       if cfg.operator_choice == "bandit" else "operators drawn by weight")
+                print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
             self._start_ray()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
             self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)

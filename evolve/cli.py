@@ -18,7 +18,8 @@ RUN_FLAGS = {
     "llm_api_key_env": "llm_api_key_env", "llm_temperature": "llm_temperature", "llm_max_tokens": "llm_max_tokens",
     "llm_in_flight": "llm_in_flight", "llm_deadline": "llm_deadline", "llm_retries": "llm_retries",
     "llm_share": "llm_share", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens",
-    "max_seconds": "max_seconds",
+    "max_seconds": "max_seconds", "operator_choice": "operator_choice", "bandit_cost": "bandit_cost",
+    "bandit_decay": "bandit_decay", "bandit_seconds_per_token": "bandit_seconds_per_token",
 }
 
 
@@ -62,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                      help="problem option passed to make_problem (repeatable)")
     run.add_argument("--no-progress", action="store_true", help="no live progress bar")
+    choice = run.add_argument_group("choosing operators")
+    choice.add_argument("--operator-choice", choices=("bandit", "weights"),
+                        help="bandit (default): Thompson sampling by success per unit of cost; weights: fixed")
+    choice.add_argument("--bandit-cost", choices=("seconds", "proposals"),
+                        help="what a pull costs the bandit (proposals: no clock, exact replay)")
+    choice.add_argument("--bandit-decay", type=float, help="per-result decay of what the bandit learned")
+    choice.add_argument("--bandit-seconds-per-token", type=float, help="price of an LLM token, in seconds")
     llm = run.add_argument_group("LLM mutation (any OpenAI-compatible endpoint)")
     llm.add_argument("--mutator", choices=("gp", "llm", "mixed"),
                      help="default: mixed when --llm-base-url is given, else gp")
@@ -225,6 +233,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{'operator':>22} {'proposed':>9} {'ok':>7} {'improved':>9} {'success':>8}")
     for name, op in sorted(stats["operators"].items()):
         print(f"{name:>22} {op['proposed']:>9} {op['ok']:>7} {op['improved']:>9} {_fmt(op['success_rate']):>8}")
+    if stats.get("arms"):
+        print(f"operator bandit ({campaign.config.get('operator_choice', 'weights')} choice):")
+        print(f"{'arm':>22} {'pulls':>7} {'successes':>9} {'rate':>8} {'cost s':>9} {'s/pull':>9} "
+              f"{'tokens':>8} {'reward':>8} {'reward/s':>9}")
+        for arm in stats["arms"]:
+            print(f"{arm['arm']:>22} {arm['pulls']:>7} {arm['successes']:>9} {_fmt(arm['success_rate']):>8} "
+                  f"{arm['cost_seconds']:>9.3g} {_fmt(arm['mean_cost']):>9} {arm['tokens']:>8} "
+                  f"{arm['reward']:>8.3g} {_fmt(arm['reward_per_second']):>9}")
     return 0
 
 

@@ -46,7 +46,17 @@ class Config:
         llm_base_url, llm_model, llm_api_key_env, llm_temperature, llm_max_tokens, llm_in_flight,
             llm_deadline, llm_retries: the OpenAI-compatible endpoint and how to call it (the key is read
             from the environment variable named, never stored).
-        llm_share: in ``mixed``, the fraction of proposals asked of the LLM.
+        operator_choice: ``bandit`` (Thompson sampling over the GP operators and LLM modes by success per
+            unit of cost, see ``evolve.bandit``) or ``weights`` (GP operators drawn by ``operator_weights``,
+            the LLM asked for ``llm_share`` of proposals, its modes drawn by ``llm_modes``). Either way an
+            operator or mode with weight 0 is never used.
+        bandit_decay: per-result decay of the bandit's posteriors, in (0, 1].
+        bandit_cost: what a pull costs the bandit: ``seconds`` (evaluator time, plus an LLM call's latency
+            over ``llm_in_flight``) or ``proposals`` (1 each; choices then depend on no clock, so a seeded
+            GP campaign replays exactly).
+        bandit_seconds_per_token: seconds charged per LLM token on top, to price a paid endpoint.
+        llm_share: with ``operator_choice = "weights"`` in ``mixed``, the fraction of proposals asked of
+            the LLM.
         llm_modes: weights of the prompt kinds ``diff``, ``full`` and ``crossover``.
         max_llm_calls, max_tokens: budgets of LLM calls and tokens (in + out); past them, GP only.
         max_seconds: stop proposing after this many seconds of the run (results in flight are still
@@ -88,6 +98,10 @@ class Config:
     llm_in_flight: int = 4
     llm_deadline: float = 120.0
     llm_retries: int = 4
+    operator_choice: str = "bandit"
+    bandit_decay: float = 0.998
+    bandit_cost: str = "seconds"
+    bandit_seconds_per_token: float = 0.0
     llm_share: float = 0.5
     llm_modes: dict[str, float] = field(default_factory=lambda: {"diff": 1.0, "full": 1.0, "crossover": 0.5})
     max_llm_calls: int | None = None
@@ -123,6 +137,14 @@ class Config:
         if unknown or not any(w > 0 for w in self.llm_modes.values()):
             raise ValueError(f"config: llm_modes needs positive weights for diff, full or crossover; got "
                              f"{self.llm_modes}")
+        if self.operator_choice not in ("bandit", "weights"):
+            raise ValueError(f"config: operator_choice must be 'bandit' or 'weights', got {self.operator_choice!r}")
+        if not 0.0 < self.bandit_decay <= 1.0:
+            raise ValueError(f"config: bandit_decay must be in (0, 1], got {self.bandit_decay}")
+        if self.bandit_cost not in ("seconds", "proposals"):
+            raise ValueError(f"config: bandit_cost must be 'seconds' or 'proposals', got {self.bandit_cost!r}")
+        if self.bandit_seconds_per_token < 0:
+            raise ValueError(f"config: bandit_seconds_per_token must be >= 0, got {self.bandit_seconds_per_token}")
         if self.migration_interval < 0 or self.reset_interval < 0:
             raise ValueError("config: migration_interval and reset_interval must be >= 0 (0 disables)")
 

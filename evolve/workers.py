@@ -40,7 +40,9 @@ class Task:
         parents: parents handed to the mutator (``parents[0]`` is the primary one).
         seed: seed of this candidate's own random generator (mutation is reproducible from it).
         source: a ready-made candidate (the seed program, an LLM proposal); None asks the GP mutator.
-        operator: what made ``source`` when it is given.
+        operator: what made ``source`` when it is given; without a source, the GP operator to apply (None
+            samples one by the mutator's weights). A chosen operator that does not apply to the parents is
+            noted in the record's ``meta["not_applicable"]`` and another is sampled.
         audit: evaluate even when a hash says the candidate is a duplicate (to audit the hashes).
     """
 
@@ -195,15 +197,24 @@ class Evaluator:
     def _mutate(self, task: Task) -> Task | Record:
         if task.source is not None:
             return task
+        rng = np.random.default_rng(task.seed)
+        skipped: dict[str, str] = {}
         try:
-            proposal = self.mutator.propose(task.parents, self.problem, np.random.default_rng(task.seed))
+            proposal = None
+            if task.operator is not None:
+                try:
+                    proposal = self.mutator.apply(task.operator, task.parents, self.problem, rng)
+                except NotApplicable as exc:
+                    skipped[task.operator] = str(exc)
+            if proposal is None:
+                proposal = self.mutator.propose(task.parents, self.problem, rng, exclude=tuple(skipped))
         except NotApplicable as exc:
             return Record(task.id, task.parents[0].source if task.parents else None, "gp", "invalid",
                           error=f"no GP operator applies: {exc}")
         except Exception as exc:  # a mutator bug must not stop the campaign
             return Record(task.id, None, "gp", "error", error="mutator failed: " + _message(exc))
-        return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit,
-                    dict(proposal.meta))
+        meta = {**proposal.meta, "not_applicable": skipped} if skipped else dict(proposal.meta)
+        return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit, meta)
 
     def _pipeline(self, task: Task) -> Record:
         self._source, self._operator, self._code_hash = task.source, task.operator or "gp", None

@@ -79,6 +79,30 @@ def test_duplicates_are_recorded_not_evaluated(exp2_run):
     assert sum(v["audited"] for k, v in stats["audit"].items() if k != "collision_rate") > 0
 
 
+def test_bandit_chooses_operators_and_its_counts_match_the_archive(exp2_run):
+    from evolve.bandit import arm_of
+
+    db, summary = exp2_run
+    archive = Archive(db, readonly=True)
+    stats = archive.stats(summary.campaign_id)
+    arms = {a["arm"]: a for a in stats["arms"]}
+    assert set(arms) <= {"perturb_constant", "replace_constant", "swap_operator", "insert_term",
+                         "delete_subexpression", "crossover", "tune_constants"}
+    proposed: dict[str, int] = {}
+    improved: dict[str, int] = {}
+    for operator, row in stats["operators"].items():
+        if operator not in ("seed", "migration", "reset"):
+            proposed[arm_of(operator)] = proposed.get(arm_of(operator), 0) + row["proposed"]
+            improved[arm_of(operator)] = improved.get(arm_of(operator), 0) + row["improved"]
+    # Every proposal was charged to the operator that made it (plus operators that did not apply to
+    # their parents and were replaced); a success is a child that beat its parent, as the archive says.
+    assert sum(a["pulls"] for a in arms.values()) >= summary.proposed == sum(proposed.values())
+    for name, n in proposed.items():
+        assert arms[name]["pulls"] >= n and arms[name]["successes"] == improved[name]
+        assert arms[name]["cost_seconds"] > 0
+    assert len([a for a in arms.values() if a["pulls"] > 0]) >= 4  # it explores the portfolio
+
+
 def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     db = str(tmp_path / "resume.sqlite")
     problem = load_problem("exp2", points=4096, tune_points=512)
@@ -98,6 +122,9 @@ def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     assert [[m.id for m in isl.members] for isl in rebuilt.population.islands] == \
         [[m.id for m in isl.members] for isl in live.population.islands]
     assert rebuilt.proposed == first.proposed == live.proposed_done
+    rebuilt._start_bandit()  # what the bandit learned was written with each batch and is read back
+    assert rebuilt.bandit.rows() == live.bandit.rows() and sum(a.pulls for a in live.bandit.arms.values()) >= 60
+    pulls_before = {a.name: a.pulls for a in live.bandit.arms.values()}
     assert rebuilt.code_seen == live.code_seen and rebuilt.func_seen == live.func_seen
     archive = Archive(db, readonly=True)
     before = {r.id: (r.source, r.status, r.score) for r in archive.programs(campaign_id=first.campaign_id)}
@@ -109,6 +136,9 @@ def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     assert all(after[i] == v for i, v in before.items())  # nothing rewritten
     assert len([r for r in rows if r.operator == "seed"]) == 1  # the seed was not evaluated again
     assert min(after) == min(before) and max(after) > max(before)
+    pulls_after = {a.name: a.pulls for a in archive.arms(first.campaign_id)}
+    assert all(pulls_after[k] >= n for k, n in pulls_before.items())
+    assert sum(pulls_after.values()) >= 120 and sum(pulls_after.values()) > sum(pulls_before.values())
     new = [r for r in rows if r.id > max(before)]
     old_hashes = {r.code_hash for r in rows if r.id in before and r.status != "duplicate"}
     for r in new:  # a program evaluated before the stop is a duplicate after it, never re-evaluated
@@ -116,11 +146,14 @@ def test_resume_continues_without_reevaluating(ray_session, tmp_path):
             assert r.status == "duplicate"
 
 
-def test_same_seed_same_campaign(ray_session, tmp_path):
+@pytest.mark.parametrize("choice", [{"bandit_cost": "proposals"}, {"operator_choice": "weights"}],
+                         ids=["bandit", "weights"])
+def test_same_seed_same_campaign(ray_session, tmp_path, choice):
     problem = load_problem("exp2", points=4096, tune_points=512)
     runs = []
     for name in ("a", "b"):
-        s = Campaign(problem, db=str(tmp_path / f"{name}.sqlite"), budget=48, seed=7, **FAST).run()
+        # A bandit charged per proposal rather than per second follows no clock.
+        s = Campaign(problem, db=str(tmp_path / f"{name}.sqlite"), budget=48, seed=7, **choice, **FAST).run()
         runs.append([(r.source, r.status, r.operator, r.island)
                      for r in Archive(tmp_path / f"{name}.sqlite", readonly=True).programs(campaign_id=s.campaign_id)])
     assert runs[0] == runs[1]

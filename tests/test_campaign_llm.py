@@ -54,6 +54,10 @@ def test_llm_campaign_records_programs_and_calls(ray_session, tmp_path, key):
     llm = archive.stats()["llm"]
     assert sum(r["calls"] for r in llm) == 10 and all(r["model"] == "scripted" for r in llm)
     assert sum(r["unusable_answers"] for r in llm) >= 2 and sum(r["failed_calls"] for r in llm) >= 1
+    arms = {a.name: a for a in archive.arms()}
+    assert sum(a.pulls for a in arms.values() if a.name.startswith("llm-")) == 10  # pure LLM: no GP pulls
+    assert all(a.pulls == 0 for a in arms.values() if not a.name.startswith("llm-"))
+    assert sum(a.tokens for a in arms.values()) > 0
     from evolve.cli import main
 
     assert main(["status", str(db)]) == 0
@@ -121,3 +125,18 @@ def test_slow_endpoint_does_not_pile_up_calls(ray_session, tmp_path):
         requests = len(server.requests)
     assert summary.status == "finished" and max(seen, default=0) <= 4
     assert requests <= summary.proposed + 4 and summary.wall_seconds < 20
+
+
+def test_mixed_campaign_lets_the_bandit_weigh_llm_against_gp(ray_session, tmp_path, capsys):
+    db = tmp_path / "mixed.sqlite"
+    with ScriptedLLMServer([{"text": GOOD.format(c="0.7")}, {"text": GOOD.format(c="0.6")}]) as server:
+        summary = Campaign(load_problem("exp2", points=4096, tune_points=512), db=str(db), budget=60, seed=0,
+                           workers=1, batch_size=4, progress=False, llm_base_url=server.url, tune_steps=50,
+                           llm_model="scripted").run()
+    assert summary.status == "finished" and "mutator: mixed" in capsys.readouterr().err
+    arms = {a["arm"]: a for a in Archive(db, readonly=True).stats()["arms"]}
+    llm = [a for name, a in arms.items() if name.startswith("llm-")]
+    gp = [a for name, a in arms.items() if not name.startswith("llm-")]
+    assert {a["arm"] for a in llm} == {"llm-diff", "llm-full", "llm-crossover"}
+    assert sum(a["pulls"] for a in llm) > 0 and sum(a["pulls"] for a in gp) > 0
+    assert sum(a["tokens"] for a in llm) > 0 and all(a["tokens"] == 0 for a in gp)

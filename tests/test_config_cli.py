@@ -23,6 +23,12 @@ def test_config_rejects_bad_values(tmp_path):
         Config(workers=0)
     with pytest.raises(ValueError, match="audit_dedupe"):
         Config(audit_dedupe=2.0)
+    with pytest.raises(ValueError, match="operator_choice"):
+        Config(operator_choice="ucb")
+    with pytest.raises(ValueError, match="bandit_decay"):
+        Config(bandit_decay=1.5)
+    with pytest.raises(ValueError, match="bandit_cost"):
+        Config(bandit_cost="tokens")
     bad = tmp_path / "bad.toml"
     bad.write_text("budget = = 3")
     with pytest.raises(ValueError, match="not valid TOML"):
@@ -41,7 +47,10 @@ def small_db(tmp_path):
          "score": 4.0, "operator": "perturb_constant", "generation": 1},
         {"id": 3, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x\n", "status": "duplicate",
          "duplicate_of": 1, "duplicate_by": "code", "operator": "swap_operator", "generation": 1},
-    ], [(2, 1, "parent"), (3, 1, "parent")])
+    ], [(2, 1, "parent"), (3, 1, "parent")],
+        arms=[{"campaign_id": cid, "name": "perturb_constant", "pulls": 1, "successes": 1, "reward": 0.6,
+               "cost": 0.02},
+              {"campaign_id": cid, "name": "swap_operator", "pulls": 1, "cost": 0.005}])
     a.close()
     return str(db)
 
@@ -56,6 +65,19 @@ def test_best_lineage_status_commands(small_db, capsys):
     assert main(["status", small_db]) == 0
     out = capsys.readouterr().out
     assert "duplicate=1" in out and "by code hash=1" in out and "perturb_constant" in out
+    bandit = out[out.index("operator bandit"):]
+    assert "perturb_constant" in bandit and "swap_operator" in bandit and "30" in bandit  # 0.6 reward / 0.02 s
+
+
+def test_run_flags_reach_the_config():
+    from evolve.cli import RUN_FLAGS, build_parser
+
+    args = build_parser().parse_args(["run", "exp2", "--operator-choice", "weights", "--bandit-cost", "proposals",
+                                      "--bandit-decay", "0.99", "--bandit-seconds-per-token", "0.001"])
+    overrides = {field: getattr(args, flag) for flag, field in RUN_FLAGS.items() if getattr(args, flag) is not None}
+    cfg = Config().replace(**overrides)
+    assert (cfg.operator_choice, cfg.bandit_cost, cfg.bandit_decay, cfg.bandit_seconds_per_token) == \
+        ("weights", "proposals", 0.99, 0.001)
 
 
 def test_problems_command_lists_exp2(capsys):

@@ -760,8 +760,11 @@ class GPMutator:
             return Proposal(tuned, f"{operator}+tune", {"steps": self.tune_steps, "seed": seed})
         return Proposal(child, operator)
 
-    def propose(self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator) -> Proposal:
-        """Sample an operator by weight among those that apply and return its child.
+    def propose(
+        self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator, exclude: Sequence[str] = ()
+    ) -> Proposal:
+        """Sample an operator by weight among those that apply (and are not in ``exclude``) and return its
+        child.
 
         An operator that turns out not to apply (:class:`NotApplicable`) is dropped and another is
         sampled.
@@ -771,7 +774,7 @@ class GPMutator:
         """
         if not parents:
             raise ValueError("a GP operator needs at least one parent")
-        enabled = [op for op in OPERATORS if self.weights[op] > 0]
+        enabled = [op for op in OPERATORS if self.weights[op] > 0 and op not in exclude]
         candidates = [op for op in enabled if self._may_apply(op, parents, problem)]
         reasons: dict[str, str] = {}
         while candidates:
