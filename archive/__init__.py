@@ -17,6 +17,7 @@ from archive.models import (
     CampaignRow,
     EdgeRow,
     LLMCallRow,
+    ObjectiveRow,
     ProgramRow,
 )
 from archive.store import Archive, LineageStep
@@ -32,6 +33,7 @@ __all__ = [
     "EdgeRow",
     "LLMCallRow",
     "LineageStep",
+    "ObjectiveRow",
     "ProgramRow",
     "ROLES",
     "SCHEMA_VERSION",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 SCHEMA_VERSION = 3
 """Version of the schema written by this code, kept in ``PRAGMA user_version``.
 
-1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms``."""
+1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms`` and ``objectives``."""
 
 STATUSES: tuple[str, ...] = ("ok", "invalid", "error", "timeout", "duplicate")
 """Outcome of a candidate: evaluated, rejected by the static check, raised, ran too long, or seen before."""
@@ -195,3 +195,20 @@ class ArmRow(Base):
 
     def __repr__(self) -> str:
         return f"ArmRow(campaign_id={self.campaign_id}, name={self.name!r}, pulls={self.pulls})"
+
+
+class ObjectiveRow(Base):
+    """One objective of a campaign's problem: a metric and its direction, for multi-objective views (the
+    Pareto front). A campaign without rows here has its score as its one objective."""
+
+    __tablename__ = "objectives"
+
+    campaign_id: Mapped[int] = mapped_column(Integer, ForeignKey("campaigns.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    """A key of the programs' ``metrics`` (or 'score')."""
+    direction: Mapped[str] = mapped_column(String)
+    """'min' or 'max'."""
+
+    def __repr__(self) -> str:
+        return f"ObjectiveRow(campaign_id={self.campaign_id}, name={self.name!r}, direction={self.direction!r})"

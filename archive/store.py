@@ -32,6 +32,7 @@ from archive.models import (
     CampaignRow,
     EdgeRow,
     LLMCallRow,
+    ObjectiveRow,
     ProgramRow,
 )
 
@@ -252,11 +253,22 @@ class Archive:
     # -- campaigns ---------------------------------------------------------------------------------------
 
     def create_campaign(
-        self, name: str, problem: str, config: dict[str, Any], seed: int | None, direction: str
+        self,
+        name: str,
+        problem: str,
+        config: dict[str, Any],
+        seed: int | None,
+        direction: str,
+        objectives: Sequence[tuple[str, str]] = (),
     ) -> int:
-        """Record a new running campaign and return its id."""
+        """Record a new running campaign and return its id.
+
+        ``objectives`` are the problem's ``(metric, direction)`` pairs for multi-objective views; none means
+        the score alone."""
         self._require_writable()
         _check(direction, DIRECTIONS, "direction")
+        for metric, way in objectives:
+            _check(way, DIRECTIONS, f"direction of objective {metric!r}")
         row = CampaignRow(
             name=name,
             problem=problem,
@@ -269,7 +281,20 @@ class Archive:
         with self._session() as session:
             session.add(row)
             session.flush()
+            session.add_all(ObjectiveRow(campaign_id=row.id, position=i, name=metric, direction=way)
+                            for i, (metric, way) in enumerate(objectives))
             return row.id
+
+    def objectives(self, campaign_id: int | None = None) -> list[tuple[str, str]]:
+        """A campaign's objectives as ``(metric, direction)`` pairs; ``[("score", direction)]`` when none were
+        recorded (a single-objective problem, or an archive from before schema 3)."""
+        with self._session() as session:
+            campaign = self._campaign(session, campaign_id)
+            rows = []
+            if _has_table(session, "objectives"):
+                query = select(ObjectiveRow).where(ObjectiveRow.campaign_id == campaign.id)
+                rows = list(session.scalars(query.order_by(ObjectiveRow.position)))
+            return [(r.name, r.direction) for r in rows] or [("score", campaign.direction)]
 
     def campaign(self, campaign_id: int | None = None) -> CampaignRow:
         """Return the campaign with this id, or the latest one when ``campaign_id`` is None."""
@@ -505,6 +530,11 @@ class Archive:
             for row in session.scalars(select(ProgramRow).where(ProgramRow.id.in_(chunk))):
                 rows[row.id] = row
         return rows
+
+    def rows_by_id(self, ids: Sequence[int]) -> dict[int, ProgramRow]:
+        """The programs with these ids (any campaign), by id; ids with no program are left out."""
+        with self._session() as session:
+            return self._programs_by_id(session, list(ids))
 
     def ancestors(self, program_id: int) -> list[tuple[int, int, str]]:
         """Return every edge ``(child_id, parent_id, role)`` reachable upward from a program, all roles.

@@ -643,7 +643,8 @@ class Campaign:
         if self.campaign_id is None:
             self.campaign_id = self.archive.create_campaign(
                 name=cfg.name or self.problem.name, problem=self.problem.name, config=cfg.to_dict(),
-                seed=cfg.seed, direction=self.problem.direction)
+                seed=cfg.seed, direction=self.problem.direction,
+                objectives=[(o.name, o.direction) for o in self.problem.objectives])
         else:
             self._rebuild()
             self.archive.update_campaign_config(self.campaign_id, cfg.to_dict())

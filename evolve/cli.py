@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("db")
     status.add_argument("--campaign", type=int)
     status.add_argument("--json", action="store_true", help="print the statistics as JSON")
+
+    report = sub.add_parser("report", help="plots and an index.html of a campaign, openable from disk")
+    report.add_argument("db")
+    report.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
+    report.add_argument("--out", help="folder to write (default: <db without .sqlite>-report)")
+    report.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -244,6 +250,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a campaign's report (PNG plots and index.html)."""
+    from pathlib import Path
+
+    from archive.report import write_report
+
+    out = args.out or str(Path(args.db).with_suffix("")) + "-report"
+    path = write_report(args.db, out, args.campaign, progress=not args.no_progress)
+    print(f"wrote {path} (open it in a browser: file://{path.resolve()})")
+    return 0
+
+
 def cmd_llm(args: argparse.Namespace) -> int:
     """``evolve llm serve``: run the embedded model server in the foreground."""
     import time
@@ -267,7 +285,7 @@ def cmd_llm(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "lineage": cmd_lineage,
-            "status": cmd_status}
+            "status": cmd_status, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
