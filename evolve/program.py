@@ -568,9 +568,11 @@ def code_hash(source_or_tree: str | ast.Module) -> str:
 
 
 class _Lifter(ast.NodeTransformer):
-    def __init__(self) -> None:
-        self.values: list[float] = []
+    def __init__(self, params_name: str | None = None) -> None:
+        self.values: list[float | None] = []
         self.depth = 0  # > 0 inside a function body
+        self.params_name = params_name
+        self.param_slots: dict[int, int] = {}  # index into params_name -> index into _P
 
     def _param(self, value: float, node: ast.AST) -> ast.AST:
         index = ast.Constant(len(self.values))
@@ -626,19 +628,40 @@ class _Lifter(ast.NodeTransformer):
             return self._param(node.value, node)
         return node
 
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if (self.depth and self.params_name is not None and isinstance(node.value, ast.Name)
+                and node.value.id == self.params_name and isinstance(node.slice, ast.Constant)
+                and type(node.slice.value) is int):
+            slot = self.param_slots.get(node.slice.value)
+            if slot is None:
+                lifted = self._param(None, node)  # type: ignore[arg-type]
+                self.param_slots[node.slice.value] = lifted.slice.value  # type: ignore[attr-defined]
+                return lifted
+            sub = ast.Subscript(value=ast.Name(PARAMS_NAME, ast.Load()), slice=ast.Constant(slot), ctx=ast.Load())
+            for n in (sub, sub.value, sub.slice):
+                ast.copy_location(n, node)
+            return sub
+        self.generic_visit(node)
+        return node
 
-def lift_constants(tree: ast.Module) -> tuple[ast.Module, list[float]]:
+
+def lift_constants(tree: ast.Module, params_name: str | None = None) -> tuple[ast.Module, list[float]]:
     """Replace the float literals inside function bodies by ``_P[i]``.
 
     A unary minus (or plus) on a float literal is folded in (``-0.5`` becomes one value, ``-0.5``).
     Indices follow AST traversal order (source order, except e.g. ``b if t else c`` visits ``t`` first).
     Int literals, literals in default argument values and module-level literals are left alone.
 
+    With ``params_name`` (e.g. ``"params"``), subscripts ``params[j]`` with an int literal ``j`` are lifted
+    too, each distinct ``j`` to one ``_P[i]`` in order of first appearance, with value ``None`` (they have
+    no written value). The result is canonical: programs that differ only in their constants, or in which
+    ``params`` index they use where, lift to the same tree.
+
     Returns:
         ``(lifted, values)``: a new tree (the argument is not modified) and the list of lifted values,
         ``len(values) == number of _P[i] introduced``.
     """
-    lifter = _Lifter()
+    lifter = _Lifter(params_name)
     lifted = lifter.visit(copy.deepcopy(tree))
     return ast.fix_missing_locations(lifted), lifter.values
 

@@ -19,12 +19,12 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from evolve import program
 from evolve.mutators.base import NotApplicable, Parent, Proposal
+from evolve.optimize import bfgs
 from evolve.problem import Problem
 
 OPERATORS = (
@@ -497,70 +497,6 @@ def _float_constants(source: str) -> int:
     return len(values)
 
 
-_LINE_SEARCH = 24  # step sizes tried at once by each BFGS iteration
-
-
-def _bfgs(loss: Callable, u0: Any, steps: int) -> tuple[Any, Any]:
-    """Minimise ``loss`` from ``u0`` by dense BFGS; return the best point seen and its loss (traceable).
-
-    The line search evaluates ``loss`` at ``_LINE_SEARCH`` step sizes along the quasi-Newton direction
-    at once (``vmap``) and keeps the best one, so it needs neither a ``while_loop`` per step (quick to
-    compile) nor a well-scaled loss. A step that does not lower the loss resets the inverse-Hessian
-    estimate to a gradient step; one that fails right after a reset ends the search early.
-    """
-    import jax
-    import jax.numpy as jnp
-
-    n = u0.shape[0]
-    dtype = u0.dtype
-    eye = jnp.eye(n, dtype=dtype)
-    sizes = (4.0 ** -jnp.arange(-1, _LINE_SEARCH - 1)).astype(dtype)  # 4 down to 4**-(k-2)
-    value_and_grad = jax.value_and_grad(loss)
-
-    def finite(v: Any) -> Any:
-        return jnp.where(jnp.isfinite(v), v, jnp.inf)
-
-    def reset(g: Any) -> Any:  # a gradient step whose largest relative move is at most 4
-        top = jnp.max(jnp.abs(g))
-        return eye / jnp.where((top > 0) & jnp.isfinite(top), top, 1.0)
-
-    def body(carry: tuple) -> tuple:
-        i, u, v, g, inv, fresh, done = carry
-        d = -jnp.sum(inv * g, axis=1)
-        d = jnp.where((jnp.dot(d, g) < 0) & jnp.all(jnp.isfinite(d)), d, -g * jnp.diagonal(reset(g)))
-        trials = u + sizes[:, None] * d
-        values = finite(jax.vmap(loss)(trials))
-        k = jnp.argmin(values)
-        ok = values[k] < v
-        new_u = jnp.where(ok, trials[k], u)
-        new_v, new_g = value_and_grad(new_u)
-        new_v = finite(new_v)
-        new_g = jnp.where(jnp.isfinite(new_g), new_g, 0.0)
-        s, y = new_u - u, new_g - g
-        sy = jnp.dot(s, y)
-        curved = ok & (sy > 1e-10 * jnp.sqrt(jnp.dot(s, s) * jnp.dot(y, y)))
-        rho = 1.0 / jnp.where(curved, sy, 1.0)
-        base = jnp.where(fresh, sy / jnp.where(curved, jnp.dot(y, y), 1.0) * eye, inv)  # scale the first
-        # (I - rho s y^T) base (I - rho y s^T) + rho s s^T, with matrix-vector products only
-        by = jnp.sum(base * y, axis=1)
-        updated = (
-            base
-            - rho * (s[:, None] * by[None, :] + by[:, None] * s[None, :])
-            + (rho * rho * jnp.dot(y, by) + rho) * (s[:, None] * s[None, :])
-        )
-        inv = jnp.where(curved, updated, jnp.where(ok, inv, reset(new_g)))
-        return i + 1, new_u, new_v, new_g, inv, ~curved & (fresh | ~ok), done | (~ok & fresh)
-
-    def cond(carry: tuple) -> Any:
-        return (carry[0] < steps) & ~carry[-1]
-
-    v0, g0 = value_and_grad(u0)
-    g0 = jnp.where(jnp.isfinite(g0), g0, 0.0)
-    init = (0, u0, finite(v0), g0, reset(g0), True, ~jnp.isfinite(v0))
-    _, u, v, *_ = jax.lax.while_loop(cond, body, init)
-    return u, v
-
-
 # Compiled tuners by program structure (the lifted source, constants as parameters): a child that only
 # moved constants, or a parent tuned again, reuses the compiled fit instead of paying ~0.6 s again.
 _TUNERS: OrderedDict[tuple[str, str, int, bool], tuple[Callable, Callable]] = OrderedDict()
@@ -589,7 +525,7 @@ def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Call
             return jnp.asarray(loss_of(make(p0 + scale * u)), dtype=dtype).reshape(())
 
         start = loss(jnp.zeros_like(u0))
-        best_u, best = _bfgs(loss, u0, steps)
+        best_u, best = bfgs(loss, u0, steps)
         return p0 + scale * best_u, best, start
 
     _TUNERS[key] = (loss_of, run)
@@ -603,7 +539,7 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 
     The literals are lifted into a parameter vector ``p = p0 + |p0| * u`` (``|p0|`` taken as 1 for
     zeros), so steps are relative to each constant's size (order-1 constants and tiny high-order
-    coefficients move alike). Dense BFGS (:func:`_bfgs`) then minimises the loss in ``u`` for up to
+    coefficients move alike). Dense BFGS (:func:`evolve.optimize.bfgs`) then minimises the loss in ``u`` for up to
     ``steps`` iterations, stopping early once no step lowers it, all inside one jitted function (one
     compilation). The fit runs in ``problem.tune_dtype``: with ``"float64"`` inside
     ``jax.enable_x64`` (switched off again on return), so that the real-valued function is fitted to
