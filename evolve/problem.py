@@ -11,6 +11,7 @@ import ast
 import importlib
 import importlib.util
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,12 @@ class Problem:
             these inputs identify a program's behaviour. Keep them small (tens to a few thousand values).
         evaluate: ``evaluate(fn) -> Result``; ``fn`` is the compiled candidate. Raise
             :class:`CandidateError` (or anything) to fail the candidate with that message.
+        evaluate_tree: instead of ``evaluate``, ``evaluate_tree(tree: ast.Module) -> Result`` receives the
+            checked program itself, for problems that transform it before running it (e.g. lift its
+            constants into parameters and fit them). Compile it with :mod:`evolve.program`.
+        probe: instead of running the entrypoint on ``probe_inputs``, ``probe(tree) -> outputs`` gives the
+            outputs the functional hash is taken over (e.g. with every constant set to fixed random values,
+            so formulas that differ only in their constants collide).
         direction: whether a lower (``"min"``) or higher (``"max"``) score is better.
         objectives: the metrics that matter for multi-objective views; defaults to the score alone.
         timeout: seconds one evaluation (probe, constant tuning and fitness) may take.
@@ -98,7 +105,7 @@ class Problem:
     seed: str
     entrypoint: str
     probe_inputs: Sequence[Any]
-    evaluate: Callable[[Callable[..., Any]], Result]
+    evaluate: Callable[[Callable[..., Any]], Result] | None = None
     direction: Direction = "min"
     objectives: tuple[Objective, ...] = ()
     timeout: float = 10.0
@@ -109,8 +116,12 @@ class Problem:
     tune_dtype: str = "float32"
     options: dict[str, Any] = field(default_factory=dict)
     spec: ProblemSpec | None = None
+    evaluate_tree: Callable[[ast.Module], Result] | None = None
+    probe: Callable[[ast.Module], Any] | None = None
 
     def __post_init__(self) -> None:
+        if (self.evaluate is None) == (self.evaluate_tree is None):
+            raise ValueError(f"problem {self.name!r}: give exactly one of evaluate(fn) and evaluate_tree(tree)")
         if self.direction not in ("min", "max"):
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:
@@ -130,18 +141,24 @@ class Problem:
 BUILTIN_PACKAGE = "problems"
 
 
+_DEFINES_PROBLEM = re.compile(r"^(def make_problem\b|problem\s*[:=])", re.MULTILINE)
+
+
 def builtin_problems() -> dict[str, str]:
-    """Return the built-in problems as ``{short name: dotted module}`` (e.g. ``exp2``)."""
+    """Return the built-in problems as ``{short name: dotted module}`` (e.g. ``exp2``): the modules under
+    ``problems/`` that define ``make_problem`` or ``problem`` (helpers such as data loaders are not listed).
+    Their source is read, not imported, so listing stays cheap."""
     import problems
 
     found: dict[str, str] = {}
     for info in pkgutil.walk_packages(problems.__path__, prefix=f"{BUILTIN_PACKAGE}."):
-        if info.ispkg:
-            continue
         short = info.name.rsplit(".", 1)[-1]
-        if short.startswith("_"):
+        if info.ispkg or short.startswith("_"):
             continue
-        found[short] = info.name
+        spec = importlib.util.find_spec(info.name)
+        origin = spec.origin if spec is not None else None
+        if origin and origin.endswith(".py") and _DEFINES_PROBLEM.search(Path(origin).read_text(encoding="utf-8")):
+            found[short] = info.name
     return dict(sorted(found.items()))
 
 

@@ -252,7 +252,7 @@ class Evaluator:
             return record
         if self.dedupe:
             try:
-                outputs = fn(*self._probe_inputs())
+                outputs = self.problem.probe(tree) if self.problem.probe else fn(*self._probe_inputs())
                 record.func_hash = functional_hash(outputs, self.problem.hash_bits)
             except Exception as exc:
                 record.status, record.error = "error", "probe run failed: " + _message(exc)
@@ -265,7 +265,7 @@ class Evaluator:
         self._lap("probe")
 
         try:
-            result = self.problem.evaluate(fn)
+            result = self.problem.evaluate_tree(tree) if self.problem.evaluate_tree else self.problem.evaluate(fn)
         except Exception as exc:
             record.status, record.error = "error", _message(exc)
             return record

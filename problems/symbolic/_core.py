@@ -1,0 +1,295 @@
+"""What every symbolic-regression problem shares: a candidate formula's contract, its constant fitting, its
+metrics and its functional hash.
+
+A candidate is ``equation(<inputs>, params)`` written with ``jnp``, returning the target for arrays of the
+inputs. Its free constants are the ``params[j]`` it uses (``j`` an int literal below :data:`MAX_PARAMS`) and
+every float literal it writes: all of them are fitted to the training data, so ``2.5 * x`` and
+``params[0] * x`` are one model. Fitting is dense BFGS (:func:`evolve.optimize.bfgs`) on the normalised mean
+squared error, in float64, from several starting points at once (``vmap``), compiled once per formula
+structure.
+
+Metrics: NMSE (mean squared error over the target's variance) on the training data, the in-domain test set
+and the out-of-domain test set; the number of free constants; the formula's size (AST nodes). The score is the
+training NMSE, which is in-domain (the test sets are never used for selection), plus ``1e-12`` per node, so
+formulas that fit equally well are ranked by size.
+
+The functional hash runs the formula with every constant, canonically numbered by first appearance, set to
+fixed random values, on a fixed sample of the inputs: formulas that differ only in how their constants are
+written (``params[0] * x`` and ``params[3] * x`` and ``1.7 * x``) collide, as in Unified Functional Hashing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from evolve import program
+from evolve.problem import CandidateError, Objective, Problem, Result
+from problems.symbolic.data import Dataset
+
+MAX_PARAMS = 10
+"""Free constants a formula may have (``params[0]`` to ``params[9]`` and float literals together)."""
+
+PARAMS_ARG = "params"
+ENTRYPOINT = "equation"
+SIZE_WEIGHT = 1e-12
+PROBE_ROWS = 64
+
+
+def seed_source(dataset: Dataset) -> str:
+    """The starting formula: linear in every input, as LLM-SR starts."""
+    args = ", ".join((*dataset.inputs, PARAMS_ARG))
+    terms = " + ".join(f"params[{i}] * {name}" for i, name in enumerate(dataset.inputs))
+    return (
+        "# EVOLVE-BLOCK-START\n"
+        f"def {ENTRYPOINT}({args}):\n"
+        f'    """{dataset.target} from {", ".join(dataset.inputs)}; params are fitted to the data."""\n'
+        f"    return {terms} + params[{len(dataset.inputs)}]\n"
+        "# EVOLVE-BLOCK-END\n"
+    )
+
+
+def describe(dataset: Dataset) -> str:
+    """What the LLM is told: the system and its variables, then the form of the answer."""
+    args = ", ".join((*dataset.inputs, PARAMS_ARG))
+    return (
+        f"{dataset.description.strip()}\n\n"
+        f"Find the formula for {dataset.target} as `def {ENTRYPOINT}({args})` written with `jnp` (jax.numpy): "
+        f"the inputs are arrays of equal shape; return the predicted {dataset.target} with that shape. "
+        f"`params` holds up to {MAX_PARAMS} constants (params[0] to params[{MAX_PARAMS - 1}]) that are fitted "
+        "to the data by BFGS after you write the formula, so use params[i] where a constant's value is "
+        "unknown; float literals are fitted too. Lower normalised mean squared error is better; among "
+        "equally good formulas, smaller is better. Keep the formula physically meaningful."
+    )
+
+
+def _entry(tree: ast.Module) -> ast.FunctionDef | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == ENTRYPOINT:
+            return node
+    return None
+
+
+def check_formula(tree: ast.Module, n_inputs: int) -> str | None:
+    """Why a formula is not allowed, or None: the entrypoint's arity, ``params`` used only as ``params[j]``
+    with an int literal ``j`` in range, and at most :data:`MAX_PARAMS` free constants."""
+    entry = _entry(tree)
+    if entry is None:
+        return f"the formula must define `{ENTRYPOINT}(...)`"
+    args = entry.args
+    if args.vararg or args.kwarg or args.kwonlyargs or len(args.posonlyargs) + len(args.args) != n_inputs + 1:
+        return (f"`{ENTRYPOINT}` takes the {n_inputs} inputs and then `params`, positionally "
+                f"({n_inputs + 1} arguments)")
+    params = (args.posonlyargs + args.args)[-1].arg
+    for node in ast.walk(entry):
+        if isinstance(node, ast.Name) and node.id == params:
+            continue
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == params:
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and type(index.value) is int):
+                return f"index {params} with an int literal, e.g. {params}[0] (got {ast.unparse(node)})"
+            if not 0 <= index.value < MAX_PARAMS:
+                return f"{ast.unparse(node)} is out of range: at most {MAX_PARAMS} parameters, {params}[0] to " \
+                       f"{params}[{MAX_PARAMS - 1}]"
+    uses = [n for n in ast.walk(entry) if isinstance(n, ast.Name) and n.id == params]
+    subscripted = {id(n.value) for n in ast.walk(entry) if isinstance(n, ast.Subscript)}
+    if any(id(n) not in subscripted for n in uses):
+        return f"use {params} only as {params}[i] (not as a whole array)"
+    _, values = program.lift_constants(tree, params)
+    if len(values) > MAX_PARAMS:
+        return (f"{len(values)} free constants (params and float literals); at most {MAX_PARAMS} are fitted: "
+                "reuse params or write integers where a constant is exact")
+    return None
+
+
+def formula_size(tree: ast.Module) -> int:
+    """AST nodes of the entrypoint's body (its docstring left out)."""
+    entry = _entry(tree)
+    if entry is None:
+        return program.count_nodes(tree)
+    body = entry.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return sum(program.count_nodes(stmt) for stmt in body)
+
+
+def _x64() -> Any:
+    import jax
+
+    return jax.enable_x64(True)
+
+
+# Compiled fits per formula structure (the canonical lifted source): rewritten constants reuse the fit.
+_FITS: OrderedDict[tuple[str, int], Callable] = OrderedDict()
+_FIT_CACHE = 128
+
+
+def _fitter(lifted_source: str, n_inputs: int, steps: int) -> Callable:
+    """``fit(starts (k, n), X (m, d), y (m,)) -> (params (k, n), loss (k,))``, jitted, for one structure."""
+    import jax
+    import jax.numpy as jnp
+
+    from evolve.optimize import bfgs
+
+    key = (lifted_source, steps)
+    if key in _FITS:
+        _FITS.move_to_end(key)
+        return _FITS[key]
+    make = program.compile_lifted(program.parse(lifted_source), ENTRYPOINT)
+
+    def predict(theta: Any, X: Any) -> Any:
+        return jnp.broadcast_to(make(theta)(*(X[:, i] for i in range(n_inputs)), theta), X[:, 0].shape)
+
+    @jax.jit
+    def fit(starts: Any, X: Any, y: Any) -> tuple[Any, Any]:
+        scale = jnp.var(y) + 1e-300
+
+        def loss(theta: Any) -> Any:
+            return jnp.mean((predict(theta, X) - y) ** 2) / scale
+
+        return jax.vmap(lambda u0: bfgs(loss, u0, steps))(starts)
+
+    _FITS[key] = fit
+    if len(_FITS) > _FIT_CACHE:
+        _FITS.popitem(last=False)
+    return fit
+
+
+def _nmse(pred: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((pred - y) ** 2) / (np.var(y) + 1e-300))
+
+
+def formula_problem(
+    dataset: Dataset,
+    *,
+    name: str | None = None,
+    starts: int = 8,
+    steps: int = 200,
+    fit_rows: int = 4000,
+    timeout: float = 60.0,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+) -> Problem:
+    """A problem whose candidates are formulas for ``dataset.target`` from ``dataset.inputs``.
+
+    Args:
+        dataset: training data, in-domain test data and optionally out-of-domain test data.
+        name: the problem's name (default: the dataset's).
+        starts: BFGS starting points per fit (the formula's written constants with params at 1, then random).
+        steps: the most BFGS iterations per start.
+        fit_rows: training rows used to fit (a fixed random subset when there are more); metrics use all rows.
+        timeout: seconds one evaluation, fitting included, may take.
+        seed: seed of the starting points, the fitting subset and the probe.
+    """
+    n_inputs = len(dataset.inputs)
+    X_train, y_train = (np.asarray(a, dtype=np.float64) for a in dataset.train)
+    rng = np.random.default_rng(seed)
+    fit_idx = np.sort(rng.choice(len(y_train), size=min(fit_rows, len(y_train)), replace=False))
+    X_fit, y_fit = X_train[fit_idx], y_train[fit_idx]
+    probe_X = X_train[np.sort(rng.choice(len(y_train), size=min(PROBE_ROWS, len(y_train)), replace=False))]
+    probe_theta = rng.uniform(0.5, 2.0, MAX_PARAMS) * rng.choice([-1.0, 1.0], MAX_PARAMS)
+    random_starts = rng.normal(0.0, 1.0, (max(starts - 1, 0), MAX_PARAMS))
+    literal_jitter = np.exp(rng.normal(0.0, 0.5, (max(starts - 1, 0), MAX_PARAMS)))
+    sets = {"train": (X_train, y_train), "id": tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_id)}
+    if dataset.test_ood is not None:
+        sets["ood"] = tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_ood)
+
+    def lifted(tree: ast.Module) -> tuple[ast.Module, list[float | None]]:
+        return program.lift_constants(tree, _params_name(tree))
+
+    def predictions(make: Callable, theta: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
+        import jax.numpy as jnp
+
+        out = make(jnp.asarray(theta))(*(jnp.asarray(X[:, i]) for i in range(n_inputs)), jnp.asarray(theta))
+        pred = np.broadcast_to(np.asarray(out, dtype=np.float64), (len(X),))
+        bad = ~np.isfinite(pred)
+        if bad.any():
+            i = int(np.argmax(bad))
+            at = ", ".join(f"{k}={X[i, j]:.6g}" for j, k in enumerate(dataset.inputs))
+            raise CandidateError(f"non-finite prediction ({pred[i]}) on the {where} data at {at}")
+        return pred
+
+    def evaluate_tree(tree: ast.Module) -> Result:
+        with _x64():
+            import jax.numpy as jnp
+
+            lift, values = lifted(tree)
+            n = len(values)
+            make = program.compile_lifted(lift, ENTRYPOINT)
+            theta = np.zeros(0)
+            fit_loss = None
+            if n:
+                first = np.array([1.0 if v is None else v for v in values])
+                written = np.array([v is not None for v in values])
+                others = np.where(written, first * literal_jitter[:, :n], random_starts[:, :n])
+                start = np.vstack([first, others])
+                fit = _fitter(program.unparse(lift), n_inputs, steps)
+                params, losses = fit(jnp.asarray(start), jnp.asarray(X_fit), jnp.asarray(y_fit))
+                losses = np.asarray(losses, dtype=np.float64)
+                if not np.isfinite(losses).any():
+                    raise CandidateError("no starting point of the fit gave finite predictions on the training data")
+                best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
+                theta = np.asarray(params, dtype=np.float64)[best]
+                fit_loss = float(losses[best])
+            nmse = {where: _nmse(predictions(make, theta, X, where), y) for where, (X, y) in sets.items()}
+        size = formula_size(tree)
+        metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
+                   "n_params": n, "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
+        return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
+
+    def probe(tree: ast.Module) -> Any:
+        with _x64():
+            import jax.numpy as jnp
+
+            lift, values = lifted(tree)
+            make = program.compile_lifted(lift, ENTRYPOINT)
+            theta = jnp.asarray(probe_theta[: len(values)])
+            out = make(theta)(*(jnp.asarray(probe_X[:, i]) for i in range(n_inputs)), theta)
+            return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(probe_X),)).copy()
+
+    return Problem(
+        name=name or dataset.name,
+        description=describe(dataset),
+        seed=seed_source(dataset),
+        entrypoint=ENTRYPOINT,
+        probe_inputs=(),
+        evaluate_tree=evaluate_tree,
+        probe=probe,
+        direction="min",
+        objectives=(Objective("nmse_train", "min"), Objective("size", "min")),
+        timeout=timeout,
+        hash_bits=32,
+        check=lambda tree: check_formula(tree, n_inputs),
+        binops=("+", "-", "*", "/"),
+        options=dict(options or {}),
+    )
+
+
+FIT_OPTIONS = ("starts", "steps", "fit_rows", "timeout", "seed")
+"""Options of :func:`formula_problem` that every symbolic problem passes on."""
+
+
+def dataset_problem(dataset: Dataset, options: dict[str, Any]) -> Problem:
+    """:func:`formula_problem` with the fitting options picked from a problem's options (unknown ones are
+    refused with the list of known ones)."""
+    unknown = sorted(set(options) - set(FIT_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for problem {dataset.name!r}; fitting options are "
+                         f"{list(FIT_OPTIONS)}")
+    return formula_problem(dataset, **options)
+
+
+def _params_name(tree: ast.Module) -> str:
+    entry = _entry(tree)
+    if entry is None:
+        return PARAMS_ARG
+    args = entry.args.posonlyargs + entry.args.args
+    return args[-1].arg if args else PARAMS_ARG
+
+
+__all__ = ["ENTRYPOINT", "MAX_PARAMS", "check_formula", "describe", "formula_problem", "formula_size",
+           "seed_source"]
