@@ -29,8 +29,7 @@ from evolve import program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
 from evolve.mutators.base import Parent
-from evolve.mutators.gp import DEFAULT_WEIGHTS
-from evolve.mutators.gp import OPERATORS as GP_OPERATORS
+from evolve.mutators.gp import portfolio as gp_portfolio
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.population import Member, Population
 from evolve.problem import Problem, ProblemSpec, load_problem
@@ -294,9 +293,7 @@ class Campaign:
     # ------------------------------------------------------------------ choosing operators
     def _start_bandit(self) -> None:
         cfg = self.config
-        weights = cfg.operator_weights or DEFAULT_WEIGHTS
-        self.gp_arms = [op for op in GP_OPERATORS if weights.get(op, 0.0) > 0
-                        and (op != "tune_constants" or self.problem.loss is not None)]
+        self.gp_arms = gp_portfolio(self.problem, cfg.operator_weights or None)
         self.llm_arms = ([LLM_PREFIX + m for m, w in cfg.llm_modes.items() if w > 0]
                          if cfg.resolved_mutator != "gp" else [])
         state = [row.as_dict() for row in self.archive.arms(self.campaign_id)] if self.resume else []

@@ -98,6 +98,12 @@ class Problem:
             build its data with ``jnp.asarray`` of float64 numpy arrays (float64 there, float32
             otherwise). The tuned literals are still written as float32.
         options: the options ``make_problem`` was called with (stored with the campaign).
+        params_arg: for programs whose constants are fitted during evaluation, the name of the
+            entrypoint's argument that holds them (e.g. ``"params"``, used as ``params[i]``); GP operators
+            never use it as a variable and write new constants as ``params[i]``.
+        max_params: how many ``params[i]`` a program may use (``params[0]`` to ``params[max_params - 1]``).
+        unary_functions: the ``jnp`` functions (e.g. ``"sin"``, ``"exp"``) the GP mutator may wrap around a
+            subexpression; none for problems that allow no function calls.
     """
 
     name: str
@@ -118,6 +124,9 @@ class Problem:
     spec: ProblemSpec | None = None
     evaluate_tree: Callable[[ast.Module], Result] | None = None
     probe: Callable[[ast.Module], Any] | None = None
+    params_arg: str | None = None
+    max_params: int = 0
+    unary_functions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

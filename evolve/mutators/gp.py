@@ -35,6 +35,11 @@ OPERATORS = (
     "delete_subexpression",
     "crossover",
     "tune_constants",
+    "insert_unary",
+    "add_param_term",
+    "remove_term",
+    "replace_variable",
+    "simplify_constants",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -45,6 +50,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "delete_subexpression": 1.0,
     "crossover": 1.0,
     "tune_constants": 1.0,
+    "insert_unary": 1.0,
+    "add_param_term": 1.5,
+    "remove_term": 0.5,
+    "replace_variable": 0.5,
+    "simplify_constants": 0.5,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -283,9 +293,11 @@ def _binop(left: ast.expr, op: str, right: ast.expr) -> ast.BinOp:
     return ast.BinOp(left=left, op=_BINOP_TYPES[op](), right=right)
 
 
-def _arg_names(func: _FunctionNode) -> list[str]:
+def _arg_names(func: _FunctionNode, problem: Problem | None = None) -> list[str]:
+    """The function's arguments that are variables (the problem's fitted-parameters argument is not)."""
     args = func.args
-    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    skip = problem.params_arg if problem is not None else None
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg != skip]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -351,9 +363,10 @@ def swap_operator(source: str, problem: Problem, rng: np.random.Generator) -> st
     return _edit(source, edit)
 
 
-def _term_variable(slot: _Slot, slots: list[_Slot], rng: np.random.Generator) -> ast.expr | None:
+def _term_variable(slot: _Slot, slots: list[_Slot], rng: np.random.Generator,
+                   problem: Problem | None = None) -> ast.expr | None:
     """A variable for a new term: an argument of the enclosing function, sometimes a small subexpression."""
-    names = _arg_names(slot.func)
+    names = _arg_names(slot.func, problem)
     pool = [
         s.node
         for s in slots
@@ -405,7 +418,7 @@ def insert_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
             raise NotApplicable("no expression to extend")
         slot = _pick(slots, rng)
         e = slot.node
-        v = _term_variable(slot, slots, rng)
+        v = _term_variable(slot, slots, rng, problem)
         forms: list[Callable[[], ast.expr]] = []
         if v is not None and add and mul:
             forms.append(lambda: plus(e, small(), v))  # e + c*v; for a constant, the Horner step
@@ -483,6 +496,185 @@ def crossover(source: str, other: str, problem: Problem, rng: np.random.Generato
             if ast.dump(slot.node) != ast.dump(donor.node):
                 break
         _replace(slot, copy.deepcopy(donor.node))
+
+    return _edit(source, edit)
+
+
+def _is_params(node: ast.AST, problem: Problem) -> bool:
+    """Whether ``node`` is ``params[i]`` of the problem's fitted-parameters argument."""
+    return (problem.params_arg is not None and isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id == problem.params_arg)
+
+
+def _jnp_call(name: str, arg: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=ast.Name(id="jnp", ctx=ast.Load()), attr=name, ctx=ast.Load()),
+                    args=[arg], keywords=[])
+
+
+def insert_unary(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Wrap a subexpression (not a bare constant) in one of ``problem.unary_functions``: ``e -> jnp.sin(e)``.
+
+    Raises:
+        NotApplicable: the problem allows no unary function, or there is nothing to wrap.
+    """
+    if not problem.unary_functions:
+        raise NotApplicable(f"problem {problem.name!r} allows no unary functions")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
+        if not slots:
+            raise NotApplicable("no subexpression to wrap in a function")
+        slot = _pick(slots, rng)
+        _replace(slot, _jnp_call(_pick(problem.unary_functions, rng), slot.node))
+
+    return _edit(source, edit)
+
+
+def _params_used(tree: ast.Module, problem: Problem) -> set[int]:
+    return {n.slice.value for n in ast.walk(tree) if _is_params(n, problem) and isinstance(n.slice, ast.Constant)
+            and type(n.slice.value) is int}
+
+
+def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Add a term with a new fitted parameter to a whole returned or assigned value: ``e -> e + params[k] * t``,
+    ``t`` a variable, a product of two variables, a variable squared, or a unary function of a variable.
+
+    Raises:
+        NotApplicable: the problem fits no parameters, all of them are in use, or there is no value to extend.
+    """
+    if problem.params_arg is None or problem.max_params < 1:
+        raise NotApplicable(f"problem {problem.name!r} has no fitted parameters")
+
+    def edit(tree: ast.Module) -> None:
+        free = [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+        if not free:
+            raise NotApplicable(f"all {problem.max_params} parameters are in use")
+        slots = [s for s in _collect(tree) if s.root]
+        if not slots:
+            raise NotApplicable("no returned or assigned value to extend")
+        slot = _pick(slots, rng)
+        names = _arg_names(slot.func, problem)
+        if not names:
+            raise NotApplicable("the function has no variable to make a term of")
+
+        def var() -> ast.expr:
+            return ast.Name(id=_pick(names, rng), ctx=ast.Load())
+
+        forms: list[Callable[[], ast.expr]] = [var, var, lambda: _binop(var(), "*", var()),
+                                               lambda: ast.BinOp(var(), ast.Pow(), ast.Constant(2))]
+        if problem.unary_functions:
+            forms.append(lambda: _jnp_call(_pick(problem.unary_functions, rng), var()))
+        param = ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()), slice=ast.Constant(free[0]),
+                              ctx=ast.Load())
+        _replace(slot, ast.BinOp(slot.node, ast.Add(), _binop(param, "*", _pick(forms, rng)())))
+
+    return _edit(source, edit)
+
+
+def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
+
+    Raises:
+        NotApplicable: the block has no sum or difference.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree)
+                 if isinstance(s.node, ast.BinOp) and isinstance(s.node.op, ast.Add | ast.Sub)]
+        if not slots:
+            raise NotApplicable("no sum or difference to drop a term of")
+        slot = _pick(slots, rng)
+        node = slot.node
+        assert isinstance(node, ast.BinOp)
+        right = node.right if isinstance(node.op, ast.Add) else ast.UnaryOp(ast.USub(), node.right)
+        _replace(slot, _pick([node.left, right], rng))
+
+    return _edit(source, edit)
+
+
+def replace_variable(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace one use of a variable (an argument of the function) by another argument.
+
+    Raises:
+        NotApplicable: no function with two or more variables uses one of them.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if isinstance(s.node, ast.Name)
+                 and s.node.id in _arg_names(s.func, problem) and len(_arg_names(s.func, problem)) > 1]
+        if not slots:
+            raise NotApplicable("no variable that another one could replace")
+        slot = _pick(slots, rng)
+        assert isinstance(slot.node, ast.Name)
+        others = [n for n in _arg_names(slot.func, problem) if n != slot.node.id]
+        _replace(slot, ast.Name(id=_pick(others, rng), ctx=ast.Load()))
+
+    return _edit(source, edit)
+
+
+class _Simplifier(ast.NodeTransformer):
+    """Folds constant arithmetic and drops identities, bottom-up; counts what it changed."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.changes = 0
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        if _is_literal(left) and _is_literal(right):
+            a, b = _literal_value(left), _literal_value(right)
+            try:
+                value = {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(op))
+                if value is None and isinstance(op, ast.Div) and b != 0:
+                    value = a / b
+                if value is None and isinstance(op, ast.Pow) and a > 0 and abs(b) <= 16:
+                    value = a ** b
+            except (OverflowError, ZeroDivisionError):
+                value = None
+            if value is not None and math.isfinite(value):
+                self.changes += 1
+                is_int = _literal_is_int(left) and _literal_is_int(right) and float(value).is_integer()
+                return _number(value) if not is_int else ast.Constant(int(value))
+        one = {ast.Mult: (left, right), ast.Div: (None, right)}.get(type(op))
+        if one is not None:
+            for keep, other in ((right, one[0]), (left, one[1])):
+                if other is not None and _is_literal(other) and _literal_value(other) == 1:
+                    self.changes += 1
+                    return keep
+        if isinstance(op, ast.Add | ast.Sub) and _is_literal(right) and _literal_value(right) == 0:
+            self.changes += 1
+            return left
+        if isinstance(op, ast.Add) and _is_literal(left) and _literal_value(left) == 0:
+            self.changes += 1
+            return right
+        # Two fitted constants combined are one constant: params[i] * params[j] -> params[i].
+        problem = self.problem
+        if _is_params(left, problem) and (_is_params(right, problem) or _is_literal(right)):
+            self.changes += 1
+            return left
+        if _is_literal(left) and _is_params(right, problem) and not isinstance(op, ast.Pow):
+            self.changes += 1
+            return right
+        return node
+
+
+def simplify_constants(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Fold constant arithmetic (``2.0 * 3.0 -> 6.0``), drop identities (``e * 1``, ``e + 0``, ``e / 1``) and,
+    for problems with fitted parameters, merge constants that fitting makes one (``params[0] * params[1]``,
+    ``2.0 * params[0]``); everywhere in the block at once.
+
+    Raises:
+        NotApplicable: there is nothing to simplify.
+    """
+
+    def edit(tree: ast.Module) -> None:
+        simplifier = _Simplifier(problem)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                node.body = [simplifier.visit(stmt) for stmt in node.body]
+        if not simplifier.changes:
+            raise NotApplicable("nothing to simplify")
 
     return _edit(source, edit)
 
@@ -611,6 +803,39 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 # The mutator
 
 
+def applies_to(operator: str, problem: Problem) -> bool:
+    """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss,
+    ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
+    two variables or more)."""
+    if operator == "tune_constants":
+        return problem.loss is not None
+    if operator == "insert_unary":
+        return bool(problem.unary_functions)
+    if operator == "add_param_term":
+        return problem.params_arg is not None and problem.max_params > 0
+    if operator == "replace_variable":
+        return _seed_variables(problem) > 1
+    return operator in OPERATORS
+
+
+def _seed_variables(problem: Problem) -> int:
+    """How many variables the seed's entrypoint takes (its fitted-parameters argument left out)."""
+    try:
+        tree = program.parse(problem.seed)
+    except program.ProgramError:
+        return 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == problem.entrypoint:
+            return len(_arg_names(node, problem))
+    return 0
+
+
+def portfolio(problem: Problem, weights: Mapping[str, float] | None = None) -> list[str]:
+    """The GP operators with a positive weight (default: :data:`DEFAULT_WEIGHTS`) that apply to the problem."""
+    weights = weights or DEFAULT_WEIGHTS
+    return [op for op in OPERATORS if weights.get(op, 0.0) > 0 and applies_to(op, problem)]
+
+
 class GPMutator:
     """Proposes children with the AST operators of this module, sampled by weight.
 
@@ -654,7 +879,7 @@ class GPMutator:
             return len(parents) >= 2
         if operator == "tune_constants":
             return problem.loss is not None and _float_constants(parents[0].source) > 0
-        return True
+        return applies_to(operator, problem)
 
     def apply(
         self, operator: str, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator
@@ -685,6 +910,11 @@ class GPMutator:
             "swap_operator": swap_operator,
             "insert_term": insert_term,
             "delete_subexpression": delete_subexpression,
+            "insert_unary": insert_unary,
+            "add_param_term": add_param_term,
+            "remove_term": remove_term,
+            "replace_variable": replace_variable,
+            "simplify_constants": simplify_constants,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:

@@ -35,6 +35,8 @@ MAX_PARAMS = 10
 """Free constants a formula may have (``params[0]`` to ``params[9]`` and float literals together)."""
 
 PARAMS_ARG = "params"
+UNARY_FUNCTIONS = ("sin", "cos", "exp", "log", "sqrt", "abs", "tanh")
+"""Functions the GP mutator may wrap around a subexpression of a formula."""
 ENTRYPOINT = "equation"
 SIZE_WEIGHT = 1e-12
 PROBE_ROWS = 64
@@ -266,6 +268,9 @@ def formula_problem(
         check=lambda tree: check_formula(tree, n_inputs),
         binops=("+", "-", "*", "/"),
         options=dict(options or {}),
+        params_arg=PARAMS_ARG,
+        max_params=MAX_PARAMS,
+        unary_functions=UNARY_FUNCTIONS,
     )
 
 

@@ -1,0 +1,87 @@
+"""GP operators for formulas: unary functions, parameterised terms, variables and simplification."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from evolve import load_problem, program
+from evolve.mutators.base import NotApplicable, Parent
+from evolve.mutators.gp import GPMutator, add_param_term, insert_unary, portfolio, remove_term, replace_variable
+from evolve.mutators.gp import simplify_constants as simplify
+
+SOURCE = "def equation(x, v, params):\n    return params[0] * x + params[1] * v\n"
+
+
+@pytest.fixture(scope="module")
+def osc():
+    return load_problem("oscillator1", fit_rows=300, starts=2, steps=40)
+
+
+def body(source: str) -> str:
+    return source.strip().splitlines()[-1].strip()
+
+
+def test_portfolio_follows_what_a_problem_allows(osc, small_exp2):
+    formula_ops, exp2_ops = portfolio(osc), portfolio(small_exp2)
+    assert {"insert_unary", "add_param_term", "replace_variable"} <= set(formula_ops)
+    assert "tune_constants" not in formula_ops  # fitting sets every constant already
+    assert "insert_unary" not in exp2_ops and "add_param_term" not in exp2_ops and "tune_constants" in exp2_ops
+    assert "replace_variable" not in exp2_ops  # exp2's f(x) has one variable
+
+
+def test_insert_unary_wraps_a_subexpression(osc, small_exp2):
+    seen = set()
+    for seed in range(30):
+        child = insert_unary(SOURCE, osc, np.random.default_rng(seed))
+        assert osc.check(program.parse(child)) is None, child
+        seen |= {f for f in osc.unary_functions if f"jnp.{f}(" in child}
+        assert not re.search(r"jnp\.\w+\(params\[\d\]\)", child)  # a bare fitted constant is not wrapped
+    assert len(seen) >= 4
+    with pytest.raises(NotApplicable, match="no unary functions"):
+        insert_unary("def f(x):\n    return x\n", small_exp2, np.random.default_rng(0))
+
+
+def test_add_param_term_uses_a_free_parameter_and_never_params_as_a_variable(osc):
+    for seed in range(30):
+        child = add_param_term(SOURCE, osc, np.random.default_rng(seed))
+        assert "params[2] *" in child and osc.check(program.parse(child)) is None, child
+    full = "def equation(x, v, params):\n    return " + " + ".join(f"params[{i}] * x" for i in range(10)) + "\n"
+    with pytest.raises(NotApplicable, match="all 10 parameters"):
+        add_param_term(full, osc, np.random.default_rng(0))
+
+
+def test_remove_term_and_replace_variable(osc):
+    children = {body(remove_term(SOURCE, osc, np.random.default_rng(s))) for s in range(20)}
+    assert children == {"return params[0] * x", "return params[1] * v"}
+    swapped = {body(replace_variable(SOURCE, osc, np.random.default_rng(s))) for s in range(20)}
+    assert swapped == {"return params[0] * v + params[1] * v", "return params[0] * x + params[1] * x"}
+    one_var = "def equation(x, params):\n    return params[0] * x\n"
+    with pytest.raises(NotApplicable, match="another one"):
+        replace_variable(one_var, osc, np.random.default_rng(0))
+
+
+def test_simplify_folds_constants_identities_and_merged_parameters(osc):
+    rng = np.random.default_rng(0)
+    src = "def equation(x, v, params):\n    return 2.0 * 3.0 * x * 1 + params[0] * params[1] * v + 0.0 + 2 ** 3 * x\n"
+    assert body(simplify(src, osc, rng)) == "return 6.0 * x + params[0] * v + 8 * x"
+    with pytest.raises(NotApplicable, match="nothing to simplify"):
+        simplify(SOURCE, osc, rng)
+
+
+def test_formula_children_stay_valid_and_evaluate(osc):
+    mutator = GPMutator()
+    parents = (Parent(1, osc.seed), Parent(2, SOURCE))
+    valid = 0
+    for seed in range(40):
+        try:
+            child = mutator.propose(parents, osc, np.random.default_rng(seed))
+        except NotApplicable:
+            continue
+        tree = program.parse(child.source)
+        if osc.check(tree) is None:
+            valid += 1
+            assert "params *" not in child.source and "* params\n" not in child.source
+    assert valid >= 30
