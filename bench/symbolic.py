@@ -1,0 +1,141 @@
+"""Symbolic regression against established tools: the engine (GP, and mixed with an LLM) against gplearn and
+pyoperon, on the LLM-SR data sets and the Feynman equations, at the same wall-clock budget per problem.
+
+Every tool trains on the same training rows and gets ``--seconds`` of wall time and ``--workers`` cores per
+problem. Reported per problem and tool: NMSE on the in-domain and out-of-domain test sets, exact recovery
+(in-domain NMSE below 1e-10) and the model found. Needs the ``bench`` extra (gplearn, pyoperon). Writes
+bench/results/symbolic.json.
+
+    python bench/symbolic.py [--seconds 60] [--problems oscillator1 bactgrow I.12.1 ...]
+        [--tools evolve-gp gplearn pyoperon] [--llm URL]   # --llm adds evolve-mixed
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import RESULTS, write  # noqa: E402
+from problems.symbolic import feynman, llmsr  # noqa: E402
+from problems.symbolic._core import formula_problem  # noqa: E402
+from problems.symbolic.data import Dataset  # noqa: E402
+
+RECOVERED = 1e-10
+TOOLS = ("evolve-gp", "gplearn", "pyoperon")
+
+
+def nmse(pred: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared error over the variance of the target (inf for non-finite predictions)."""
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1)
+    if pred.shape != y.shape or not np.isfinite(pred).all():
+        return float("inf")
+    return float(np.mean((pred - y) ** 2) / np.var(y))
+
+
+def dataset(name: str) -> Dataset:
+    """An LLM-SR set by name, or a Feynman equation by its id."""
+    return llmsr.load(name) if name in llmsr.SETS else feynman.generate(name)
+
+
+def run_evolve(data: Dataset, args: argparse.Namespace, tmp: str, mutator: str) -> dict[str, Any]:
+    from archive import Archive
+    from evolve import Campaign
+
+    db = str(Path(tmp) / f"{data.name}-{mutator}.sqlite")
+    llm = {"llm_base_url": args.llm} if mutator != "gp" else {}
+    summary = Campaign(formula_problem(data), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                       workers=args.workers, mutator=mutator, progress=False, timeout=60.0, **llm).run()
+    best = Archive(db, readonly=True).get(summary.best_id)
+    m = best.metrics
+    return {"nmse_id": m["nmse_id"], "nmse_ood": m["nmse_ood"], "nmse_train": m["nmse_train"],
+            "model": best.source.strip(), "params": m["params"], "proposals": summary.proposed}
+
+
+def run_gplearn(data: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    from gplearn.genetic import SymbolicRegressor
+
+    X, y = data.train
+    est = SymbolicRegressor(population_size=1000, generations=1, function_set=(
+        "add", "sub", "mul", "div", "sqrt", "log", "sin", "cos", "neg", "inv"), n_jobs=args.workers,
+        random_state=args.seed, warm_start=True, parsimony_coefficient=0.0005, verbose=0)
+    start, generations = time.time(), 0
+    # gplearn has no time limit: grow the run one generation at a time until the budget is spent.
+    while time.time() - start < args.seconds:
+        generations += 1
+        est.set_params(generations=generations)
+        est.fit(X, y)
+    return {"model": str(est._program), "generations": generations, **_scores(est.predict, data)}
+
+
+def run_pyoperon(data: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    from pyoperon.sklearn import SymbolicRegressor
+
+    X, y = data.train
+    est = SymbolicRegressor(allowed_symbols="add,sub,mul,div,constant,variable,exp,log,sin,cos,sqrt,tanh",
+                            max_time=max(int(args.seconds), 1), n_threads=args.workers, random_state=args.seed,
+                            generations=10**6, max_evaluations=10**9)
+    est.fit(X, y)
+    return {"model": est.get_model_string(est.model_, 6, list(data.inputs)), **_scores(est.predict, data)}
+
+
+def _scores(predict: Any, data: Dataset) -> dict[str, Any]:
+    out = {"nmse_train": nmse(predict(data.train[0]), data.train[1]),
+           "nmse_id": nmse(predict(data.test_id[0]), data.test_id[1])}
+    out["nmse_ood"] = nmse(predict(data.test_ood[0]), data.test_ood[1]) if data.test_ood is not None else None
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="wall time per problem and tool")
+    parser.add_argument("--problems", nargs="+", default=[*llmsr.SETS, *feynman.EQUATIONS])
+    parser.add_argument("--tools", nargs="+", default=list(TOOLS))
+    parser.add_argument("--llm", help="an OpenAI-compatible base URL (or 'local'): adds evolve-mixed")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
+    args = parser.parse_args()
+    tools = list(args.tools) + (["evolve-mixed"] if args.llm else [])
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.problems:
+            data = dataset(name)
+            for tool in tools:
+                t0 = time.time()
+                try:
+                    if tool.startswith("evolve-"):
+                        result = run_evolve(data, args, tmp, tool.removeprefix("evolve-"))
+                    elif tool == "gplearn":
+                        result = run_gplearn(data, args)
+                    elif tool == "pyoperon":
+                        result = run_pyoperon(data, args)
+                    else:
+                        raise ValueError(f"unknown tool {tool!r}; tools are {TOOLS} and evolve-mixed (with --llm)")
+                except ValueError:
+                    raise
+                except Exception as exc:  # a tool failing on one problem is a result, not the end of the run
+                    result = {"error": f"{type(exc).__name__}: {exc}", "nmse_id": None, "nmse_ood": None}
+                result.update(problem=name, tool=tool, seconds=time.time() - t0,
+                              recovered=result.get("nmse_id") is not None and result["nmse_id"] < RECOVERED)
+                print({k: v for k, v in result.items() if k not in ("model", "params")}, flush=True)
+                runs.append(result)
+    summary = {}
+    for tool in tools:
+        mine = [r for r in runs if r["tool"] == tool]
+        fey = [r for r in mine if r["problem"] in feynman.EQUATIONS]
+        summary[tool] = {"feynman_recovered": sum(r["recovered"] for r in fey), "feynman_problems": len(fey)}
+    write({"benchmark": "symbolic", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
+           "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},
+          args.out)
+
+
+if __name__ == "__main__":
+    main()
