@@ -152,7 +152,10 @@ def plot_lineage(archive: Archive, program_id: int | None = None, *, campaign_id
                     arrowprops={"arrowstyle": "->", "lw": 1.4 if primary else 0.8,
                                 "color": "black" if primary else "gray", "ls": "-" if role == "parent" else "--"})
         label = graph.nodes[child]["operator"] if role == "parent" else role
-        ax.text((x0 + x1) / 2 + 0.05, (y0 + y1) / 2, label, fontsize=7, color="#555", ha="left", va="center")
+        # Labels sit nearer the child, so that the labels of edges leaving one parent do not overlap.
+        at = 0.5 if primary else 0.75
+        ax.text(x0 + at * (x1 - x0) + 0.05, y0 + at * (y1 - y0), label, fontsize=7, color="#555", ha="left",
+                va="center")
     for pid, (x, y) in pos.items():
         node = graph.nodes.get(pid, {})
         score = node.get("score")

@@ -297,6 +297,11 @@ class Campaign:
         self.llm_arms = ([LLM_PREFIX + m for m, w in cfg.llm_modes.items() if w > 0]
                          if cfg.resolved_mutator != "gp" else [])
         state = [row.as_dict() for row in self.archive.arms(self.campaign_id)] if self.resume else []
+        if not self.gp_arms + self.llm_arms:
+            raise CampaignError(
+                f"no operator can act on problem {self.problem.name!r} with operator_weights "
+                f"{dict(cfg.operator_weights)}: give a positive weight to an operator that applies (see "
+                "evolve.mutators.gp.portfolio), or configure an LLM")
         self.bandit = OperatorBandit(self.gp_arms + self.llm_arms, decay=cfg.bandit_decay, state=state)
 
     def _next_operator(self) -> tuple[str, str | None]:
@@ -362,6 +367,7 @@ class Campaign:
             for call in self.archive.llm_calls(self.campaign_id):
                 self.llm_spent["calls"] += 1
                 self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
+        self.llm_spent_before = dict(self.llm_spent)  # rates on the progress bar are this run's
         if cfg.resolved_mutator == "gp":
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
@@ -776,8 +782,12 @@ class Campaign:
     def _update_progress(self, progress: Any, n: int) -> None:
         best = self.population.best()
         c = self.counts
-        llm = (f" llm_calls={self.llm_spent['calls']} tokens={self.llm_spent['tokens']}"
-               if getattr(self, "llm", None) is not None else "")
+        llm = ""
+        if getattr(self, "llm", None) is not None:
+            spent, before = self.llm_spent, self.llm_spent_before
+            elapsed = max(time.time() - self.started, 1e-9)
+            llm = (f" llm_calls={spent['calls']} ({(spent['calls'] - before['calls']) / elapsed:.2f}/s)"
+                   f" tokens={spent['tokens']} ({(spent['tokens'] - before['tokens']) / elapsed:.0f}/s)")
         progress.set_postfix_str(
             f"eval={c['evaluated']} dup={c['duplicates']} fail={c['invalid'] + c['error'] + c['timeout']} "
             f"best={best.score:.6g}{llm}" if best else "", refresh=False)

@@ -227,3 +227,11 @@ def test_max_seconds_ends_a_campaign(ray_session, tmp_path):
                        max_seconds=4.0, **FAST).run()
     assert summary.status == "finished" and 0 < summary.proposed < 10**6
     assert summary.wall_seconds < 60
+
+
+def test_a_portfolio_with_no_operator_that_applies_is_a_clear_error(tmp_path, small_exp2):
+    from evolve.campaign import CampaignError
+
+    with pytest.raises(CampaignError, match="no operator can act on problem 'exp2'"):
+        Campaign(small_exp2, db=str(tmp_path / "none.sqlite"), operator_weights={"insert_unary": 1.0},
+                 progress=False).run()

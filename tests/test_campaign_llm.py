@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from llm_server import ScriptedLLMServer
 
@@ -131,9 +133,11 @@ def test_mixed_campaign_lets_the_bandit_weigh_llm_against_gp(ray_session, tmp_pa
     db = tmp_path / "mixed.sqlite"
     with ScriptedLLMServer([{"text": GOOD.format(c="0.7")}, {"text": GOOD.format(c="0.6")}]) as server:
         summary = Campaign(load_problem("exp2", points=4096, tune_points=512), db=str(db), budget=60, seed=0,
-                           workers=1, batch_size=4, progress=False, llm_base_url=server.url, tune_steps=50,
+                           workers=1, batch_size=4, progress=True, llm_base_url=server.url, tune_steps=50,
                            llm_model="scripted").run()
-    assert summary.status == "finished" and "mutator: mixed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert summary.status == "finished" and "mutator: mixed" in err
+    assert re.search(r"llm_calls=\d+ \([\d.]+/s\) tokens=\d+ \(\d+/s\)", err)  # the bar shows calls, tokens, rates
     arms = {a["arm"]: a for a in Archive(db, readonly=True).stats()["arms"]}
     llm = [a for name, a in arms.items() if name.startswith("llm-")]
     gp = [a for name, a in arms.items() if not name.startswith("llm-")]
