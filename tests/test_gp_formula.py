@@ -17,7 +17,8 @@ SOURCE = "def equation(x, v, params):\n    return params[0] * x + params[1] * v\
 
 @pytest.fixture(scope="module")
 def osc():
-    return load_problem("oscillator1", fit_rows=300, starts=2, steps=40)
+    """A formula problem of two variables (generated data: no files needed)."""
+    return load_problem("feynman", equation="I.6.20", n_train=200, n_test=50, starts=2, steps=40)
 
 
 def body(source: str) -> str:

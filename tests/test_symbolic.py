@@ -9,6 +9,7 @@ from archive import Archive
 from evolve import Campaign, load_problem, program
 from evolve.fhash import functional_hash
 from evolve.problem import CandidateError
+from problems.symbolic import llmsr
 from problems.symbolic._core import MAX_PARAMS, formula_problem
 from problems.symbolic.data import DataError, Dataset
 
@@ -107,15 +108,19 @@ def test_feynman_campaign_improves_on_its_seed(ray_session, tmp_path):
     assert {"nmse_train", "nmse_id", "nmse_ood", "n_params", "size"} <= set(archive.best(1)[0].metrics)
 
 
+@pytest.mark.skipif(not llmsr.DEFAULT_DATA_DIR.is_dir(), reason="LLM-SR data not in ../shared/data/llmsr")
 def test_llmsr_problem_loads_describes_and_evaluates_its_seed():
     problem = load_problem("oscillator1", fit_rows=500, starts=2, steps=50)
     assert "velocity" in problem.description and "params" in problem.description
     result = problem.evaluate_tree(program.parse(problem.seed))
     assert 0 < result.metrics["nmse_id"] < 1 and result.metrics["nmse_ood"] is not None
-    with pytest.raises(DataError, match="data_dir"):
-        load_problem("oscillator1", data_dir="/nonexistent/llmsr")
     with pytest.raises(ValueError, match="fitting options"):
         load_problem("oscillator1", step=3)
+
+
+def test_missing_llmsr_data_names_the_option():
+    with pytest.raises(DataError, match="data_dir"):
+        load_problem("oscillator1", data_dir="/nonexistent/llmsr")
 
 
 def test_a_csv_becomes_a_problem_in_one_line(tmp_path):
