@@ -200,7 +200,7 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[tuple[str, str]]) -> 
     first objective; one row per distinct point."""
     import numpy as np
 
-    columns = [_objective_column(frame, name) for name, _ in objectives]
+    columns = [objective_column(frame, name) for name, _ in objectives]
     ok = frame[(frame["status"] == "ok") & (frame["operator"].isin(COPY_OPERATORS) == False)]  # noqa: E712
     ok = ok.dropna(subset=columns)
     if ok.empty:
@@ -219,7 +219,8 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[tuple[str, str]]) -> 
     return ok.iloc[keep].sort_values(columns[0])
 
 
-def _objective_column(frame: pd.DataFrame, name: str) -> str:
+def objective_column(frame: pd.DataFrame, name: str) -> str:
+    """The column of :func:`programs_frame` holding an objective: ``score`` itself, else ``metric.<name>``."""
     if name in frame.columns:
         return name
     column = f"metric.{name}"
@@ -279,4 +280,5 @@ def band(curves: pd.DataFrame, x: str = "evaluations", points: int = 200) -> pd.
 
 
 __all__ = ["EVALUATED", "LineageGraph", "PROGRAM_COLUMNS", "band", "best_so_far", "compare_frame", "diff",
-           "lineage_graph", "llm_frame", "operator_frame", "pareto_front", "programs_frame", "status_counts"]
+           "lineage_graph", "llm_frame", "objective_column", "operator_frame", "pareto_front", "programs_frame",
+           "status_counts"]

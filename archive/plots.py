@@ -183,7 +183,7 @@ def plot_pareto(archive: Archive, campaign_id: int | None = None,
         raise ValueError(f"a Pareto front needs two objectives; this campaign has {objectives}")
     frame = analysis.programs_frame(archive, campaign_id)
     (a, da), (b, db) = objectives[:2]
-    ca, cb = analysis._objective_column(frame, a), analysis._objective_column(frame, b)
+    ca, cb = analysis.objective_column(frame, a), analysis.objective_column(frame, b)
     ok = frame[frame["status"] == "ok"].dropna(subset=[ca, cb])
     front = analysis.pareto_front(frame, objectives[:2])
     fig, (ax,) = _figure(7.0, 5.0)

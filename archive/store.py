@@ -39,8 +39,9 @@ from archive.models import (
 BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for a lock held by another connection before it gives up."""
 
-_ARM_DEFAULTS: dict[str, Any] = {"pulls": 0, "successes": 0, "reward": 0.0, "cost": 0.0, "tokens": 0, "alpha": 0.0,
-                                 "beta": 0.0, "weight": 0.0, "weighted_cost": 0.0}
+_ARM_DEFAULTS: dict[str, Any] = {
+    column.key: column.default.arg for column in ArmRow.__table__.columns if column.default is not None
+}
 
 _IN_CHUNK = 500
 """Ids per ``IN (...)`` list, well under SQLite's limit on bound parameters."""

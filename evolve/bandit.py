@@ -181,21 +181,5 @@ class OperatorBandit:
         """The state as plain rows, one per arm (what the archive stores)."""
         return [dict(vars(arm)) for arm in self.arms.values()]
 
-    def table(self) -> list[dict[str, Any]]:
-        """Per arm: pulls, successes, success rate, total reward, total and mean cost, tokens and the
-        posterior's mean reward per second (what the bandit ranks by), for reports."""
-        out = []
-        a0, b0 = self.prior()
-        for arm in self.arms.values():
-            p = (arm.alpha + a0) / (arm.alpha + arm.beta + a0 + b0)
-            out.append({
-                "arm": arm.name, "pulls": arm.pulls, "successes": arm.successes,
-                "success_rate": arm.successes / arm.pulls if arm.pulls else None, "reward": arm.reward,
-                "cost_seconds": arm.cost, "mean_cost": arm.cost / arm.pulls if arm.pulls else None,
-                "tokens": arm.tokens, "value": p / self.mean_cost(arm.name),
-                "in_portfolio": arm.name in self.portfolio,
-            })
-        return out
-
 
 __all__ = ["Arm", "OperatorBandit", "arm_of", "improvement", "is_llm_arm", "LLM_PREFIX"]

@@ -87,7 +87,7 @@ def test_state_round_trips_and_replays():
 def test_pulls_outside_the_portfolio_are_counted_not_chosen():
     bandit = OperatorBandit(["a"])
     bandit.update("gone", 0.5, 1.0)
-    assert {r["arm"]: r["in_portfolio"] for r in bandit.table()} == {"a": True, "gone": False}
+    assert {r["name"]: r["pulls"] for r in bandit.rows()} == {"a": 0, "gone": 1} and bandit.portfolio == ["a"]
     assert bandit.choose(np.random.default_rng(0)) == "a"
 
 

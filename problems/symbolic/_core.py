@@ -88,8 +88,6 @@ def check_formula(tree: ast.Module, n_inputs: int) -> str | None:
                 f"({n_inputs + 1} arguments)")
     params = (args.posonlyargs + args.args)[-1].arg
     for node in ast.walk(entry):
-        if isinstance(node, ast.Name) and node.id == params:
-            continue
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == params:
             index = node.slice
             if not (isinstance(index, ast.Constant) and type(index.value) is int):
@@ -161,6 +159,16 @@ def _fitter(lifted_source: str, n_inputs: int, steps: int) -> Callable:
     return fit
 
 
+def _run(make: Callable, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """A lifted formula's predictions for the rows of ``X`` with constants ``theta``, as float64 of shape
+    ``(rows,)`` (a formula that ignores its inputs gives a scalar, broadcast here)."""
+    import jax.numpy as jnp
+
+    theta = jnp.asarray(theta)
+    out = make(theta)(*(jnp.asarray(X[:, i]) for i in range(X.shape[1])), theta)
+    return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(X),)).copy()
+
+
 def _nmse(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((pred - y) ** 2) / (np.var(y) + 1e-300))
 
@@ -204,10 +212,7 @@ def formula_problem(
         return program.lift_constants(tree, _params_name(tree))
 
     def predictions(make: Callable, theta: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
-        import jax.numpy as jnp
-
-        out = make(jnp.asarray(theta))(*(jnp.asarray(X[:, i]) for i in range(n_inputs)), jnp.asarray(theta))
-        pred = np.broadcast_to(np.asarray(out, dtype=np.float64), (len(X),))
+        pred = _run(make, theta, X)
         bad = ~np.isfinite(pred)
         if bad.any():
             i = int(np.argmax(bad))
@@ -245,13 +250,8 @@ def formula_problem(
 
     def probe(tree: ast.Module) -> Any:
         with _x64():
-            import jax.numpy as jnp
-
             lift, values = lifted(tree)
-            make = program.compile_lifted(lift, ENTRYPOINT)
-            theta = jnp.asarray(probe_theta[: len(values)])
-            out = make(theta)(*(jnp.asarray(probe_X[:, i]) for i in range(n_inputs)), theta)
-            return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(probe_X),)).copy()
+            return _run(program.compile_lifted(lift, ENTRYPOINT), probe_theta[: len(values)], probe_X)
 
     return Problem(
         name=name or dataset.name,
