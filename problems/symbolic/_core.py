@@ -4,9 +4,11 @@ metrics and its functional hash.
 A candidate is ``equation(<inputs>, params)`` written with ``jnp``, returning the target for arrays of the
 inputs. Its free constants are the ``params[j]`` it uses (``j`` an int literal below :data:`MAX_PARAMS`) and
 every float literal it writes: all of them are fitted to the training data, so ``2.5 * x`` and
-``params[0] * x`` are one model. Fitting is dense BFGS (:func:`evolve.optimize.bfgs`) on the normalised mean
-squared error, in float64, from several starting points at once (``vmap``), compiled once per formula
-structure.
+``params[0] * x`` are one model. Fitting is Levenberg-Marquardt (:func:`evolve.optimize.levenberg_marquardt`)
+on the normalised mean squared error, in float64: a few iterations from each of several starting points at
+once (``vmap``), then the best one refined. Formulas run through a jitted bytecode interpreter
+(:mod:`problems.symbolic.bytecode`), so a new formula costs no compilation; those it cannot run are compiled,
+once per structure.
 
 Metrics: NMSE (mean squared error over the target's variance) on the training data, the in-domain test set
 and the out-of-domain test set; the number of free constants; the formula's size (AST nodes). The score is the
@@ -29,6 +31,7 @@ import numpy as np
 
 from evolve import program
 from evolve.problem import CandidateError, Objective, Problem, Result
+from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
 
 MAX_PARAMS = 10
@@ -123,17 +126,73 @@ def _x64() -> Any:
     return jax.enable_x64(True)
 
 
-# Compiled fits per formula structure (the canonical lifted source): rewritten constants reuse the fit.
+SCOUT_STEPS = 12
+"""Levenberg-Marquardt iterations every starting point gets before the best one is refined."""
+
+
+def _multistart(residuals: Callable, starts: Any, steps: int) -> tuple[Any, Any]:
+    """Fit from every start for :data:`SCOUT_STEPS`, then refine the best for up to ``steps``; return
+    ``(params (1, n), cost (1,))`` (traceable). Refining one start rather than all saves most of the work:
+    under ``vmap`` every start runs as long as the slowest."""
+    import jax
+    import jax.numpy as jnp
+
+    from evolve.optimize import levenberg_marquardt
+
+    scouted, costs = jax.vmap(lambda u0: levenberg_marquardt(residuals, u0, min(SCOUT_STEPS, steps)))(starts)
+    best = jnp.argmin(costs)
+    u, c = levenberg_marquardt(residuals, scouted[best], steps)
+    keep = c <= costs[best]
+    return jnp.where(keep, u, scouted[best])[None], jnp.where(keep, c, costs[best])[None]
+
+
+def _scaled(predict: Callable, X: Any, y: Any) -> Callable:
+    """Residuals whose sum of squares is the NMSE."""
+    import jax.numpy as jnp
+
+    scale = jnp.sqrt(y.shape[0] * (jnp.var(y) + 1e-300))
+    return lambda theta: (predict(theta, X) - y) / scale
+
+
+def _interpreted_fit(steps: int) -> Callable:
+    """``fit(starts (k, n), X (d, m), y (m,), code) -> (params, cost)`` for any translated formula: one
+    compilation per code size (and ``n``), none per formula."""
+    import jax
+
+    from problems.symbolic import bytecode
+
+    if steps not in _INTERPRETED:
+        @jax.jit
+        def fit(starts: Any, X: Any, y: Any, code: tuple) -> tuple[Any, Any]:
+            return _multistart(_scaled(lambda theta, X: bytecode.run(code, theta, X), X, y), starts, steps)
+
+        _INTERPRETED[steps] = fit
+    return _INTERPRETED[steps]
+
+
+_INTERPRETED: dict[int, Callable] = {}
+
+
+def _interpret() -> Callable:
+    """``bytecode.run``, jitted (once per code size and data shape)."""
+    import jax
+
+    if "run" not in _INTERPRETED_RUN:
+        _INTERPRETED_RUN["run"] = jax.jit(bytecode.run)
+    return _INTERPRETED_RUN["run"]
+
+
+_INTERPRETED_RUN: dict[str, Callable] = {}
+# Compiled fits per formula structure (the canonical lifted source) for formulas the interpreter does not
+# run: rewritten constants reuse the fit.
 _FITS: OrderedDict[tuple[str, int], Callable] = OrderedDict()
 _FIT_CACHE = 128
 
 
-def _fitter(lifted_source: str, n_inputs: int, steps: int) -> Callable:
-    """``fit(starts (k, n), X (m, d), y (m,)) -> (params (k, n), loss (k,))``, jitted, for one structure."""
+def _compiled_fit(lifted_source: str, n_inputs: int, steps: int) -> Callable:
+    """``fit(starts (k, n), X (d, m), y (m,)) -> (params, cost)``, jitted, for one formula structure."""
     import jax
     import jax.numpy as jnp
-
-    from evolve.optimize import bfgs
 
     key = (lifted_source, steps)
     if key in _FITS:
@@ -142,16 +201,11 @@ def _fitter(lifted_source: str, n_inputs: int, steps: int) -> Callable:
     make = program.compile_lifted(program.parse(lifted_source), ENTRYPOINT)
 
     def predict(theta: Any, X: Any) -> Any:
-        return jnp.broadcast_to(make(theta)(*(X[:, i] for i in range(n_inputs)), theta), X[:, 0].shape)
+        return jnp.broadcast_to(make(theta)(*(X[i] for i in range(n_inputs)), theta), X[0].shape)
 
     @jax.jit
     def fit(starts: Any, X: Any, y: Any) -> tuple[Any, Any]:
-        scale = jnp.var(y) + 1e-300
-
-        def loss(theta: Any) -> Any:
-            return jnp.mean((predict(theta, X) - y) ** 2) / scale
-
-        return jax.vmap(lambda u0: bfgs(loss, u0, steps))(starts)
+        return _multistart(_scaled(predict, X, y), starts, steps)
 
     _FITS[key] = fit
     if len(_FITS) > _FIT_CACHE:
@@ -178,10 +232,11 @@ def formula_problem(
     *,
     name: str | None = None,
     starts: int = 8,
-    steps: int = 200,
-    fit_rows: int = 4000,
+    steps: int = 100,
+    fit_rows: int = 1000,
     timeout: float = 60.0,
     seed: int = 0,
+    interpret: bool = True,
     options: dict[str, Any] | None = None,
 ) -> Problem:
     """A problem whose candidates are formulas for ``dataset.target`` from ``dataset.inputs``.
@@ -189,11 +244,13 @@ def formula_problem(
     Args:
         dataset: training data, in-domain test data and optionally out-of-domain test data.
         name: the problem's name (default: the dataset's).
-        starts: BFGS starting points per fit (the formula's written constants with params at 1, then random).
-        steps: the most BFGS iterations per start.
+        starts: starting points per fit (the formula's written constants with params at 1, then random).
+        steps: the most Levenberg-Marquardt iterations of the refined start.
         fit_rows: training rows used to fit (a fixed random subset when there are more); metrics use all rows.
         timeout: seconds one evaluation, fitting included, may take.
         seed: seed of the starting points, the fitting subset and the probe.
+        interpret: fit formulas through the bytecode interpreter where they translate (no compilation per
+            formula); False compiles every structure (slower, for checking that both agree).
     """
     n_inputs = len(dataset.inputs)
     X_train, y_train = (np.asarray(a, dtype=np.float64) for a in dataset.train)
@@ -211,8 +268,33 @@ def formula_problem(
     def lifted(tree: ast.Module) -> tuple[ast.Module, list[float | None]]:
         return program.lift_constants(tree, _params_name(tree))
 
-    def predictions(make: Callable, theta: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
-        pred = _run(make, theta, X)
+    device: dict[str, Any] = {}  # the data as JAX float64 arrays, inputs transposed, made on first use
+
+    def on_device(name: str, X: np.ndarray, y: np.ndarray | None = None) -> tuple[Any, Any]:
+        import jax.numpy as jnp
+
+        if name not in device:
+            device[name] = (jnp.asarray(X.T), None if y is None else jnp.asarray(y))
+        return device[name]
+
+    def runner(lift: ast.Module) -> tuple[tuple | None, Callable[[np.ndarray, str, np.ndarray], np.ndarray]]:
+        """The formula's code for the interpreter (None when it is compiled instead) and
+        ``predict(theta, set name, X) -> (rows,)`` float64."""
+        import jax.numpy as jnp
+
+        code = bytecode.translate(lift, ENTRYPOINT, dataset.inputs) if interpret else None
+        if code is None:
+            make = program.compile_lifted(lift, ENTRYPOINT)
+            return None, lambda theta, where, X: _run(make, theta, X)
+        arrays = tuple(jnp.asarray(a) for a in code)
+
+        def predict(theta: np.ndarray, where: str, X: np.ndarray) -> np.ndarray:
+            padded = jnp.asarray(np.pad(theta, (0, MAX_PARAMS - len(theta))))
+            return np.asarray(_interpret()(arrays, padded, on_device(where, X)[0]), dtype=np.float64)
+
+        return arrays, predict
+
+    def checked(pred: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
         bad = ~np.isfinite(pred)
         if bad.any():
             i = int(np.argmax(bad))
@@ -226,7 +308,7 @@ def formula_problem(
 
             lift, values = lifted(tree)
             n = len(values)
-            make = program.compile_lifted(lift, ENTRYPOINT)
+            code, predict = runner(lift)
             theta = np.zeros(0)
             fit_loss = None
             if n:
@@ -234,15 +316,22 @@ def formula_problem(
                 written = np.array([v is not None for v in values])
                 others = np.where(written, first * literal_jitter[:, :n], random_starts[:, :n])
                 start = np.vstack([first, others])
-                fit = _fitter(program.unparse(lift), n_inputs, steps)
-                params, losses = fit(jnp.asarray(start), jnp.asarray(X_fit), jnp.asarray(y_fit))
+                X_fit_t, y_fit_j = on_device("fit", X_fit, y_fit)
+                if code is not None:
+                    # Padded to MAX_PARAMS: one compiled fitter per code size serves every parameter count
+                    # (the parameters a formula does not use get no step).
+                    padded = np.pad(start, ((0, 0), (0, MAX_PARAMS - n)))
+                    params, losses = _interpreted_fit(steps)(jnp.asarray(padded), X_fit_t, y_fit_j, code)
+                else:
+                    fit = _compiled_fit(program.unparse(lift), n_inputs, steps)
+                    params, losses = fit(jnp.asarray(start), X_fit_t, y_fit_j)
                 losses = np.asarray(losses, dtype=np.float64)
                 if not np.isfinite(losses).any():
                     raise CandidateError("no starting point of the fit gave finite predictions on the training data")
                 best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
-                theta = np.asarray(params, dtype=np.float64)[best]
+                theta = np.asarray(params, dtype=np.float64)[best, :n]
                 fit_loss = float(losses[best])
-            nmse = {where: _nmse(predictions(make, theta, X, where), y) for where, (X, y) in sets.items()}
+            nmse = {where: _nmse(checked(predict(theta, where, X), X, where), y) for where, (X, y) in sets.items()}
         size = formula_size(tree)
         metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
                    "n_params": n, "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
@@ -251,7 +340,7 @@ def formula_problem(
     def probe(tree: ast.Module) -> Any:
         with _x64():
             lift, values = lifted(tree)
-            return _run(program.compile_lifted(lift, ENTRYPOINT), probe_theta[: len(values)], probe_X)
+            return runner(lift)[1](probe_theta[: len(values)], "probe", probe_X)
 
     return Problem(
         name=name or dataset.name,
@@ -274,7 +363,7 @@ def formula_problem(
     )
 
 
-FIT_OPTIONS = ("starts", "steps", "fit_rows", "timeout", "seed")
+FIT_OPTIONS = ("starts", "steps", "fit_rows", "timeout", "seed", "interpret")
 """Options of :func:`formula_problem` that every symbolic problem passes on."""
 
 

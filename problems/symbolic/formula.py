@@ -33,7 +33,7 @@ def make_problem(
         inputs: the columns to predict it from (default: all the others), in the formula's argument order.
         description: what the variables are (meaning, units): an LLM needs it to do better than blind search.
         test_fraction: for a single file, the share of rows kept for the in-domain test.
-        options: fitting options (``starts``, ``steps``, ``fit_rows``, ``timeout``, ``seed``).
+        options: fitting options (``starts``, ``steps``, ``fit_rows``, ``timeout``, ``seed``, ``interpret``).
     """
     if path is None:
         raise DataError("the formula problem needs data: set the problem option path=... (a CSV file with a "
