@@ -173,6 +173,7 @@ class Campaign:
             "operator_weights": dict(self.config.operator_weights),
             "tune_steps": self.config.tune_steps,
             "timeout": self.timeout,
+            "compile_cache": self.config.compile_cache,
         }
 
     def _new_actor(self) -> Any:
@@ -826,6 +827,7 @@ class Campaign:
 
 # Settings a resumed campaign may change; the rest come from the archive.
 RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout",
+                    "compile_cache",
                     "llm_base_url", "llm_deadline", "llm_in_flight", "max_llm_calls", "max_tokens")
 
 

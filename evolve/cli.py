@@ -13,6 +13,7 @@ RUN_FLAGS = {
     "budget": "budget", "db": "db", "workers": "workers", "ray_address": "ray_address", "seed": "seed",
     "islands": "islands", "island_size": "island_size", "batch_size": "batch_size", "timeout": "timeout",
     "audit_dedupe": "audit_dedupe", "name": "name", "tune_steps": "tune_steps", "worker_gpus": "worker_gpus",
+    "compile_cache": "compile_cache",
     "migration_interval": "migration_interval", "reset_interval": "reset_interval",
     "mutator": "mutator", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
     "llm_api_key_env": "llm_api_key_env", "llm_temperature": "llm_temperature", "llm_max_tokens": "llm_max_tokens",
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-dedupe", action="store_true", help="evaluate every candidate (no hashing)")
     run.add_argument("--audit-dedupe", type=float, metavar="P", help="evaluate a fraction P of duplicates")
     run.add_argument("--tune-steps", type=int)
+    run.add_argument("--compile-cache", metavar="DIR",
+                     help="JAX's compilation cache, shared by evaluators and runs ('' for none)")
     run.add_argument("--migration-interval", type=int)
     run.add_argument("--reset-interval", type=int)
     run.add_argument("--worker-gpus", type=float, help="GPUs each evaluator requests from Ray")

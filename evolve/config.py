@@ -28,6 +28,9 @@ class Config:
         seed: seed of the one random generator behind selection and mutation.
         workers: number of Ray evaluator actors.
         worker_cpus, worker_gpus: Ray resources each evaluator requests (GPUs on a GPU cluster).
+        compile_cache: directory of JAX's persistent compilation cache, shared by the evaluators and kept
+            between runs, so a large program (a symbolic problem's fitter) is compiled once per machine, not
+            once per worker and run; empty or None: no disk cache.
         ray_address: join this Ray cluster instead of starting a local one.
         islands, island_size: the population's islands and how many programs each keeps.
         selection: ``tournament`` or ``rank``; tournament_size for the former.
@@ -74,6 +77,7 @@ class Config:
     workers: int = 2
     worker_cpus: float = 1.0
     worker_gpus: float = 0.0
+    compile_cache: str | None = "~/.cache/evolve/jax"
     ray_address: str | None = None
     islands: int = 4
     island_size: int = 40

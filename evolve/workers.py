@@ -12,6 +12,7 @@ killing this actor.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -127,6 +128,18 @@ def _json_number(value: Any) -> Any:
     return arr.item() if arr.size == 1 else arr.tolist()
 
 
+def enable_compile_cache(path: str | None) -> None:
+    """Point JAX's persistent compilation cache at ``path`` (``~`` expanded; None or empty: leave it off).
+
+    Only compilations slower than JAX's threshold (a second by default) are written, so the cache holds the
+    few large programs a problem reuses, not every small candidate."""
+    if not path:
+        return
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", os.path.expanduser(path))
+
+
 class Evaluator:
     """Makes and evaluates candidates for one problem. Usable directly, or as a Ray actor
     (``ray.remote(Evaluator)``) so that a crash or a hang costs only this process."""
@@ -139,7 +152,9 @@ class Evaluator:
         operator_weights: dict[str, float] | None = None,
         tune_steps: int = 300,
         timeout: float | None = None,
+        compile_cache: str | None = None,
     ) -> None:
+        enable_compile_cache(compile_cache)
         self.problem = load_spec(problem) if isinstance(problem, ProblemSpec) else problem
         self.dedupe = dedupe
         self.timeout = float(timeout or self.problem.timeout)

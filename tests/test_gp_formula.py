@@ -9,7 +9,8 @@ import pytest
 
 from evolve import load_problem, program
 from evolve.mutators.base import NotApplicable, Parent
-from evolve.mutators.gp import GPMutator, add_param_term, insert_unary, portfolio, remove_term, replace_variable
+from evolve.mutators.gp import (GPMutator, add_param_term, insert_unary, multiply_factor, portfolio, remove_term,
+                                replace_variable)
 from evolve.mutators.gp import simplify_constants as simplify
 
 SOURCE = "def equation(x, v, params):\n    return params[0] * x + params[1] * v\n"
@@ -31,6 +32,7 @@ def test_portfolio_follows_what_a_problem_allows(osc, small_exp2):
     assert "tune_constants" not in formula_ops  # fitting sets every constant already
     assert "insert_unary" not in exp2_ops and "add_param_term" not in exp2_ops and "tune_constants" in exp2_ops
     assert "replace_variable" not in exp2_ops  # exp2's f(x) has one variable
+    assert "multiply_factor" in formula_ops and "multiply_factor" not in exp2_ops
 
 
 def test_insert_unary_wraps_a_subexpression(osc, small_exp2):
@@ -52,6 +54,25 @@ def test_add_param_term_uses_a_free_parameter_and_never_params_as_a_variable(osc
     full = "def equation(x, v, params):\n    return " + " + ".join(f"params[{i}] * x" for i in range(10)) + "\n"
     with pytest.raises(NotApplicable, match="all 10 parameters"):
         add_param_term(full, osc, np.random.default_rng(0))
+
+
+def test_multiply_factor_makes_products_ratios_and_fitted_powers(osc):
+    forms = set()
+    for seed in range(40):
+        child = multiply_factor(SOURCE, osc, np.random.default_rng(seed))
+        assert osc.check(program.parse(child)) is None, child
+        forms |= {f for f, pattern in (("power", r"\*\* params\[2\]"), ("ratio", r"/ [xv]\b"),
+                                       ("product", r"\* [xv]\b(?! \*\*)")) if re.search(pattern, body(child))}
+    assert forms == {"power", "ratio", "product"}
+    full = "def equation(x, v, params):\n    return " + " + ".join(f"params[{i}] * x" for i in range(10)) + "\n"
+    assert all("**" not in body(multiply_factor(full, osc, np.random.default_rng(s))) for s in range(10))
+
+
+def test_a_fitted_power_recovers_an_inverse_square_law():
+    problem = load_problem("feynman", equation="II.3.24", n_train=300, n_test=100)  # Pwr / (4 pi r**2)
+    law = "def equation(Pwr, r, params):\n    return params[0] * Pwr * r ** params[1]\n"
+    metrics = problem.evaluate_tree(program.parse(law)).metrics
+    assert metrics["nmse_id"] < 1e-20 and metrics["params"][1] == pytest.approx(-2.0, abs=1e-9)
 
 
 def test_remove_term_and_replace_variable(osc):

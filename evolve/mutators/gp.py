@@ -40,6 +40,7 @@ OPERATORS = (
     "remove_term",
     "replace_variable",
     "simplify_constants",
+    "multiply_factor",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -55,6 +56,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "remove_term": 0.5,
     "replace_variable": 0.5,
     "simplify_constants": 0.5,
+    "multiply_factor": 1.5,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -571,6 +573,41 @@ def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> s
     return _edit(source, edit)
 
 
+def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Multiply a subexpression by a factor of one variable: ``e -> e * x ** params[k]`` (a power law with a
+    fitted exponent), ``e * x`` or ``e / x``. Sums of terms are what ``add_param_term`` builds; products,
+    ratios and powers of the variables, what laws of physics are mostly made of, come from here.
+
+    Raises:
+        NotApplicable: the problem fits no parameters, or its formula has no variable.
+    """
+    if problem.params_arg is None:
+        raise NotApplicable(f"problem {problem.name!r} has no fitted parameters")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if not s.literal]
+        if not slots:
+            raise NotApplicable("no subexpression to multiply")
+        slot = _pick(slots, rng)
+        names = _arg_names(slot.func, problem)
+        if not names:
+            raise NotApplicable("the function has no variable to make a factor of")
+        var = ast.Name(id=_pick(names, rng), ctx=ast.Load())
+        free = [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+        forms = ["*", "/"]
+        if free:
+            forms.append("**")
+        form = _pick(forms, rng)
+        if form == "**":
+            exponent = ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()),
+                                     slice=ast.Constant(free[0]), ctx=ast.Load())
+            _replace(slot, _binop(slot.node, "*", ast.BinOp(var, ast.Pow(), exponent)))
+        else:
+            _replace(slot, _binop(slot.node, form, var))
+
+    return _edit(source, edit)
+
+
 def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
 
@@ -806,7 +843,7 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 def applies_to(operator: str, problem: Problem) -> bool:
     """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss,
     ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
-    two variables or more)."""
+    two variables or more, ``multiply_factor`` fitted parameters and a variable)."""
     if operator == "tune_constants":
         return problem.loss is not None
     if operator == "insert_unary":
@@ -815,6 +852,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return problem.params_arg is not None and problem.max_params > 0
     if operator == "replace_variable":
         return _seed_variables(problem) > 1
+    if operator == "multiply_factor":
+        return problem.params_arg is not None and _seed_variables(problem) > 0
     return operator in OPERATORS
 
 
@@ -915,6 +954,7 @@ class GPMutator:
             "remove_term": remove_term,
             "replace_variable": replace_variable,
             "simplify_constants": simplify_constants,
+            "multiply_factor": multiply_factor,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:
