@@ -2,7 +2,8 @@
 pyoperon, on the LLM-SR data sets and the Feynman equations, at the same wall-clock budget per problem.
 
 Every tool trains on the same training rows and gets ``--seconds`` of wall time and ``--workers`` cores per
-problem; the wall time each run took is recorded beside its results. Reported per problem and tool: NMSE on the in-domain and out-of-domain test sets, exact recovery
+problem; the wall time each run took is recorded beside its results. Reported per problem and tool: NMSE on
+the in-domain and out-of-domain test sets, exact recovery
 (in-domain NMSE below 1e-10) and the model found. Needs the ``bench`` extra (gplearn, pyoperon). Writes
 bench/results/symbolic.json.
 

@@ -9,8 +9,15 @@ import pytest
 
 from evolve import load_problem, program
 from evolve.mutators.base import NotApplicable, Parent
-from evolve.mutators.gp import (GPMutator, add_param_term, insert_unary, multiply_factor, portfolio, remove_term,
-                                replace_variable)
+from evolve.mutators.gp import (
+    GPMutator,
+    add_param_term,
+    insert_unary,
+    multiply_factor,
+    portfolio,
+    remove_term,
+    replace_variable,
+)
 from evolve.mutators.gp import simplify_constants as simplify
 
 SOURCE = "def equation(x, v, params):\n    return params[0] * x + params[1] * v\n"
