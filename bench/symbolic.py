@@ -9,6 +9,7 @@ bench/results/symbolic.json.
 
     python bench/symbolic.py [--seconds 60] [--problems oscillator1 bactgrow I.12.1 ...]
         [--tools evolve-gp gplearn pyoperon] [--llm URL]   # --llm adds evolve-mixed
+    python bench/symbolic.py --tools --llm local --problems oscillator1 ... --out bench/results/symbolic_llm.json
 """
 
 from __future__ import annotations
@@ -55,10 +56,15 @@ def run_evolve(data: Dataset, args: argparse.Namespace, tmp: str, mutator: str) 
     summary = Campaign(formula_problem(data), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
                        workers=args.workers, mutator=mutator, progress=False, timeout=60.0,
                        compile_cache=str(Path(tmp) / "jax-cache"), **llm).run()
-    best = Archive(db, readonly=True).get(summary.best_id)
+    archive = Archive(db, readonly=True)
+    best = archive.get(summary.best_id)
     m = best.metrics
-    return {"nmse_id": m["nmse_id"], "nmse_ood": m["nmse_ood"], "nmse_train": m["nmse_train"],
-            "model": best.source.strip(), "params": m["params"], "proposals": summary.proposed}
+    out = {"nmse_id": m["nmse_id"], "nmse_ood": m["nmse_ood"], "nmse_train": m["nmse_train"],
+           "model": best.source.strip(), "params": m["params"], "proposals": summary.proposed,
+           "best_operator": best.operator}
+    if mutator != "gp":
+        out["llm"] = archive.stats()["llm"]
+    return out
 
 
 def run_gplearn(data: Dataset, args: argparse.Namespace) -> dict[str, Any]:
@@ -99,13 +105,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="wall time per problem and tool")
     parser.add_argument("--problems", nargs="+", default=[*llmsr.SETS, *feynman.EQUATIONS])
-    parser.add_argument("--tools", nargs="+", default=list(TOOLS))
+    parser.add_argument("--tools", nargs="*", default=list(TOOLS), help="none, with --llm: evolve-mixed alone")
     parser.add_argument("--llm", help="an OpenAI-compatible base URL (or 'local'): adds evolve-mixed")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
     args = parser.parse_args()
-    tools = list(args.tools) + (["evolve-mixed"] if args.llm else [])
+    tools = list(dict.fromkeys([*args.tools, *(["evolve-mixed"] if args.llm else [])]))
+    if not tools:
+        parser.error("no tools to run: name some with --tools, or give --llm")
     runs = []
     if any(t.startswith("evolve-") for t in tools):
         import ray
@@ -141,7 +149,8 @@ def main() -> None:
         mine = [r for r in runs if r["tool"] == tool]
         fey = [r for r in mine if r["problem"] in feynman.EQUATIONS]
         summary[tool] = {"feynman_recovered": sum(r["recovered"] for r in fey), "feynman_problems": len(fey)}
-    write({"benchmark": "symbolic", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
+    write({"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
+           "seed": args.seed,
            "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},
           args.out)
 

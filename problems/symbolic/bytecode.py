@@ -201,7 +201,7 @@ def run(code: Code | tuple, theta: Any, X: Any) -> Any:
     op, a, b, k, c, length = code
     branches = _branches()
     buffer = jnp.zeros((op.shape[0], X.shape[1]), dtype=X.dtype)
-    theta = jnp.reshape(theta, (-1,))
+    theta = jnp.reshape(theta, (-1,)).astype(X.dtype)  # the branches must agree on one dtype: the data's
 
     def step(i: Any, buffer: Any) -> Any:
         # Clamped indices: an input or parameter slot an instruction does not use may exceed the arrays.
@@ -210,7 +210,8 @@ def run(code: Code | tuple, theta: Any, X: Any) -> Any:
                                X[jnp.minimum(k[i], X.shape[0] - 1)], c[i])
         return buffer.at[i].set(value)
 
-    buffer = jax.lax.fori_loop(0, length, step, buffer)
+    length = jnp.asarray(length)
+    buffer = jax.lax.fori_loop(jnp.zeros((), length.dtype), length, step, buffer)  # same int type, x64 or not
     return buffer[length - 1]
 
 

@@ -1,0 +1,117 @@
+"""The formula interpreter and Levenberg-Marquardt: the interpreter computes what the compiled formula does,
+declines what it cannot run, and the fitter finds the constants of a known formula."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evolve import program
+from evolve.optimize import levenberg_marquardt
+from problems.symbolic import bytecode
+from problems.symbolic._core import ENTRYPOINT, formula_problem
+from problems.symbolic.data import Dataset
+
+INPUTS = ("x", "v")
+
+
+def lifted(body: str) -> tuple:
+    source = f"def {ENTRYPOINT}(x, v, params):\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    return program.lift_constants(program.parse(source), "params")
+
+
+def both(body: str, X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interpreter's and the compiled formula's values on the columns of X."""
+    import jax
+    import jax.numpy as jnp
+
+    tree, _ = lifted(body)
+    code = bytecode.translate(tree, ENTRYPOINT, INPUTS)
+    assert code is not None, body
+    with jax.enable_x64(True):
+        ran = np.asarray(jax.jit(bytecode.run)(tuple(jnp.asarray(a) for a in code), jnp.asarray(theta),
+                                               jnp.asarray(X.T)))
+        make = program.compile_lifted(tree, ENTRYPOINT)
+        compiled = np.broadcast_to(np.asarray(make(jnp.asarray(theta))(*(jnp.asarray(c) for c in X.T),
+                                                                       jnp.asarray(theta))), ran.shape)
+    return ran, compiled
+
+
+FORMULAS = [
+    "return params[0] * x + params[1] * v + params[2]",
+    "return 2.5 * jnp.exp(-params[0] * x) / (1 + v ** 2)",
+    "return (x - v) ** 3 - jnp.square(x) + jnp.power(v, params[0])",
+    "return jnp.sin(x) * jnp.cos(v) + jnp.tanh(x * v) - jnp.abs(x) + jnp.sqrt(jnp.abs(v)) + jnp.log(1 + x * x)",
+    "return jnp.arctan(x) + jnp.sinh(v / 4) - jnp.cosh(x / 4) + jnp.log1p(v * v) + jnp.expm1(x / 8) + jnp.tan(v / 9)",
+    "a = params[0] * x\nb = a * a - v\nreturn -b / (a + 3) + jnp.pi * +v - jnp.e",
+    "return params[0]",
+    "return 4",
+]
+
+
+@pytest.mark.parametrize("body", FORMULAS)
+def test_the_interpreter_computes_what_the_compiled_formula_does(body):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2.0, 2.0, (64, 2))
+    theta = rng.uniform(0.5, 2.0, 10)
+    ran, compiled = both(body, X, theta)
+    np.testing.assert_allclose(ran, compiled, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("body", [
+    "return jnp.where(x > 0, x, v)",  # a function it does not run
+    "return math.sin(x)",  # only jnp functions run element-wise
+    "return jnp.maximum(x, v)",
+    "y = x\ny = y + 1\nreturn y",  # a name assigned twice
+    "x = v\nreturn x",  # an input reassigned
+    "for i in range(2):\n    x = x + 1\nreturn x",
+    "return x % 2",
+    "return unknown * x",
+    "return " + " + ".join(f"jnp.sin(x * {i})" for i in range(40)),  # more nodes than MAX_NODES
+])
+def test_what_the_interpreter_cannot_run_is_left_to_the_compiler(body):
+    tree, _ = lifted(body)
+    assert bytecode.translate(tree, ENTRYPOINT, INPUTS) is None
+
+
+def test_code_is_padded_to_a_few_sizes_and_repeated_subexpressions_are_computed_once():
+    small = bytecode.translate(lifted("return x * x + x * x")[0], ENTRYPOINT, INPUTS)
+    assert small.op.shape == (bytecode.MIN_BUFFER,) and small.length == 3  # x, x*x, +
+    big = bytecode.translate(lifted("return " + " + ".join(f"x * {i}" for i in range(7)))[0], ENTRYPOINT, INPUTS)
+    assert big.op.shape == (32,) and 16 < big.length <= 32
+
+
+def test_a_written_integer_power_of_a_negative_base_has_a_finite_derivative():
+    import jax
+    import jax.numpy as jnp
+
+    tree, _ = lifted("return params[0] * x ** 2")
+    with jax.enable_x64(True):
+        code = tuple(jnp.asarray(a) for a in bytecode.translate(tree, ENTRYPOINT, INPUTS))
+        X = jnp.asarray([[-3.0, -1.0, 2.0], [0.0, 0.0, 0.0]])
+        grad = jax.jacfwd(lambda t: bytecode.run(code, t, X))(jnp.ones(1))
+    np.testing.assert_allclose(np.asarray(grad)[:, 0], [9.0, 1.0, 4.0])
+
+
+def test_levenberg_marquardt_finds_the_minimum_of_rosenbrock_as_least_squares():
+    import jax
+    import jax.numpy as jnp
+
+    with jax.enable_x64(True):
+        u, cost = jax.jit(lambda u0: levenberg_marquardt(
+            lambda u: jnp.stack([10.0 * (u[1] - u[0] ** 2), 1.0 - u[0]]), u0, 100))(jnp.asarray([-1.2, 1.0]))
+    np.testing.assert_allclose(np.asarray(u), [1.0, 1.0], atol=1e-8)
+    assert float(cost) < 1e-20
+
+
+def test_interpreted_and_compiled_fits_agree():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0.5, 3.0, (400, 2))
+    y = 1.7 * np.exp(-0.6 * X[:, 0]) * X[:, 1] ** 1.5 + 0.3
+    data = Dataset("decay", INPUTS, "y", (X[:300], y[:300]), (X[300:], y[300:]), None, "synthetic")
+    source = f"def {ENTRYPOINT}(x, v, params):\n    return params[0] * jnp.exp(params[1] * x) * v ** params[2] + 0.1\n"
+    metrics = [formula_problem(data, interpret=flag).evaluate_tree(program.parse(source)).metrics
+               for flag in (True, False)]
+    for m in metrics:
+        assert m["nmse_id"] < 1e-20
+        np.testing.assert_allclose(m["params"], [1.7, -0.6, 1.5, 0.3], rtol=1e-7)
