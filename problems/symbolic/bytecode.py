@@ -1,11 +1,11 @@
 """Formulas as data: a lifted formula translated into a short instruction list, run by one jitted interpreter.
 
-Compiling each new formula with XLA costs about half a second, far more than fitting it, and a search
-proposes a new structure almost every time. Here a formula becomes arrays (one instruction per node: an
-operation, the nodes it reads, the input or parameter it loads), so one compiled fitter serves every
-formula with the same number of parameters; a new formula costs no compilation at all.
+Compiling each new formula with XLA costs far more than fitting it (``bench/formula_eval.py`` measures
+both), and a search proposes a new structure almost every time. Here a formula becomes arrays (one
+instruction per node: an operation, the nodes it reads, the input or parameter it loads), so one compiled
+fitter serves every formula of the same code size; a new formula costs no compilation at all.
 
-Each instruction writes one row of a ``(MAX_NODES, rows)`` buffer; ``lax.switch`` on the operation (not
+Each instruction writes one row of a ``(code size, rows)`` buffer; ``lax.switch`` on the operation (not
 batched, so only the chosen branch runs) computes it from earlier rows. The translation covers what
 formulas are made of: the inputs, ``_P[i]``, numbers, ``jnp.pi``/``jnp.e``, ``+ - * / **``, unary minus,
 ``jnp.<f>`` of :data:`UNARY`, ``jnp.power``/``jnp.square``, and local names assigned once before the
