@@ -537,6 +537,17 @@ def _params_used(tree: ast.Module, problem: Problem) -> set[int]:
             and type(n.slice.value) is int}
 
 
+def _free_params(tree: ast.Module, problem: Problem) -> list[int]:
+    """Indices of the problem's fitted parameters the program does not use yet, lowest first."""
+    return [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+
+
+def _param(problem: Problem, k: int) -> ast.Subscript:
+    """``params[k]`` of the problem's fitted-parameters argument."""
+    return ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()), slice=ast.Constant(k),
+                         ctx=ast.Load())
+
+
 def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Add a term with a new fitted parameter to a whole returned or assigned value: ``e -> e + params[k] * t``,
     ``t`` a variable, a product of two variables, a variable squared, or a unary function of a variable.
@@ -548,7 +559,7 @@ def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> s
         raise NotApplicable(f"problem {problem.name!r} has no fitted parameters")
 
     def edit(tree: ast.Module) -> None:
-        free = [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+        free = _free_params(tree, problem)
         if not free:
             raise NotApplicable(f"all {problem.max_params} parameters are in use")
         slots = [s for s in _collect(tree) if s.root]
@@ -566,9 +577,7 @@ def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> s
                                                lambda: ast.BinOp(var(), ast.Pow(), ast.Constant(2))]
         if problem.unary_functions:
             forms.append(lambda: _jnp_call(_pick(problem.unary_functions, rng), var()))
-        param = ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()), slice=ast.Constant(free[0]),
-                              ctx=ast.Load())
-        _replace(slot, ast.BinOp(slot.node, ast.Add(), _binop(param, "*", _pick(forms, rng)())))
+        _replace(slot, ast.BinOp(slot.node, ast.Add(), _binop(_param(problem, free[0]), "*", _pick(forms, rng)())))
 
     return _edit(source, edit)
 
@@ -593,14 +602,13 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
         if not names:
             raise NotApplicable("the function has no variable to make a factor of")
         var = ast.Name(id=_pick(names, rng), ctx=ast.Load())
-        free = [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+        free = _free_params(tree, problem)
         forms = ["*", "/"]
         if free:
             forms.append("**")
         form = _pick(forms, rng)
         if form == "**":
-            exponent = ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()),
-                                     slice=ast.Constant(free[0]), ctx=ast.Load())
+            exponent = _param(problem, free[0])
             _replace(slot, _binop(slot.node, "*", ast.BinOp(var, ast.Pow(), exponent)))
         else:
             _replace(slot, _binop(slot.node, form, var))

@@ -23,6 +23,7 @@ written (``params[0] * x`` and ``params[3] * x`` and ``1.7 * x``) collide, as in
 from __future__ import annotations
 
 import ast
+import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -154,35 +155,25 @@ def _scaled(predict: Callable, X: Any, y: Any) -> Callable:
     return lambda theta: (predict(theta, X) - y) / scale
 
 
+@functools.cache
 def _interpreted_fit(steps: int) -> Callable:
-    """``fit(starts (k, n), X (d, m), y (m,), code) -> (params, cost)`` for any translated formula: one
-    compilation per code size (and ``n``), none per formula."""
+    """``fit(starts (k, n), X (d, m), y (m,), code) -> (params, cost)`` for any translated formula
+    (starts padded to :data:`MAX_PARAMS`): one compilation per code size and data shape, none per formula."""
     import jax
 
-    from problems.symbolic import bytecode
+    @jax.jit
+    def fit(starts: Any, X: Any, y: Any, code: tuple) -> tuple[Any, Any]:
+        return _multistart(_scaled(lambda theta, X: bytecode.run(code, theta, X), X, y), starts, steps)
 
-    if steps not in _INTERPRETED:
-        @jax.jit
-        def fit(starts: Any, X: Any, y: Any, code: tuple) -> tuple[Any, Any]:
-            return _multistart(_scaled(lambda theta, X: bytecode.run(code, theta, X), X, y), starts, steps)
-
-        _INTERPRETED[steps] = fit
-    return _INTERPRETED[steps]
+    return fit
 
 
-_INTERPRETED: dict[int, Callable] = {}
-
-
+@functools.cache
 def _interpret() -> Callable:
     """``bytecode.run``, jitted (once per code size and data shape)."""
     import jax
 
-    if "run" not in _INTERPRETED_RUN:
-        _INTERPRETED_RUN["run"] = jax.jit(bytecode.run)
-    return _INTERPRETED_RUN["run"]
-
-
-_INTERPRETED_RUN: dict[str, Callable] = {}
+    return jax.jit(bytecode.run)
 # Compiled fits per formula structure (the canonical lifted source) for formulas the interpreter does not
 # run: rewritten constants reuse the fit.
 _FITS: OrderedDict[tuple[str, int], Callable] = OrderedDict()
