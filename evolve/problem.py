@@ -104,6 +104,9 @@ class Problem:
         max_params: how many ``params[i]`` a program may use (``params[0]`` to ``params[max_params - 1]``).
         unary_functions: the ``jnp`` functions (e.g. ``"sin"``, ``"exp"``) the GP mutator may wrap around a
             subexpression; none for problems that allow no function calls.
+        input_ranges: the training range ``(low, high)`` of each input variable, by the entrypoint's argument
+            name. GP operators that write a new fitted shape of a variable (``multiply_shape``) start its
+            constants inside this range; problems without it do not get those operators.
     """
 
     name: str
@@ -127,6 +130,7 @@ class Problem:
     params_arg: str | None = None
     max_params: int = 0
     unary_functions: tuple[str, ...] = ()
+    input_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

@@ -14,6 +14,7 @@ from evolve.mutators.gp import (
     add_param_term,
     insert_unary,
     multiply_factor,
+    multiply_shape,
     portfolio,
     remove_term,
     replace_variable,
@@ -80,6 +81,53 @@ def test_a_fitted_power_recovers_an_inverse_square_law():
     law = "def equation(Pwr, r, params):\n    return params[0] * Pwr * r ** params[1]\n"
     metrics = problem.evaluate_tree(program.parse(law)).metrics
     assert metrics["nmse_id"] < 1e-20 and metrics["params"][1] == pytest.approx(-2.0, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def growth(tmp_path_factory):
+    """Measurements of a saturating response in s with an optimum in temp (inputs never negative) and a
+    variable x that changes sign."""
+    rng = np.random.default_rng(0)
+    s, temp, x = rng.uniform(0.5, 5.0, 400), rng.uniform(5.0, 45.0, 400), rng.uniform(-2.0, 1.0, 400)
+    y = 2.0 * s / (0.7 + s) * np.exp(-0.01 * (temp - 30.0) ** 2)
+    path = tmp_path_factory.mktemp("growth") / "growth.csv"
+    np.savetxt(path, np.column_stack([s, temp, x, y]), delimiter=",", header="s,temp,x,y", comments="")
+    return load_problem("formula", path=str(path), target="y", steps=200)
+
+
+def test_multiply_shape_writes_shapes_scaled_to_the_data(growth, small_exp2):
+    source = "def equation(s, temp, x, params):\n    return params[0] * s\n"
+    seen: dict[tuple[str, str], str] = {}
+    for seed in range(60):
+        child = body(multiply_shape(source, growth, np.random.default_rng(seed)))
+        assert growth.check(program.parse("def equation(s, temp, x, params):\n    " + child)) is None, child
+        for form, pattern in (("saturating", r"(\w+) / \(([\d.]+) \+ \1\)"),
+                              ("optimum", r"jnp\.exp\(-[\d.e-]+ \* \((\w+) - ([\d.]+)\) \*\* 2\)")):
+            match = re.search(pattern, child)
+            if match:
+                seen[(form, match.group(1))] = child
+    assert set(seen) == {(form, v) for form in ("saturating", "optimum") for v in ("s", "temp")}  # x < 0 at times
+    low, high = growth.input_ranges["temp"]
+    assert 5.0 <= low < high <= 45.0
+    centre = float(re.search(r"\(temp - ([\d.]+)\)", seen[("optimum", "temp")]).group(1))
+    assert low < centre < high  # the shape bends inside the data, not flat outside it
+    full = "def equation(s, temp, x, params):\n    return " + " + ".join(f"params[{i}] * s" for i in range(9)) + "\n"
+    with pytest.raises(NotApplicable, match="no room for 2 more"):
+        for seed in range(40):
+            multiply_shape(full, growth, np.random.default_rng(seed))
+    with pytest.raises(NotApplicable, match="no input ranges"):
+        multiply_shape("def f(x):\n    return x\n", small_exp2, np.random.default_rng(0))
+    assert "multiply_shape" in portfolio(growth) and "multiply_shape" not in portfolio(small_exp2)
+
+
+def test_saturation_and_optimum_from_their_written_starts_fit_a_growth_law(growth):
+    """The shapes' data-scaled constants are starting points the fit gets from to the exact law."""
+    # the constants as multiply_shape writes them for these ranges
+    law = ("def equation(s, temp, x, params):\n"
+           "    return params[0] * (s / (2.75 + s)) * jnp.exp(-0.01 * (temp - 25.0) ** 2)\n")
+    metrics = growth.evaluate_tree(program.parse(law)).metrics
+    assert metrics["nmse_id"] < 1e-16
+    assert metrics["params"] == pytest.approx([2.0, 0.7, -0.01, 30.0], rel=1e-6)
 
 
 def test_remove_term_and_replace_variable(osc):

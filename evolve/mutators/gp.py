@@ -41,6 +41,7 @@ OPERATORS = (
     "replace_variable",
     "simplify_constants",
     "multiply_factor",
+    "multiply_shape",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -57,6 +58,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "replace_variable": 0.5,
     "simplify_constants": 0.5,
     "multiply_factor": 1.5,
+    "multiply_shape": 1.0,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -616,6 +618,62 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
     return _edit(source, edit)
 
 
+def _constants_in_use(tree: ast.Module, problem: Problem) -> int:
+    """Fitted constants of ``tree``: the ``params[i]`` it uses and its float literals."""
+    literals = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is float)
+    return len(_params_used(tree, problem)) + literals
+
+
+def _shape(form: str, var: str, low: float, high: float) -> ast.expr:
+    """A one-variable shape with its constants scaled to the variable's range ``[low, high]``."""
+    x = ast.Name(id=var, ctx=ast.Load())
+    centre = _short((low + high) / 2)
+    if form == "saturating":  # x / (k + x), half-saturation mid-range
+        return _binop(x, "/", ast.BinOp(_number(centre), ast.Add(), ast.Name(id=var, ctx=ast.Load())))
+    # exp(-w * (x - c) ** 2): an optimum mid-range, falling to exp(-1) a quarter of the range either side
+    span = high - low if high > low else max(abs(high), 1.0)
+    centred = ast.BinOp(ast.BinOp(x, ast.Sub(), ast.Constant(centre)), ast.Pow(), ast.Constant(2))
+    return _jnp_call("exp", _binop(_number(-_short(16.0 / span**2)), "*", centred))
+
+
+SHAPE_CONSTANTS = {"saturating": 1, "optimum": 2}
+"""Fitted constants each form of :func:`multiply_shape` adds."""
+
+
+def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Multiply a subexpression by a fitted response to one quantity that is never negative (a
+    concentration, a temperature, a time), in one of the two shapes measured responses keep taking:
+    saturation ``e * x / (k + x)`` (Michaelis-Menten, Monod) or an optimum ``e * jnp.exp(-w * (x - c) ** 2)``.
+    The constants are written scaled to the variable's training range (``problem.input_ranges``), so the
+    fit starts with the shape bending inside the data rather than flat outside it. Variables that change
+    sign are left out: a pole at ``-k`` or a bump that a sum of terms fits locally extrapolates badly.
+
+    Raises:
+        NotApplicable: the problem fits no constants or gives no input ranges, no variable is non-negative,
+            or the new constants would take the formula over ``problem.max_params``.
+    """
+    if problem.params_arg is None or not problem.input_ranges:
+        raise NotApplicable(f"problem {problem.name!r} gives no input ranges to scale a shape's constants to")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
+        if not slots:
+            raise NotApplicable("no subexpression to multiply")
+        slot = _pick(slots, rng)
+        names = [n for n in _arg_names(slot.func, problem) if n in problem.input_ranges
+                 and problem.input_ranges[n][0] >= 0]
+        if not names:
+            raise NotApplicable("no variable with a known, non-negative range to make a shape of")
+        var = _pick(names, rng)
+        form = _pick(list(SHAPE_CONSTANTS), rng)
+        if _constants_in_use(tree, problem) + SHAPE_CONSTANTS[form] > problem.max_params:
+            raise NotApplicable(f"the formula has no room for {SHAPE_CONSTANTS[form]} more fitted constants")
+        low, high = (float(v) for v in problem.input_ranges[var])
+        _replace(slot, _binop(slot.node, "*", _shape(form, var, low, high)))
+
+    return _edit(source, edit)
+
+
 def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
 
@@ -851,7 +909,8 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 def applies_to(operator: str, problem: Problem) -> bool:
     """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss,
     ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
-    two variables or more, ``multiply_factor`` fitted parameters and a variable)."""
+    two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape`` fitted
+    parameters and a variable whose range is non-negative)."""
     if operator == "tune_constants":
         return problem.loss is not None
     if operator == "insert_unary":
@@ -862,6 +921,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return _seed_variables(problem) > 1
     if operator == "multiply_factor":
         return problem.params_arg is not None and _seed_variables(problem) > 0
+    if operator == "multiply_shape":
+        return problem.params_arg is not None and any(low >= 0 for low, _ in problem.input_ranges.values())
     return operator in OPERATORS
 
 
@@ -963,6 +1024,7 @@ class GPMutator:
             "replace_variable": replace_variable,
             "simplify_constants": simplify_constants,
             "multiply_factor": multiply_factor,
+            "multiply_shape": multiply_shape,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:

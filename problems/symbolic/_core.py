@@ -351,6 +351,8 @@ def formula_problem(
         params_arg=PARAMS_ARG,
         max_params=MAX_PARAMS,
         unary_functions=UNARY_FUNCTIONS,
+        input_ranges={k: (float(X_train[:, j].min()), float(X_train[:, j].max()))
+                      for j, k in enumerate(dataset.inputs)},
     )
 
 
