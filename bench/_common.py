@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ def machine() -> dict[str, Any]:
 def write(report: dict[str, Any], out: str | Path) -> Path:
     """Write ``report`` (with the command and machine added) as JSON to ``out``; return the path."""
     report = {"command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+              "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": machine(), **report}
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -246,6 +246,11 @@ def symbolic_section(r: dict) -> list[str]:
         "oscillators is an upper bound (below 1e-6).",
         "",
     ]
+    reused = sorted({x["reused_from"] for x in r["runs"] if x.get("reused_from")})
+    if reused:
+        peers = ", ".join(sorted({x["tool"] for x in r["runs"] if x.get("reused_from")}))
+        lines[-1:-1] = [f"The runs of {peers} are copied from an earlier measurement with the same settings "
+                        f"(`--peers-from`, from {', '.join(reused)}); the peers do not change when the engine does."]
     def ran(problems: list[str]) -> list[str]:
         return [t for t in tools if any((p, t) in by for p in problems)]
 

@@ -10,11 +10,17 @@ bench/results/symbolic.json.
     python bench/symbolic.py [--seconds 60] [--problems oscillator1 bactgrow I.12.1 ...]
         [--tools evolve-gp gplearn pyoperon] [--llm URL]   # --llm adds evolve-mixed
     python bench/symbolic.py --tools --llm local --problems oscillator1 ... --out bench/results/symbolic_llm.json
+    python bench/symbolic.py --peers-from bench/results/symbolic.json   # re-measure the engine alone
+
+The peer tools do not change when the engine does: ``--peers-from FILE`` copies their runs from an earlier
+result file measured with the same seconds, workers and seed (each copied run says so in ``reused_from``)
+instead of spending an hour re-running them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -101,6 +107,23 @@ def _scores(predict: Any, data: Dataset) -> dict[str, Any]:
     return out
 
 
+def peer_runs(path: str, args: argparse.Namespace) -> dict[tuple[str, str], dict[str, Any]]:
+    """The peer tools' runs in an earlier result file, by (problem, tool), each marked ``reused_from``.
+
+    Raises:
+        SystemExit: the file was measured with other seconds, workers or seed, so its runs are not comparable.
+    """
+    earlier = json.loads(Path(path).read_text())
+    differ = {k: (earlier.get(k), getattr(args, k)) for k in ("seconds", "workers", "seed")
+              if earlier.get(k) != getattr(args, k)}
+    if differ:
+        raise SystemExit(f"--peers-from {path}: measured with other settings {differ} (earlier, now); run the "
+                         "peers again instead")
+    origin = f"`{earlier['command']}`" + (f" of {earlier['measured']}" if "measured" in earlier else "")
+    return {(r["problem"], r["tool"]): {**r, "reused_from": r.get("reused_from", origin)}
+            for r in earlier["runs"] if not r["tool"].startswith("evolve-")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="wall time per problem and tool")
@@ -110,7 +133,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
+    parser.add_argument("--peers-from", help="copy gplearn and pyoperon runs from this earlier result file")
     args = parser.parse_args()
+    earlier = peer_runs(args.peers_from, args) if args.peers_from else {}
     tools = list(dict.fromkeys([*args.tools, *(["evolve-mixed"] if args.llm else [])]))
     if not tools:
         parser.error("no tools to run: name some with --tools, or give --llm")
@@ -126,6 +151,9 @@ def main() -> None:
         for name in args.problems:
             data = dataset(name)
             for tool in tools:
+                if (name, tool) in earlier:
+                    runs.append(earlier[(name, tool)])
+                    continue
                 t0 = time.time()
                 try:
                     if tool.startswith("evolve-"):
