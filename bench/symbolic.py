@@ -11,10 +11,12 @@ bench/results/symbolic.json.
         [--tools evolve-gp gplearn pyoperon] [--llm URL]   # --llm adds evolve-mixed
     python bench/symbolic.py --tools --llm local --problems oscillator1 ... --out bench/results/symbolic_llm.json
     python bench/symbolic.py --peers-from bench/results/symbolic.json   # re-measure the engine alone
+    python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 \\
+        --out bench/results/symbolic_seeds.json   # the spread over seeds
 
 The peer tools do not change when the engine does: ``--peers-from FILE`` copies their runs from an earlier
-result file measured with the same seconds, workers and seed (each copied run says so in ``reused_from``)
-instead of spending an hour re-running them.
+result file measured with the same seconds and workers, for the seeds it has (each copied run says so in
+``reused_from``) instead of spending an hour re-running them.
 """
 
 from __future__ import annotations
@@ -107,20 +109,21 @@ def _scores(predict: Any, data: Dataset) -> dict[str, Any]:
     return out
 
 
-def peer_runs(path: str, args: argparse.Namespace) -> dict[tuple[str, str], dict[str, Any]]:
-    """The peer tools' runs in an earlier result file, by (problem, tool), each marked ``reused_from``.
+def peer_runs(path: str, args: argparse.Namespace) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The peer tools' runs in an earlier result file, by (problem, tool, seed), each marked ``reused_from``.
 
     Raises:
-        SystemExit: the file was measured with other seconds, workers or seed, so its runs are not comparable.
+        SystemExit: the file was measured with other seconds or workers, so its runs are not comparable.
     """
     earlier = json.loads(Path(path).read_text())
-    differ = {k: (earlier.get(k), getattr(args, k)) for k in ("seconds", "workers", "seed")
+    differ = {k: (earlier.get(k), getattr(args, k)) for k in ("seconds", "workers")
               if earlier.get(k) != getattr(args, k)}
     if differ:
         raise SystemExit(f"--peers-from {path}: measured with other settings {differ} (earlier, now); run the "
                          "peers again instead")
     origin = f"`{earlier['command']}`" + (f" of {earlier['measured']}" if "measured" in earlier else "")
-    return {(r["problem"], r["tool"]): {**r, "reused_from": r.get("reused_from", origin)}
+    return {(r["problem"], r["tool"], r.get("seed", earlier["seed"])):
+            {**r, "reused_from": r.get("reused_from", origin)}
             for r in earlier["runs"] if not r["tool"].startswith("evolve-")}
 
 
@@ -131,10 +134,12 @@ def main() -> None:
     parser.add_argument("--tools", nargs="*", default=list(TOOLS), help="none, with --llm: evolve-mixed alone")
     parser.add_argument("--llm", help="an OpenAI-compatible base URL (or 'local'): adds evolve-mixed")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, nargs="+", default=[0],
+                        help="one seed, or several to measure the spread (every problem and tool runs once per seed)")
     parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
     parser.add_argument("--peers-from", help="copy gplearn and pyoperon runs from this earlier result file")
     args = parser.parse_args()
+    seeds = list(dict.fromkeys(args.seed))
     earlier = peer_runs(args.peers_from, args) if args.peers_from else {}
     tools = list(dict.fromkeys([*args.tools, *(["evolve-mixed"] if args.llm else [])]))
     if not tools:
@@ -148,37 +153,38 @@ def main() -> None:
         ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
     # The compilation cache starts empty: the engine pays for compiling its fitters once in this run.
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.problems:
+        for seed, name in ((seed, name) for seed in seeds for name in args.problems):
             data = dataset(name)
+            one = argparse.Namespace(**{**vars(args), "seed": seed})
             for tool in tools:
-                if (name, tool) in earlier:
-                    runs.append(earlier[(name, tool)])
+                if (name, tool, seed) in earlier:
+                    runs.append(earlier[(name, tool, seed)])
                     continue
                 t0 = time.time()
                 try:
                     if tool.startswith("evolve-"):
-                        result = run_evolve(data, args, tmp, tool.removeprefix("evolve-"))
+                        result = run_evolve(data, one, tmp, tool.removeprefix("evolve-"))
                     elif tool == "gplearn":
-                        result = run_gplearn(data, args)
+                        result = run_gplearn(data, one)
                     elif tool == "pyoperon":
-                        result = run_pyoperon(data, args)
+                        result = run_pyoperon(data, one)
                     else:
                         raise ValueError(f"unknown tool {tool!r}; tools are {TOOLS} and evolve-mixed (with --llm)")
                 except ValueError:
                     raise
                 except Exception as exc:  # a tool failing on one problem is a result, not the end of the run
                     result = {"error": f"{type(exc).__name__}: {exc}", "nmse_id": None, "nmse_ood": None}
-                result.update(problem=name, tool=tool, seconds=time.time() - t0,
+                result.update(problem=name, tool=tool, seed=seed, seconds=time.time() - t0,
                               recovered=result.get("nmse_id") is not None and result["nmse_id"] < RECOVERED)
                 print({k: v for k, v in result.items() if k not in ("model", "params")}, flush=True)
                 runs.append(result)
     summary = {}
     for tool in tools:
-        mine = [r for r in runs if r["tool"] == tool]
+        mine = [r for r in runs if r["tool"] == tool and r["seed"] == seeds[0]]
         fey = [r for r in mine if r["problem"] in feynman.EQUATIONS]
         summary[tool] = {"feynman_recovered": sum(r["recovered"] for r in fey), "feynman_problems": len(fey)}
     write({"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
-           "seed": args.seed,
+           "seed": seeds[0], "seeds": seeds,
            "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},
           args.out)
 

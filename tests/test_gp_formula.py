@@ -101,16 +101,16 @@ def test_multiply_shape_writes_shapes_scaled_to_the_data(growth, small_exp2):
     for seed in range(60):
         child = body(multiply_shape(source, growth, np.random.default_rng(seed)))
         assert growth.check(program.parse("def equation(s, temp, x, params):\n    " + child)) is None, child
-        for form, pattern in (("saturating", r"(\w+) / \(([\d.]+) \+ \1\)"),
-                              ("optimum", r"jnp\.exp\(-[\d.e-]+ \* \((\w+) - ([\d.]+)\) \*\* 2\)")):
+        for form, pattern in (("saturating", r"(\w+) / \(jnp\.abs\(([\d.]+)\) \+ \1\)"),
+                              ("optimum", r"jnp\.exp\(-\(\((\w+) - ([\d.]+)\) / [\d.]+\) \*\* 2\)")):
             match = re.search(pattern, child)
             if match:
                 seen[(form, match.group(1))] = child
     assert set(seen) == {(form, v) for form in ("saturating", "optimum") for v in ("s", "temp")}  # x < 0 at times
     low, high = growth.input_ranges["temp"]
     assert 5.0 <= low < high <= 45.0
-    centre = float(re.search(r"\(temp - ([\d.]+)\)", seen[("optimum", "temp")]).group(1))
-    assert low < centre < high  # the shape bends inside the data, not flat outside it
+    centre, width = map(float, re.search(r"\(temp - ([\d.]+)\) / ([\d.]+)", seen[("optimum", "temp")]).groups())
+    assert low < centre < high and width == pytest.approx((high - low) / 4, rel=0.01)  # bending inside the data
     full = "def equation(s, temp, x, params):\n    return " + " + ".join(f"params[{i}] * s" for i in range(9)) + "\n"
     with pytest.raises(NotApplicable, match="no room for 2 more"):
         for seed in range(40):
@@ -124,10 +124,10 @@ def test_saturation_and_optimum_from_their_written_starts_fit_a_growth_law(growt
     """The shapes' data-scaled constants are starting points the fit gets from to the exact law."""
     # the constants as multiply_shape writes them for these ranges
     law = ("def equation(s, temp, x, params):\n"
-           "    return params[0] * (s / (2.75 + s)) * jnp.exp(-0.01 * (temp - 25.0) ** 2)\n")
+           "    return params[0] * (s / (jnp.abs(2.75) + s)) * jnp.exp(-((temp - 25.0) / 10.0) ** 2)\n")
     metrics = growth.evaluate_tree(program.parse(law)).metrics
     assert metrics["nmse_id"] < 1e-16
-    assert metrics["params"] == pytest.approx([2.0, 0.7, -0.01, 30.0], rel=1e-6)
+    assert np.abs(metrics["params"]) == pytest.approx([2.0, 0.7, 30.0, 10.0], rel=1e-6)
 
 
 def test_remove_term_and_replace_variable(osc):

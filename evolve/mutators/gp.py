@@ -628,12 +628,12 @@ def _shape(form: str, var: str, low: float, high: float) -> ast.expr:
     """A one-variable shape with its constants scaled to the variable's range ``[low, high]``."""
     x = ast.Name(id=var, ctx=ast.Load())
     centre = _short((low + high) / 2)
-    if form == "saturating":  # x / (k + x), half-saturation mid-range
-        return _binop(x, "/", ast.BinOp(_number(centre), ast.Add(), ast.Name(id=var, ctx=ast.Load())))
-    # exp(-w * (x - c) ** 2): an optimum mid-range, falling to exp(-1) a quarter of the range either side
-    span = high - low if high > low else max(abs(high), 1.0)
-    centred = ast.BinOp(ast.BinOp(x, ast.Sub(), ast.Constant(centre)), ast.Pow(), ast.Constant(2))
-    return _jnp_call("exp", _binop(_number(-_short(16.0 / span**2)), "*", centred))
+    if form == "saturating":  # x / (|k| + x), half-saturation mid-range
+        return _binop(x, "/", ast.BinOp(_jnp_call("abs", _number(centre)), ast.Add(), ast.Name(id=var, ctx=ast.Load())))
+    # exp(-((x - c) / s) ** 2): an optimum mid-range, falling to exp(-1) a quarter of the range either side
+    width = _short((high - low) / 4 if high > low else max(abs(high), 1.0))
+    scaled = _binop(ast.BinOp(x, ast.Sub(), ast.Constant(centre)), "/", _number(width))
+    return _jnp_call("exp", ast.UnaryOp(ast.USub(), ast.BinOp(scaled, ast.Pow(), ast.Constant(2))))
 
 
 SHAPE_CONSTANTS = {"saturating": 1, "optimum": 2}
@@ -643,10 +643,11 @@ SHAPE_CONSTANTS = {"saturating": 1, "optimum": 2}
 def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Multiply a subexpression by a fitted response to one quantity that is never negative (a
     concentration, a temperature, a time), in one of the two shapes measured responses keep taking:
-    saturation ``e * x / (k + x)`` (Michaelis-Menten, Monod) or an optimum ``e * jnp.exp(-w * (x - c) ** 2)``.
-    The constants are written scaled to the variable's training range (``problem.input_ranges``), so the
-    fit starts with the shape bending inside the data rather than flat outside it. Variables that change
-    sign are left out: a pole at ``-k`` or a bump that a sum of terms fits locally extrapolates badly.
+    saturation ``e * x / (jnp.abs(k) + x)`` (Michaelis-Menten, Monod) or an optimum
+    ``e * jnp.exp(-((x - c) / s) ** 2)``. The constants are written scaled to the variable's training range
+    (``problem.input_ranges``), so the fit starts with the shape bending inside the data rather than flat
+    outside it. Both stay bounded (between 0 and 1) whatever the fit makes of their constants, so a shape
+    fitted to the data cannot blow up beyond it; variables that change sign are left out.
 
     Raises:
         NotApplicable: the problem fits no constants or gives no input ranges, no variable is non-negative,
