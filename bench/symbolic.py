@@ -122,9 +122,9 @@ def peer_runs(path: str, args: argparse.Namespace) -> dict[tuple[str, str, int],
         raise SystemExit(f"--peers-from {path}: measured with other settings {differ} (earlier, now); run the "
                          "peers again instead")
     origin = f"`{earlier['command']}`" + (f" of {earlier['measured']}" if "measured" in earlier else "")
-    return {(r["problem"], r["tool"], r.get("seed", earlier["seed"])):
-            {**r, "reused_from": r.get("reused_from", origin)}
-            for r in earlier["runs"] if not r["tool"].startswith("evolve-")}
+    runs = ({**r, "seed": r.get("seed", earlier["seed"]), "reused_from": r.get("reused_from", origin)}
+            for r in earlier["runs"] if not r["tool"].startswith("evolve-"))
+    return {(r["problem"], r["tool"], r["seed"]): r for r in runs}
 
 
 def main() -> None:
