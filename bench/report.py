@@ -231,7 +231,9 @@ def symbolic_seeds_section(r: dict) -> list[str]:
     tools = list(dict.fromkeys(x["tool"] for x in r["runs"]))
     lines = [f"#### The LLM-SR sets over seeds {', '.join(map(str, seeds))} (`{r['command']}`)", "",
              f"Each tool ran once per seed, {r['seconds']:g} s and {r['workers']} cores each; median NMSE with the "
-             "range over seeds in brackets, and the seeds that met the issue's goal.", "",
+             "range over seeds in brackets, and the seeds that met the issue's goal. The engine's runs do not repeat "
+             "exactly for a seed (evaluations finish in a varying order), so its seed 0 here is another draw beside "
+             "the table above.", "",
              "| set | tool | ID median (range) | ID goal met | OOD median (range) | OOD goal met |",
              "|---|---|---|---:|---|---:|"]
     for p, (id_limit, ood_limit) in goals.items():
