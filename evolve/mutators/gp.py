@@ -510,6 +510,18 @@ def _is_params(node: ast.AST, problem: Problem) -> bool:
             and node.value.id == problem.params_arg)
 
 
+def _expression_slots(tree: ast.Module, problem: Problem, purpose: str) -> list[_Slot]:
+    """Slots holding an expression that is neither a literal nor a bare fitted ``params[i]``.
+
+    Raises:
+        NotApplicable: there is none (``purpose`` says what for).
+    """
+    slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
+    if not slots:
+        raise NotApplicable(f"no subexpression to {purpose}")
+    return slots
+
+
 def _jnp_call(name: str, arg: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Attribute(value=ast.Name(id="jnp", ctx=ast.Load()), attr=name, ctx=ast.Load()),
                     args=[arg], keywords=[])
@@ -525,10 +537,7 @@ def insert_unary(source: str, problem: Problem, rng: np.random.Generator) -> str
         raise NotApplicable(f"problem {problem.name!r} allows no unary functions")
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
-        if not slots:
-            raise NotApplicable("no subexpression to wrap in a function")
-        slot = _pick(slots, rng)
+        slot = _pick(_expression_slots(tree, problem, "wrap in a function"), rng)
         _replace(slot, _jnp_call(_pick(problem.unary_functions, rng), slot.node))
 
     return _edit(source, edit)
@@ -618,12 +627,6 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
     return _edit(source, edit)
 
 
-def _constants_in_use(tree: ast.Module, problem: Problem) -> int:
-    """Fitted constants of ``tree``: the ``params[i]`` it uses and its float literals."""
-    literals = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is float)
-    return len(_params_used(tree, problem)) + literals
-
-
 def _shape(form: str, var: str, low: float, high: float) -> ast.expr:
     """A one-variable shape with its constants scaled to the variable's range ``[low, high]``."""
     x = ast.Name(id=var, ctx=ast.Load())
@@ -657,17 +660,15 @@ def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> s
         raise NotApplicable(f"problem {problem.name!r} gives no input ranges to scale a shape's constants to")
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
-        if not slots:
-            raise NotApplicable("no subexpression to multiply")
-        slot = _pick(slots, rng)
+        slot = _pick(_expression_slots(tree, problem, "multiply"), rng)
         names = [n for n in _arg_names(slot.func, problem) if n in problem.input_ranges
                  and problem.input_ranges[n][0] >= 0]
         if not names:
             raise NotApplicable("no variable with a known, non-negative range to make a shape of")
         var = _pick(names, rng)
         form = _pick(list(SHAPE_CONSTANTS), rng)
-        if _constants_in_use(tree, problem) + SHAPE_CONSTANTS[form] > problem.max_params:
+        # Counted as fitting counts them: every params[i] and float literal the lifted formula has.
+        if len(program.lift_constants(tree, problem.params_arg)[1]) + SHAPE_CONSTANTS[form] > problem.max_params:
             raise NotApplicable(f"the formula has no room for {SHAPE_CONSTANTS[form]} more fitted constants")
         low, high = (float(v) for v in problem.input_ranges[var])
         _replace(slot, _binop(slot.node, "*", _shape(form, var, low, high)))
