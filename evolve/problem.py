@@ -107,6 +107,13 @@ class Problem:
         input_ranges: the training range ``(low, high)`` of each input variable, by the entrypoint's argument
             name. GP operators that write a new fitted shape of a variable (``multiply_shape``) start its
             constants inside this range; problems without it do not get those operators.
+        residuals: for programs fitted to data, ``residuals(tree, metrics) -> (inputs, residual, jacobian) |
+            None``: the training inputs in the entrypoint's argument order (each ``(rows,)``), what the program
+            with the fitted constants its ``metrics`` record leaves unexplained there (``target - prediction``,
+            ``(rows,)``), and the prediction's derivatives in those constants (``(rows, n)``); None when the
+            metrics hold no fit or it leaves nothing but rounding to explain. Return the same ``inputs``
+            object every time (it keys a cache). The GP operator ``add_residual_term`` adds the term that
+            would explain most of the residual.
     """
 
     name: str
@@ -131,6 +138,7 @@ class Problem:
     max_params: int = 0
     unary_functions: tuple[str, ...] = ()
     input_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    residuals: Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None] | None = None
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

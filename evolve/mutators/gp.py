@@ -19,10 +19,12 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from evolve import program
+from evolve.mutators import terms
 from evolve.mutators.base import NotApplicable, Parent, Proposal
 from evolve.optimize import bfgs
 from evolve.problem import Problem
@@ -42,6 +44,7 @@ OPERATORS = (
     "simplify_constants",
     "multiply_factor",
     "multiply_shape",
+    "add_residual_term",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -59,6 +62,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "simplify_constants": 0.5,
     "multiply_factor": 1.5,
     "multiply_shape": 1.0,
+    "add_residual_term": 1.0,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -676,6 +680,68 @@ def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> s
     return _edit(source, edit)
 
 
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.Name(id=self.names.get(node.id, node.id), ctx=node.ctx)
+
+
+def add_residual_term(
+    source: str, problem: Problem, rng: np.random.Generator, metrics: Mapping[str, Any] | None = None
+) -> str:
+    """Add the term that explains most of what the parent's fit leaves unexplained: ``return e`` becomes
+    ``return e + c * t``. ``t`` is drawn from the library of :mod:`evolve.mutators.terms` (powers, products and
+    functions of the variables), among the terms that would explain most of the parent's residual on the
+    training data if added and everything refitted (``problem.residuals``, with the fitted constants in
+    ``metrics``); ``c`` is its least-squares coefficient, written as a literal so the fit starts from it.
+    Sums of terms are how most laws are written, and a term found this way needs no luck with its coefficient.
+
+    Raises:
+        NotApplicable: the problem gives no residuals, the parent's metrics hold no fit or an exact one, the
+            entrypoint does not end in ``return``, the formula has no room for another fitted constant, or no
+            term explains any of the residual.
+    """
+    if problem.residuals is None or problem.params_arg is None:
+        raise NotApplicable(f"problem {problem.name!r} gives no residuals to choose a term by")
+    if not {"+", "*"} <= set(_allowed_ops(problem)):
+        raise NotApplicable(f"problem {problem.name!r} does not allow writing `e + c * t`")
+    try:
+        found = problem.residuals(program.parse(source), dict(metrics or {}))
+    except program.ProgramError as exc:
+        raise NotApplicable(f"the parent does not parse: {exc}") from exc
+    if found is None:
+        raise NotApplicable("the parent's metrics hold no fit to take the residual of, or it is exact")
+    inputs, residual, jacobian = found
+
+    def edit(tree: ast.Module) -> None:
+        entry = next((n for n in ast.walk(tree) if isinstance(n, _FunctionNode) and n.name == problem.entrypoint),
+                     None)
+        if entry is None or not entry.body or not isinstance(entry.body[-1], ast.Return) \
+                or entry.body[-1].value is None:
+            raise NotApplicable(f"`{problem.entrypoint}` does not end in `return <value>`")
+        names = _arg_names(entry, problem)
+        if len(names) != len(inputs):
+            raise NotApplicable(f"`{problem.entrypoint}` takes {len(names)} variables, the data has {len(inputs)}")
+        room = problem.max_params - len(program.lift_constants(tree, problem.params_arg)[1]) - 1
+        if room < 0:
+            raise NotApplicable(f"the formula has no room for another fitted constant ({problem.max_params} in use)")
+        library, table = terms.matrix(inputs, problem.unary_functions, _allowed_ops(problem))
+        picked = terms.choose(library, table, np.asarray(residual, dtype=np.float64), rng, room,
+                              np.asarray(jacobian, dtype=np.float64))
+        if picked is None:
+            raise NotApplicable("no term of the library explains any of the residual")
+        term, coefficient, _ = picked
+        new = _Rename(dict(zip(inputs, names, strict=True))).visit(ast.parse(term.source, mode="eval").body)
+        coefficient = _short(coefficient, 4) or 1e-6  # a float literal, so it is fitted
+        sign = "-" if coefficient < 0 and "-" in problem.binops else "+"
+        size = abs(coefficient) if sign == "-" else coefficient
+        entry.body[-1].value = _binop(entry.body[-1].value, sign, _binop(_number(size), "*", new))
+
+    return _edit(source, edit)
+
+
 def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
 
@@ -912,7 +978,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
     """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss,
     ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
     two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape`` fitted
-    parameters and a variable whose range is non-negative)."""
+    parameters and a variable whose range is non-negative, ``add_residual_term`` fitted parameters and
+    residuals)."""
     if operator == "tune_constants":
         return problem.loss is not None
     if operator == "insert_unary":
@@ -925,6 +992,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return problem.params_arg is not None and _seed_variables(problem) > 0
     if operator == "multiply_shape":
         return problem.params_arg is not None and any(low >= 0 for low, _ in problem.input_ranges.values())
+    if operator == "add_residual_term":
+        return problem.params_arg is not None and problem.residuals is not None
     return operator in OPERATORS
 
 
@@ -1014,6 +1083,8 @@ class GPMutator:
             seed = int(rng.integers(1, 2**31 - 1))
             child = tune_constants(parent.source, problem, steps=self.tune_steps, seed=seed)
             return Proposal(child, operator, {"steps": self.tune_steps, "seed": seed})
+        if operator == "add_residual_term":
+            return Proposal(add_residual_term(parent.source, problem, rng, parent.metrics), operator)
         single: dict[str, Callable[[str, Problem, np.random.Generator], str]] = {
             "perturb_constant": perturb_constant,
             "replace_constant": replace_constant,

@@ -43,6 +43,8 @@ UNARY_FUNCTIONS = ("sin", "cos", "exp", "log", "sqrt", "abs", "tanh")
 """Functions the GP mutator may wrap around a subexpression of a formula."""
 ENTRYPOINT = "equation"
 SIZE_WEIGHT = 1e-12
+EXACT_NMSE = 1e-24
+"""Training NMSE below which a fit is exact to rounding, with no residual worth explaining."""
 PROBE_ROWS = 64
 
 
@@ -328,6 +330,31 @@ def formula_problem(
                    "n_params": n, "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
         return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
 
+    fit_inputs = {k: X_fit[:, j] for j, k in enumerate(dataset.inputs)}
+
+    def residuals(tree: ast.Module, metrics: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                                                      np.ndarray] | None:
+        theta = metrics.get("params")
+        if theta is None:
+            return None
+        theta = np.asarray(theta, dtype=np.float64)
+        with _x64():
+            lift, values = lifted(tree)
+            if len(values) != len(theta):
+                return None
+            predict = runner(lift)[1]
+            pred = predict(theta, "fit", X_fit)
+            # Central differences: the formula's sensitivity to each fitted constant, (rows, n).
+            steps = 1e-6 * np.maximum(1.0, np.abs(theta))
+            jacobian = np.column_stack(
+                [(predict(theta + h * e, "fit", X_fit) - predict(theta - h * e, "fit", X_fit)) / (2 * h)
+                 for h, e in zip(steps, np.eye(len(theta)), strict=True)]) if len(theta) else np.zeros((len(pred), 0))
+        left = y_fit - pred
+        # At rounding level there is nothing left to explain: a term would be fitted to noise.
+        if not np.isfinite(pred).all() or np.mean(left**2) <= EXACT_NMSE * np.var(y_fit):
+            return None
+        return fit_inputs, left, jacobian
+
     def probe(tree: ast.Module) -> Any:
         with _x64():
             lift, values = lifted(tree)
@@ -353,6 +380,7 @@ def formula_problem(
         unary_functions=UNARY_FUNCTIONS,
         input_ranges={k: (float(X_train[:, j].min()), float(X_train[:, j].max()))
                       for j, k in enumerate(dataset.inputs)},
+        residuals=residuals,
     )
 
 
