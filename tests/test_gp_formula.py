@@ -130,6 +130,20 @@ def test_saturation_and_optimum_from_their_written_starts_fit_a_growth_law(growt
     assert np.abs(metrics["params"]) == pytest.approx([2.0, 0.7, 30.0, 10.0], rel=1e-6)
 
 
+def test_multiply_shape_guided_by_the_fit_chooses_the_missing_optimum(growth):
+    """Given the parent's fit, the shape is the one that would explain the residual: here the optimum in
+    temp that the saturation in s lacks."""
+    parent = "def equation(s, temp, x, params):\n    return params[0] * s / (jnp.abs(1.0) + s)\n"
+    metrics = growth.evaluate_tree(program.parse(parent)).metrics
+    children = [multiply_shape(parent, growth, np.random.default_rng(seed), metrics) for seed in range(20)]
+    assert not any(re.search(r"\(x [-/+]|x / \(", c) for c in children)  # x changes sign: never a shape of it
+    exact = [c for c in children if growth.evaluate_tree(program.parse(c)).metrics["nmse_train"] < 1e-20]
+    assert len(exact) >= 3 and all("jnp.exp(-((temp - " in c for c in exact)
+    proposal = GPMutator().apply("multiply_shape", [Parent(1, parent, metrics["nmse_train"], metrics)], growth,
+                                 np.random.default_rng(0))
+    assert proposal.source in children  # the mutator passes the parent's metrics
+
+
 def test_remove_term_and_replace_variable(osc):
     children = {body(remove_term(SOURCE, osc, np.random.default_rng(s))) for s in range(20)}
     assert children == {"return params[0] * x", "return params[1] * v"}

@@ -78,11 +78,14 @@ def test_add_residual_term_finds_the_missing_term_of_a_law(law, small_exp2):
     metrics = law.evaluate_tree(program.parse(parent)).metrics
     assert metrics["nmse_train"] > 1e-3
     children = Counter(add_residual_term(parent, law, np.random.default_rng(s), metrics) for s in range(20))
-    best, count = children.most_common(1)[0]
-    assert best.strip().endswith("- 0.5 * (x * c)") or "0.5 * (x * c)" in best, best
-    assert count >= 15
-    fitted = law.evaluate_tree(program.parse(best)).metrics
-    assert fitted["nmse_train"] < 1e-20 and law.check(program.parse(best)) is None
+    exact = {child: law.evaluate_tree(program.parse(child)).metrics for child in children
+             if law.evaluate_tree(program.parse(child)).metrics["nmse_train"] < 1e-20}
+    # added to the sum or inside a term (``params[1] * (c - 1.655 * (x * 1 / c)) * c * c`` is the law too)
+    assert sum(children[child] for child in exact) >= 15, children
+    law_itself = "return params[0] * jnp.sin(x) + params[1] * c * c * c + params[2] - 0.5 * (x * c)"
+    best = next(child for child in exact if child.strip().endswith(law_itself))  # with the law's coefficient
+    assert law.check(program.parse(best)) is None
+    fitted = exact[best]
     with pytest.raises(NotApplicable, match="exact"):  # no term is fitted to rounding noise
         add_residual_term(best, law, np.random.default_rng(0), fitted)
     # a program that names its variables otherwise gets the term in its own names
@@ -106,3 +109,19 @@ def test_add_residual_term_refuses_what_it_cannot_do(law, small_exp2):
     assert "add_residual_term" in portfolio(law) and "add_residual_term" not in portfolio(small_exp2)
     with pytest.raises(NotApplicable, match="gives no residuals"):
         add_residual_term("def f(x):\n    return x\n", small_exp2, np.random.default_rng(0), {})
+
+
+def test_add_residual_term_corrects_a_factor_inside_a_product(tmp_path):
+    """A term the law holds inside a product is found through the formula's sensitivity there: the library
+    has ``b * s`` but not ``b * s * exp(-((T - 30) / 10) ** 2)``."""
+    rng = np.random.default_rng(2)
+    b, s, temp = rng.uniform(0.5, 2.0, 400), rng.uniform(0.0, 3.0, 400), rng.uniform(10.0, 50.0, 400)
+    y = (b + 0.5 * b * s) * np.exp(-(((temp - 30.0) / 10.0) ** 2))
+    path = tmp_path / "growth.csv"
+    np.savetxt(path, np.column_stack([b, s, temp, y]), delimiter=",", header="b,s,T,y", comments="")
+    problem = load_problem("formula", path=str(path), target="y")
+    parent = "def equation(b, s, T, params):\n    return params[0] * b * jnp.exp(-((T - 30.0) / 10.0) ** 2)\n"
+    metrics = problem.evaluate_tree(program.parse(parent)).metrics
+    children = {add_residual_term(parent, problem, np.random.default_rng(seed), metrics) for seed in range(30)}
+    exact = [c for c in children if problem.evaluate_tree(program.parse(c)).metrics["nmse_train"] < 1e-20]
+    assert any("* (b * s)) * jnp.exp" in c or "(b + " in c for c in exact), children

@@ -631,23 +631,61 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
     return _edit(source, edit)
 
 
-def _shape(form: str, var: str, low: float, high: float) -> ast.expr:
-    """A one-variable shape with its constants scaled to the variable's range ``[low, high]``."""
+_PROBE = 0.123456789012345
+"""A literal no formula writes, marking where :func:`add_residual_term` probes the formula's sensitivity."""
+
+
+def _residual_slots(tree: ast.Module, problem: Problem) -> list[_Slot]:
+    """Where ``add_residual_term`` may add a term: the returned value (half the draws) and every subexpression
+    that is a term of a sum or a factor of a product (not a bare constant).
+
+    Raises:
+        NotApplicable: there is none.
+    """
+    slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
+    roots = [s for s in slots if isinstance(s.parent, ast.Return)]
+    inner = [s for s in slots if isinstance(s.parent, ast.BinOp)
+             and isinstance(s.parent.op, ast.Add | ast.Sub | ast.Mult | ast.Div)]
+    if not slots:
+        raise NotApplicable("no subexpression to add a term to")
+    return roots + inner if not roots or not inner else roots * len(inner) + inner
+
+
+def _shape(form: str, var: str, low: float, high: float, at: float = 0.5, spread: float = 0.25) -> ast.expr:
+    """A one-variable shape with its constants scaled to the variable's range ``[low, high]``: the
+    half-saturation or centre at fraction ``at`` of the range, an optimum's width ``spread`` of it."""
     x = ast.Name(id=var, ctx=ast.Load())
-    centre = _short((low + high) / 2)
-    if form == "saturating":  # x / (|k| + x), half-saturation mid-range
+    centre = _short(low + at * (high - low))
+    if form == "saturating":  # x / (|k| + x)
         return _binop(x, "/", ast.BinOp(_jnp_call("abs", _number(centre)), ast.Add(), ast.Name(id=var, ctx=ast.Load())))
-    # exp(-((x - c) / s) ** 2): an optimum mid-range, falling to exp(-1) a quarter of the range either side
-    width = _short((high - low) / 4 if high > low else max(abs(high), 1.0))
-    scaled = _binop(ast.BinOp(x, ast.Sub(), ast.Constant(centre)), "/", _number(width))
+    # exp(-((x - c) / s) ** 2): an optimum at c, falling to exp(-1) at c +- s
+    width = _short(spread * (high - low) if high > low else max(abs(high), 1.0))
+    scaled = _binop(ast.BinOp(x, ast.Sub(), _number(centre)), "/", _number(width))
     return _jnp_call("exp", ast.UnaryOp(ast.USub(), ast.BinOp(scaled, ast.Pow(), ast.Constant(2))))
+
+
+def _shape_library(problem: Problem, names: Sequence[str]) -> list[terms.Term]:
+    """The shapes guided ``multiply_shape`` chooses among, for the variables (by the data's names) whose range
+    is non-negative: saturations at 1/8 to all of the range, optima centred across it at two widths."""
+    out = []
+    for var in names:
+        low, high = problem.input_ranges.get(var, (-1.0, 0.0))
+        if low < 0:
+            continue
+        shapes = [("saturating", at, 0.25) for at in (0.125, 0.25, 0.5, 1.0)]
+        shapes += [("optimum", at, spread) for at in (0.1, 0.3, 0.5, 0.7, 0.9) for spread in (0.25, 0.5)]
+        out += [terms.Term(ast.unparse(_shape(form, var, low, high, at, spread)), SHAPE_CONSTANTS[form], 0, var)
+                for form, at, spread in shapes]
+    return out
 
 
 SHAPE_CONSTANTS = {"saturating": 1, "optimum": 2}
 """Fitted constants each form of :func:`multiply_shape` adds."""
 
 
-def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> str:
+def multiply_shape(
+    source: str, problem: Problem, rng: np.random.Generator, metrics: Mapping[str, Any] | None = None
+) -> str:
     """Multiply a subexpression by a fitted response to one quantity that is never negative (a
     concentration, a temperature, a time), in one of the two shapes measured responses keep taking:
     saturation ``e * x / (jnp.abs(k) + x)`` (Michaelis-Menten, Monod) or an optimum
@@ -656,23 +694,45 @@ def multiply_shape(source: str, problem: Problem, rng: np.random.Generator) -> s
     outside it. Both stay bounded (between 0 and 1) whatever the fit makes of their constants, so a shape
     fitted to the data cannot blow up beyond it; variables that change sign are left out.
 
+    With the parent's fit (``metrics``) and a problem that gives residuals, the shape is chosen rather than
+    drawn: among saturations and optima of every such variable, at several places and widths in its range,
+    one of those that would explain most of the residual when ``e`` is multiplied by them and everything
+    refitted (measured through the formula's sensitivity to scaling ``e``, as :func:`add_residual_term` does
+    for sums). Without them the variable and shape are drawn at random, started mid-range.
+
     Raises:
         NotApplicable: the problem fits no constants or gives no input ranges, no variable is non-negative,
             or the new constants would take the formula over ``problem.max_params``.
     """
     if problem.params_arg is None or not problem.input_ranges:
         raise NotApplicable(f"problem {problem.name!r} gives no input ranges to scale a shape's constants to")
+    guided = problem.residuals is not None and bool((metrics or {}).get("params"))
+    prefix, _, suffix = _split(source)
 
     def edit(tree: ast.Module) -> None:
         slot = _pick(_expression_slots(tree, problem, "multiply"), rng)
+        # Counted as fitting counts them: every params[i] and float literal the lifted formula has.
+        room = problem.max_params - len(program.lift_constants(tree, problem.params_arg)[1])
+        if guided:
+            # ``e * (1 + probe)``: the probe's column of the fit's Jacobian is e * d(pred)/d(e).
+            probe = ast.BinOp(slot.node, ast.Mult(), ast.BinOp(ast.Constant(1), ast.Add(), ast.Constant(_PROBE)))
+            inputs, residual, through, others = _probed(tree, slot, probe, problem, metrics, prefix, suffix)
+            shapes = _shape_library(problem, list(inputs))
+            if not shapes:
+                raise NotApplicable("no variable with a known, non-negative range to make a shape of")
+            picked = terms.choose(shapes, terms.values(shapes, inputs) * through[:, None], residual, rng, room,
+                                  others)
+            if picked is None:
+                raise NotApplicable("no shape with room for its constants explains any of the residual there")
+            _replace(slot, _binop(slot.node, "*", _renamed(picked[0].source, inputs, slot.func, problem)))
+            return
         names = [n for n in _arg_names(slot.func, problem) if n in problem.input_ranges
                  and problem.input_ranges[n][0] >= 0]
         if not names:
             raise NotApplicable("no variable with a known, non-negative range to make a shape of")
         var = _pick(names, rng)
         form = _pick(list(SHAPE_CONSTANTS), rng)
-        # Counted as fitting counts them: every params[i] and float literal the lifted formula has.
-        if len(program.lift_constants(tree, problem.params_arg)[1]) + SHAPE_CONSTANTS[form] > problem.max_params:
+        if SHAPE_CONSTANTS[form] > room:
             raise NotApplicable(f"the formula has no room for {SHAPE_CONSTANTS[form]} more fitted constants")
         low, high = (float(v) for v in problem.input_ranges[var])
         _replace(slot, _binop(slot.node, "*", _shape(form, var, low, high)))
@@ -688,56 +748,83 @@ class _Rename(ast.NodeTransformer):
         return ast.Name(id=self.names.get(node.id, node.id), ctx=node.ctx)
 
 
+def _renamed(term: str, inputs: Mapping[str, Any], func: _FunctionNode, problem: Problem) -> ast.expr:
+    """A term written in the data's variable names (``inputs``' keys), in the function's own names."""
+    names = _arg_names(func, problem)
+    if len(names) != len(inputs):
+        raise NotApplicable(f"`{func.name}` takes {len(names)} variables, the data has {len(inputs)}")
+    return _Rename(dict(zip(inputs, names, strict=True))).visit(ast.parse(term, mode="eval").body)
+
+
+def _probed(
+    tree: ast.Module, slot: _Slot, probe: ast.expr, problem: Problem, metrics: Mapping[str, Any] | None,
+    prefix: str, suffix: str,
+) -> tuple[Mapping[str, Any], np.ndarray, np.ndarray, np.ndarray]:
+    """Put ``probe`` (the slot's expression with the :data:`_PROBE` literal in it, as ``e + probe`` or
+    ``e * (1 + probe)``) at the slot and ask ``problem.residuals`` about the program with the parent's fitted
+    constants and the probe at 0. Returns ``(inputs, residual, through, others)``: the probe's column of the
+    fit's Jacobian (how the prediction moves with the probe) and the other columns. The tree is left with the
+    probe in place, for the caller to overwrite."""
+    assert problem.residuals is not None and problem.params_arg is not None
+    theta = list((metrics or {}).get("params") or [])
+    values = program.lift_constants(tree, problem.params_arg)[1]
+    _replace(slot, probe)
+    ast.fix_missing_locations(tree)
+    probed = program.lift_constants(tree, problem.params_arg)[1]
+    at = next((k for k, v in enumerate(probed) if v == _PROBE), None)
+    if at is None or len(probed) != len(values) + 1 or len(theta) != len(values):
+        raise NotApplicable("the parent's metrics hold no fit of this formula's constants")
+    found = problem.residuals(program.parse(program.join_block(prefix, ast.unparse(tree), suffix)),
+                              {**dict(metrics or {}), "params": [*theta[:at], 0.0, *theta[at:]]})
+    if found is None:
+        raise NotApplicable("the parent's metrics hold no fit to take the residual of, or it is exact")
+    inputs, residual, jacobian = found
+    jacobian = np.asarray(jacobian, dtype=np.float64)
+    return inputs, np.asarray(residual, dtype=np.float64), jacobian[:, at], np.delete(jacobian, at, 1)
+
+
 def add_residual_term(
     source: str, problem: Problem, rng: np.random.Generator, metrics: Mapping[str, Any] | None = None
 ) -> str:
-    """Add the term that explains most of what the parent's fit leaves unexplained: ``return e`` becomes
-    ``return e + c * t``. ``t`` is drawn from the library of :mod:`evolve.mutators.terms` (powers, products and
-    functions of the variables), among the terms that would explain most of the parent's residual on the
-    training data if added and everything refitted (``problem.residuals``, with the fitted constants in
-    ``metrics``); ``c`` is its least-squares coefficient, written as a literal so the fit starts from it.
-    Sums of terms are how most laws are written, and a term found this way needs no luck with its coefficient.
+    """Add the term that explains most of what the parent's fit leaves unexplained: a subexpression ``e`` (the
+    returned value or a term or factor inside it) becomes ``e + c * t``. ``t`` is drawn from the library of
+    :mod:`evolve.mutators.terms` (powers, products and functions of the variables), among the terms that would
+    explain most of the parent's residual on the training data if added and everything refitted; ``c`` is its
+    least-squares coefficient, written as a literal so the fit starts from it. Inside the formula a term acts
+    through the formula's sensitivity to ``e`` (in ``(a + b) * g`` a term added to ``a`` counts as ``t * g``),
+    measured by ``problem.residuals`` with a zero probe constant added at ``e`` and the parent's fitted
+    constants (``metrics``): so ``b * growth(s)`` can learn a correction inside ``growth`` as readily as a sum
+    gains a term. Sums of terms are how most laws are written, and a term found this way needs no luck with
+    its coefficient.
 
     Raises:
         NotApplicable: the problem gives no residuals, the parent's metrics hold no fit or an exact one, the
-            entrypoint does not end in ``return``, the formula has no room for another fitted constant, or no
-            term explains any of the residual.
+            formula has no room for another fitted constant, or no term explains any of the residual.
     """
     if problem.residuals is None or problem.params_arg is None:
         raise NotApplicable(f"problem {problem.name!r} gives no residuals to choose a term by")
     if not {"+", "*"} <= set(_allowed_ops(problem)):
         raise NotApplicable(f"problem {problem.name!r} does not allow writing `e + c * t`")
-    try:
-        found = problem.residuals(program.parse(source), dict(metrics or {}))
-    except program.ProgramError as exc:
-        raise NotApplicable(f"the parent does not parse: {exc}") from exc
-    if found is None:
-        raise NotApplicable("the parent's metrics hold no fit to take the residual of, or it is exact")
-    inputs, residual, jacobian = found
+    prefix, _, suffix = _split(source)
 
     def edit(tree: ast.Module) -> None:
-        entry = next((n for n in ast.walk(tree) if isinstance(n, _FunctionNode) and n.name == problem.entrypoint),
-                     None)
-        if entry is None or not entry.body or not isinstance(entry.body[-1], ast.Return) \
-                or entry.body[-1].value is None:
-            raise NotApplicable(f"`{problem.entrypoint}` does not end in `return <value>`")
-        names = _arg_names(entry, problem)
-        if len(names) != len(inputs):
-            raise NotApplicable(f"`{problem.entrypoint}` takes {len(names)} variables, the data has {len(inputs)}")
+        slot = _pick(_residual_slots(tree, problem), rng)
         room = problem.max_params - len(program.lift_constants(tree, problem.params_arg)[1]) - 1
         if room < 0:
             raise NotApplicable(f"the formula has no room for another fitted constant ({problem.max_params} in use)")
+        # ``e + probe``: the probe's column of the fit's Jacobian is d(pred)/d(e).
+        probe = ast.BinOp(slot.node, ast.Add(), ast.Constant(_PROBE))
+        inputs, residual, through, others = _probed(tree, slot, probe, problem, metrics, prefix, suffix)
         library, table = terms.matrix(inputs, problem.unary_functions, _allowed_ops(problem))
-        picked = terms.choose(library, table, np.asarray(residual, dtype=np.float64), rng, room,
-                              np.asarray(jacobian, dtype=np.float64))
+        picked = terms.choose(library, table * through[:, None], residual, rng, room, others)
         if picked is None:
-            raise NotApplicable("no term of the library explains any of the residual")
+            raise NotApplicable("no term of the library explains any of the residual there")
         term, coefficient, _ = picked
-        new = _Rename(dict(zip(inputs, names, strict=True))).visit(ast.parse(term.source, mode="eval").body)
         coefficient = _short(coefficient, 4) or 1e-6  # a float literal, so it is fitted
         sign = "-" if coefficient < 0 and "-" in problem.binops else "+"
         size = abs(coefficient) if sign == "-" else coefficient
-        entry.body[-1].value = _binop(entry.body[-1].value, sign, _binop(_number(size), "*", new))
+        _replace(slot, _binop(slot.node, sign, _binop(_number(size), "*",
+                                                     _renamed(term.source, inputs, slot.func, problem))))
 
     return _edit(source, edit)
 
@@ -1083,8 +1170,9 @@ class GPMutator:
             seed = int(rng.integers(1, 2**31 - 1))
             child = tune_constants(parent.source, problem, steps=self.tune_steps, seed=seed)
             return Proposal(child, operator, {"steps": self.tune_steps, "seed": seed})
-        if operator == "add_residual_term":
-            return Proposal(add_residual_term(parent.source, problem, rng, parent.metrics), operator)
+        if operator in ("add_residual_term", "multiply_shape"):  # guided by the parent's fit
+            guided = add_residual_term if operator == "add_residual_term" else multiply_shape
+            return Proposal(guided(parent.source, problem, rng, parent.metrics), operator)
         single: dict[str, Callable[[str, Problem, np.random.Generator], str]] = {
             "perturb_constant": perturb_constant,
             "replace_constant": replace_constant,
@@ -1097,7 +1185,6 @@ class GPMutator:
             "replace_variable": replace_variable,
             "simplify_constants": simplify_constants,
             "multiply_factor": multiply_factor,
-            "multiply_shape": multiply_shape,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:
