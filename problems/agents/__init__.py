@@ -1,0 +1,1 @@
+"""Agents: policy programs evolved in gymnax environments."""

@@ -1,0 +1,86 @@
+"""Policy programs in gymnax environments: the jitted rollout, action checking, hashing, a short campaign."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+from evolve import load_problem, program
+from evolve.workers import Evaluator, Task
+from problems.agents import gymnax_policy as gp
+
+GOOD_CARTPOLE = "def act(obs):\n    return jnp.where(obs[2] + 0.5 * obs[3] > 0, 1, 0)\n"
+LEANING = "def act(obs):\n    return jnp.where(obs[2] > 0, 1, 0)\n"
+SWINGING = "def act(obs):\n    return jnp.clip(-2.0 * obs[1] - 0.5 * obs[2], -2.0, 2.0)\n"
+
+
+@pytest.fixture(scope="module")
+def cartpole():
+    return load_problem("cartpole")
+
+
+def run(problem, source):
+    return problem.evaluate(program.compile_program(source, "act"))
+
+
+def test_a_known_good_cartpole_controller_scores_500_on_held_out_seeds(cartpole):
+    result = run(cartpole, GOOD_CARTPOLE)
+    assert result.metrics["heldout_return"] == 500.0 and result.metrics["heldout_episodes"] >= 256
+    assert result.score == 500.0 and result.metrics["min_return"] == 500.0
+    seed = run(cartpole, program.split_block(cartpole.seed)[1])
+    assert seed.score < 20  # always pushing left drops the pole at once
+
+
+@pytest.mark.parametrize("env, source", [("CartPole-v1", LEANING), ("Pendulum-v1", SWINGING)])
+def test_the_jitted_rollout_matches_a_step_by_step_rollout(env, source):
+    import gymnax
+
+    environment, params = gymnax.make(env)
+    space = gp.action_space(environment, params)
+    act = program.compile_program(source, "act")
+    steps = int(params.max_steps_in_episode)
+    keys = jax.random.split(jax.random.key(3), 4)
+    jitted, bad, _ = jax.jit(jax.vmap(gp.rollout(act, environment, params, space, steps)))(keys)
+    stepped = [gp.returns_stepwise(act, environment, params, space, k, steps) for k in keys]
+    assert not np.asarray(bad).any()
+    np.testing.assert_allclose(np.asarray(jitted), stepped, rtol=1e-5)
+    assert len(set(np.round(stepped, 3))) > 1  # the episodes differ: the keys reach the environment
+
+
+def test_an_invalid_action_is_recorded_with_its_reason_not_raised(cartpole):
+    evaluator = Evaluator(cartpole, timeout=60.0)
+    for i, (source, reason) in enumerate([
+        ("def act(obs):\n    return 2\n", "outside the action space (2 "),
+        ("def act(obs):\n    return jnp.where(obs[2] > 0, 0.5, 0)\n", "outside the action space (0.5 "),
+        ("def act(obs):\n    return obs\n", "returned shape (4,)"),
+        ("def act(obs):\n    return jnp.where(obs[2] > 0, jnp.nan, 1)\n", "outside the action space (nan "),
+    ]):
+        record = evaluator.evaluate_task(Task(id=i, source=source, operator="test"))
+        assert record.status == "error" and reason in record.error, record.error
+    pendulum = load_problem("pendulum", episodes=8, heldout_episodes=8)
+    with pytest.raises(gp.CandidateError, match=r"within \[-2, 2\]"):
+        run(pendulum, "def act(obs):\n    return -5.0 * obs[1:2]\n")
+    result = run(pendulum, SWINGING)  # a scalar torque within the box is one action of shape (1,)
+    assert -16.3 * 200 <= result.score < 0 and result.metrics["episodes"] == 8
+
+
+def test_the_functional_hash_is_the_actions_on_probe_observations(cartpole):
+    evaluator = Evaluator(cartpole, timeout=60.0)
+    same = "def act(obs):\n    return jnp.where(2.0 * obs[2] + obs[3] > 0.0, 1, 0)\n"  # GOOD_CARTPOLE, rescaled
+    first = evaluator.evaluate_task(Task(id=1, source=GOOD_CARTPOLE, operator="test"))
+    again = evaluator.evaluate_task(Task(id=2, source=same, operator="test"))
+    other = evaluator.evaluate_task(Task(id=3, source=LEANING, operator="test"))
+    assert first.status == "ok" and again.skipped == "func" and other.skipped is None
+    # an invalid action does not hash as the valid action it would be clipped to
+    assert cartpole.probe(program.parse("def act(obs):\n    return 2 + 0 * obs[0]\n")).tolist() != \
+        cartpole.probe(program.parse("def act(obs):\n    return 1 + 0 * obs[0]\n")).tolist()
+
+
+def test_problems_are_described_and_refuse_unknown_environments():
+    assert set(gp.ENVS) == {"CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1"}
+    for env, info in gp.ENVS.items():
+        text = gp.describe(env)
+        assert all(f"obs[{i}]" in text for i in range(len(info.observation)))
+    with pytest.raises(ValueError, match="unknown environment 'Pong'"):
+        gp.make_problem(env="Pong")
