@@ -114,6 +114,11 @@ class Problem:
             metrics hold no fit or it leaves nothing but rounding to explain. Return the same ``inputs``
             object every time (it keys a cache). The GP operator ``add_residual_term`` adds the term that
             would explain most of the residual.
+        features: for programs that take an array (a policy's ``obs``), the scalar features they may read,
+            as source (``"obs[0]"``, ``"obs[1]"``...); the GP operators ``insert_where`` and
+            ``add_feature_term`` branch on them and combine them. ``input_ranges`` may give their ranges.
+        output_values: values the program's result may take that ``insert_where`` writes in a new branch
+            (the actions of a discrete action space, or a box's ends and middle).
     """
 
     name: str
@@ -139,6 +144,8 @@ class Problem:
     unary_functions: tuple[str, ...] = ()
     input_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     residuals: Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None] | None = None
+    features: tuple[str, ...] = ()
+    output_values: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jax
 import numpy as np
 import pytest
@@ -84,3 +86,41 @@ def test_problems_are_described_and_refuse_unknown_environments():
         assert all(f"obs[{i}]" in text for i in range(len(info.observation)))
     with pytest.raises(ValueError, match="unknown environment 'Pong'"):
         gp.make_problem(env="Pong")
+
+
+def test_policy_operators_branch_on_features_and_combine_them(cartpole, small_exp2):
+    from evolve.mutators.gp import NotApplicable, add_feature_term, insert_where, portfolio
+
+    seed = "def act(obs):\n    return 0\n"
+    children = {insert_where(seed, cartpole, np.random.default_rng(s)).strip().splitlines()[-1].strip()
+                for s in range(40)}
+    features = set()
+    for child in children:  # a branch on one feature, the other branch another action
+        assert child.startswith("return jnp.where(obs[") and ("0, 1)" in child or "1, 0)" in child), child
+        features.add(child[len("return jnp.where(obs["):][0])
+    assert features == {"0", "1", "2", "3"}
+    assert any(" > 0.0, " not in c for c in children)  # thresholds inside a feature's range, not only 0
+    grown = add_feature_term(LEANING, cartpole, np.random.default_rng(0))
+    assert grown.count("obs[") == 2 and re.search(r"[+-] [\d.]+ \* obs\[\d\]", grown), grown
+    nested = insert_where(GOOD_CARTPOLE, cartpole, np.random.default_rng(1))
+    assert nested.count("jnp.where(") == 2 and run(cartpole, nested).metrics["episodes"] == 256
+    with pytest.raises(NotApplicable, match="no comparison"):
+        add_feature_term("def act(obs):\n    return jnp.where(True, 1, 0)\n", cartpole, np.random.default_rng(0))
+    with pytest.raises(NotApplicable, match="not \\['obs'\\]"):
+        insert_where("def act(o):\n    return 0\n", cartpole, np.random.default_rng(0))
+    assert {"insert_where", "add_feature_term"} <= set(portfolio(cartpole))
+    assert not {"insert_where", "add_feature_term"} & set(portfolio(small_exp2))
+
+
+def test_a_short_cartpole_campaign_improves_on_its_seed(ray_session, tmp_path):
+    from archive import Archive
+    from evolve import Campaign
+
+    problem = load_problem("cartpole", episodes=32, heldout_episodes=32)
+    db = tmp_path / "cartpole.sqlite"
+    summary = Campaign(problem, db=str(db), budget=30, workers=2, batch_size=2, seed=0, progress=False).run()
+    archive = Archive(db, readonly=True)
+    rows = archive.programs(campaign_id=summary.campaign_id)
+    seed = next(r for r in rows if r.operator == "seed")
+    assert summary.best_score > seed.score + 10
+    assert {"mean_return", "heldout_return", "return_std"} <= set(archive.best(1)[0].metrics)

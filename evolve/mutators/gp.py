@@ -45,6 +45,8 @@ OPERATORS = (
     "multiply_factor",
     "multiply_shape",
     "add_residual_term",
+    "insert_where",
+    "add_feature_term",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -63,6 +65,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "multiply_factor": 1.5,
     "multiply_shape": 1.0,
     "add_residual_term": 1.0,
+    "insert_where": 1.5,
+    "add_feature_term": 1.5,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -829,6 +833,103 @@ def add_residual_term(
     return _edit(source, edit)
 
 
+def _feature(problem: Problem, rng: np.random.Generator) -> tuple[str, ast.expr]:
+    """One of ``problem.features``, drawn, with its expression."""
+    name = _pick(problem.features, rng)
+    return name, ast.parse(name, mode="eval").body
+
+
+def _threshold(problem: Problem, feature: str, rng: np.random.Generator) -> float:
+    """A threshold for a feature: 0 half the time, otherwise a point inside its range when it is known."""
+    low, high = problem.input_ranges.get(feature, (0.0, 0.0))
+    if high <= low or rng.random() < 0.5:
+        return 0.0
+    return _short(rng.uniform(low, high))
+
+
+def _where(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "where"
+            and len(node.args) == 3)
+
+
+def _uses_seed_names(tree: ast.Module, problem: Problem) -> None:
+    """Features are written in the seed's argument names; refuse a program that renamed them."""
+    seed = program.parse(problem.seed)
+    wanted = next((_arg_names(n) for n in ast.walk(seed) if isinstance(n, _FunctionNode)
+                   and n.name == problem.entrypoint), None)
+    have = next((_arg_names(n) for n in ast.walk(tree) if isinstance(n, _FunctionNode)
+                 and n.name == problem.entrypoint), None)
+    if have is not None and wanted is not None and have != wanted:
+        raise NotApplicable(f"`{problem.entrypoint}` takes {have}, not {wanted} as the problem's features are named")
+
+
+def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Branch on a feature: the returned value, or a branch of an existing ``jnp.where``, ``e`` becomes
+    ``jnp.where(f > c, e, a)`` (or with the branches swapped): ``f`` one of ``problem.features``, ``c`` 0 or a
+    point inside its range, ``a`` another of ``problem.output_values`` (a different action) or a small
+    constant. Nested, these are the decision trees and bang-bang controllers that policies are made of.
+
+    Raises:
+        NotApplicable: the problem names no features, or the program renamed its arguments.
+    """
+    if not problem.features:
+        raise NotApplicable(f"problem {problem.name!r} names no features to branch on")
+
+    def edit(tree: ast.Module) -> None:
+        _uses_seed_names(tree, problem)
+        slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Return)
+                 or (_where(s.parent) and s.field == "args" and s.index in (1, 2))]
+        if not slots:
+            raise NotApplicable("no returned value or branch to split")
+        slot = _pick(slots, rng)
+        name, feature = _feature(problem, rng)
+        current = _literal_value(slot.node) if slot.literal else None
+        others = [v for v in problem.output_values if v != current]
+        value = _pick(others, rng) if others else _short(rng.normal(0.0, 1.0))
+        other = ast.Constant(int(value)) if float(value).is_integer() and problem.output_values else _number(value)
+        test = ast.Compare(feature, [ast.Gt()], [_number(_threshold(problem, name, rng))])
+        branches = [slot.node, other] if rng.random() < 0.5 else [other, slot.node]
+        call = _jnp_call("where", test)
+        call.args = [test, *branches]
+        _replace(slot, call)
+
+    return _edit(source, edit)
+
+
+def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Grow a linear combination of features by one: in a side of a comparison, or in the returned value when
+    it is computed (not a constant, not a branch), ``e`` becomes ``e + w * f`` with ``f`` one of
+    ``problem.features`` and ``w`` a normal draw scaled by the ratio of the features' ranges
+    (``problem.input_ranges``) when both are known.
+
+    Raises:
+        NotApplicable: the problem names no features, the program renamed its arguments, or there is no
+            comparison and no computed returned value.
+    """
+    if not problem.features:
+        raise NotApplicable(f"problem {problem.name!r} names no features to combine")
+
+    def edit(tree: ast.Module) -> None:
+        _uses_seed_names(tree, problem)
+        slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Compare)
+                 or (isinstance(s.parent, ast.Return) and not s.literal and not _where(s.node))]
+        if not slots:
+            raise NotApplicable("no comparison or computed returned value to add a feature to")
+        slot = _pick(slots, rng)
+        name, feature = _feature(problem, rng)
+        scale = 1.0
+        old = ast.unparse(slot.node)
+        if old in problem.input_ranges and name in problem.input_ranges:
+            spans = [problem.input_ranges[k][1] - problem.input_ranges[k][0] for k in (old, name)]
+            scale = spans[0] / spans[1] if spans[1] > 0 else 1.0
+        weight = _short(rng.normal(0.0, 1.0) * scale)
+        sign = "-" if weight < 0 and "-" in problem.binops else "+"
+        _replace(slot, _binop(slot.node, sign, _binop(_number(abs(weight) if sign == "-" else weight), "*",
+                                                     feature)))
+
+    return _edit(source, edit)
+
+
 def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
 
@@ -1066,7 +1167,7 @@ def applies_to(operator: str, problem: Problem) -> bool:
     ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
     two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape`` fitted
     parameters and a variable whose range is non-negative, ``add_residual_term`` fitted parameters and
-    residuals)."""
+    residuals, ``insert_where`` and ``add_feature_term`` features)."""
     if operator == "tune_constants":
         return problem.loss is not None
     if operator == "insert_unary":
@@ -1081,6 +1182,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return problem.params_arg is not None and any(low >= 0 for low, _ in problem.input_ranges.values())
     if operator == "add_residual_term":
         return problem.params_arg is not None and problem.residuals is not None
+    if operator in ("insert_where", "add_feature_term"):
+        return bool(problem.features)
     return operator in OPERATORS
 
 
@@ -1185,6 +1288,8 @@ class GPMutator:
             "replace_variable": replace_variable,
             "simplify_constants": simplify_constants,
             "multiply_factor": multiply_factor,
+            "insert_where": insert_where,
+            "add_feature_term": add_feature_term,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:

@@ -270,6 +270,13 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
 
         return jax.vmap(chosen)(jnp.asarray(probe_obs))
 
+    n_features = len(ENVS[env].observation)
+    features = tuple(f"obs[{i}]" for i in range(n_features))
+    # Where the features lie in practice (over the probe observations), for thresholds and weights.
+    ranges = {f: (float(np.quantile(probe_obs[:, i], 0.05)), float(np.quantile(probe_obs[:, i], 0.95)))
+              for i, f in enumerate(features)}
+    outputs = tuple(range(space.n)) if space.n is not None else (space.low, 0.0, space.high)
+
     return Problem(
         name=env,
         description=describe(env),
@@ -281,6 +288,9 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         direction="max",
         objectives=(Objective("mean_return", "max"), Objective("heldout_return", "max")),
         timeout=timeout,
+        features=features,
+        output_values=outputs,
+        input_ranges=ranges,
     )
 
 
