@@ -44,7 +44,7 @@ def test_the_jitted_rollout_matches_a_step_by_step_rollout(env, source):
     steps = int(params.max_steps_in_episode)
     keys = jax.random.split(jax.random.key(3), 4)
     jitted, bad, _ = jax.jit(jax.vmap(gp.rollout(act, environment, params, space, steps)))(keys)
-    stepped = [gp.returns_stepwise(act, environment, params, space, k, steps) for k in keys]
+    stepped = [gp.returns_stepwise(act, environment, params, space, k, steps)[0] for k in keys]
     assert not np.asarray(bad).any()
     np.testing.assert_allclose(np.asarray(jitted), stepped, rtol=1e-5)
     assert len(set(np.round(stepped, 3))) > 1  # the episodes differ: the keys reach the environment

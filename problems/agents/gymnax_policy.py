@@ -174,21 +174,21 @@ def rollout(act: Callable[[Any], Any], env: Any, params: Any, space: Space, step
 
 
 def returns_stepwise(act: Callable[[Any], Any], env: Any, params: Any, space: Space, key: Any,
-                     steps: int) -> float:
-    """One episode's return stepped in Python, one ``env.step`` call at a time, with the same keys as
-    :func:`rollout` (for checking it, and as the plain-loop baseline of throughput figures)."""
+                     steps: int) -> tuple[float, int]:
+    """One episode stepped in Python, one ``env.step`` call at a time, with the same keys as :func:`rollout`
+    (for checking it, and as the plain-loop baseline of throughput figures): its return and the steps taken."""
     import jax
 
     key_reset, key_steps = jax.random.split(key)
     obs, state = env.reset(key_reset, params)
-    total = 0.0
+    total, taken = 0.0, 0
     for key_step in jax.random.split(key_steps, steps):
         action, _ = as_action(act(obs), space)
         obs, state, reward, terminated, truncated, _ = env.step(key_step, state, action, params)
-        total += float(reward)
+        total, taken = total + float(reward), taken + 1
         if bool(terminated | truncated):
             break
-    return total
+    return total, taken
 
 
 def _probe_observations(env: Any, params: Any, space: Space, count: int, key: Any, walk: int = 40) -> np.ndarray:
