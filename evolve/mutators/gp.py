@@ -899,8 +899,8 @@ def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str
 def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Grow a linear combination of features by one: in a side of a comparison, or in the returned value when
     it is computed (not a constant, not a branch), ``e`` becomes ``e + w * f`` with ``f`` one of
-    ``problem.features`` and ``w`` a normal draw scaled by the ratio of the features' ranges
-    (``problem.input_ranges``) when both are known.
+    ``problem.features`` and ``|w|`` log-uniform over a tenth to ten times the ratio of the features' ranges
+    (``problem.input_ranges``, 1 when they are not known).
 
     Raises:
         NotApplicable: the problem names no features, the program renamed its arguments, or there is no
@@ -922,7 +922,8 @@ def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) ->
         if old in problem.input_ranges and name in problem.input_ranges:
             spans = [problem.input_ranges[k][1] - problem.input_ranges[k][0] for k in (old, name)]
             scale = spans[0] / spans[1] if spans[1] > 0 else 1.0
-        weight = _short(rng.normal(0.0, 1.0) * scale)
+        # Log-uniform over two decades around the scale: a feature may matter far more than the one it joins.
+        weight = _short(rng.choice([-1.0, 1.0]) * scale * 10.0 ** rng.uniform(-1.0, 1.0))
         sign = "-" if weight < 0 and "-" in problem.binops else "+"
         _replace(slot, _binop(slot.node, sign, _binop(_number(abs(weight) if sign == "-" else weight), "*",
                                                      feature)))
