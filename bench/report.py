@@ -378,6 +378,32 @@ def agent_throughput_section(r: dict) -> list[str]:
     return lines + [""]
 
 
+def agents_section(r: dict) -> list[str]:
+    """Policy search per environment: the GP campaign against random search, held-out returns and the goals."""
+    lines = [
+        f"### Policy search (`{r['command']}`)",
+        "",
+        f"Each method gets {r['seconds']:g} s of wall time on {r['workers']} processes per environment: the engine's "
+        "campaign with the GP mutator alone, and random search (random walks of 1 to 8 of the same operators from "
+        "the seed, no selection). The held-out return is the best program's mean over 256 episodes on seeds "
+        "never selected on; the goal is the issue's, set for 15 minutes.",
+        "",
+        "| environment | goal | method | evaluations | best training return | held-out return | goal met |",
+        "|---|---:|---|---:|---:|---:|---|",
+    ]
+    for x in r["runs"]:
+        held = "—" if x["heldout_return"] is None else f"{x['heldout_return']:.1f}"
+        best = "—" if x["best_return"] is None else f"{x['best_return']:.1f}"
+        lines.append(f"| {x['env']} | {x['goal']:g} | {x['method']} | {x['evaluations']} | {best} | {held} | "
+                     f"{'yes' if x['met'] else 'no'} |")
+    lines += ["", "The engine's best policies:", ""]
+    for x in r["runs"]:
+        if x["method"] == "evolve-gp" and x.get("best_program"):
+            body = [line for line in x["best_program"].splitlines() if not line.startswith("# EVOLVE")]
+            lines += [f"{x['env']}:", "", "```python", *body, "```", ""]
+    return lines
+
+
 def main() -> int:
     parts: list[str] = []
     seeds = "python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 " \
@@ -386,7 +412,7 @@ def main() -> int:
                           ("engine_throughput", throughput_section), ("bandit", bandit_section),
                           ("llm_mutation", llm_section), ("formula_eval", formula_eval_section),
                           ("symbolic", symbolic_section), ("symbolic_seeds", symbolic_seeds_section),
-                          ("agent_throughput", agent_throughput_section)):
+                          ("agent_throughput", agent_throughput_section), ("agents", agents_section)):
         data = _load(name)
         command = seeds if name == "symbolic_seeds" else f"python bench/{name}.py"
         parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `{command}`.", ""]
