@@ -102,6 +102,10 @@ def test_add_residual_term_refuses_what_it_cannot_do(law, small_exp2):
     parent = "def equation(x, c, params):\n    return params[0] * x\n"
     with pytest.raises(NotApplicable, match="no fit"):
         add_residual_term(parent, law, np.random.default_rng(0), {})
+    # nothing returned, summed or multiplied to add to (this drew from an empty list before)
+    hidden = "def equation(x, c, params):\n    y = jnp.sin(x)\n    return params[0]\n"
+    with pytest.raises(NotApplicable, match="no returned value, term or factor"):
+        add_residual_term(hidden, law, np.random.default_rng(0), {"params": [1.0]})
     full = "def equation(x, c, params):\n    return " + " + ".join(f"params[{i}] * x" for i in range(10)) + "\n"
     metrics = law.evaluate_tree(program.parse(full)).metrics
     with pytest.raises(NotApplicable, match="no room"):

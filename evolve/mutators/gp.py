@@ -646,12 +646,12 @@ def _residual_slots(tree: ast.Module, problem: Problem) -> list[_Slot]:
     Raises:
         NotApplicable: there is none.
     """
-    slots = [s for s in _collect(tree) if not s.literal and not _is_params(s.node, problem)]
+    slots = _expression_slots(tree, problem, "add a term to")
     roots = [s for s in slots if isinstance(s.parent, ast.Return)]
     inner = [s for s in slots if isinstance(s.parent, ast.BinOp)
              and isinstance(s.parent.op, ast.Add | ast.Sub | ast.Mult | ast.Div)]
-    if not slots:
-        raise NotApplicable("no subexpression to add a term to")
+    if not roots and not inner:
+        raise NotApplicable("no returned value, term or factor to add a term to")
     return roots + inner if not roots or not inner else roots * len(inner) + inner
 
 
@@ -854,11 +854,7 @@ def _where(node: ast.AST) -> bool:
 
 def _uses_seed_names(tree: ast.Module, problem: Problem) -> None:
     """Features are written in the seed's argument names; refuse a program that renamed them."""
-    seed = program.parse(problem.seed)
-    wanted = next((_arg_names(n) for n in ast.walk(seed) if isinstance(n, _FunctionNode)
-                   and n.name == problem.entrypoint), None)
-    have = next((_arg_names(n) for n in ast.walk(tree) if isinstance(n, _FunctionNode)
-                 and n.name == problem.entrypoint), None)
+    wanted, have = _seed_arg_names(problem), _entry_arg_names(tree, problem)
     if have is not None and wanted is not None and have != wanted:
         raise NotApplicable(f"`{problem.entrypoint}` takes {have}, not {wanted} as the problem's features are named")
 
@@ -1188,16 +1184,23 @@ def applies_to(operator: str, problem: Problem) -> bool:
     return operator in OPERATORS
 
 
+def _entry_arg_names(tree: ast.Module, problem: Problem) -> list[str] | None:
+    """The variables ``tree``'s entrypoint takes (its fitted-parameters argument left out); None without one."""
+    return next((_arg_names(n, problem) for n in ast.walk(tree)
+                 if isinstance(n, _FunctionNode) and n.name == problem.entrypoint), None)
+
+
+def _seed_arg_names(problem: Problem) -> list[str] | None:
+    """The variables the seed's entrypoint takes; None when the seed does not parse or lacks it."""
+    try:
+        return _entry_arg_names(program.parse(problem.seed), problem)
+    except program.ProgramError:
+        return None
+
+
 def _seed_variables(problem: Problem) -> int:
     """How many variables the seed's entrypoint takes (its fitted-parameters argument left out)."""
-    try:
-        tree = program.parse(problem.seed)
-    except program.ProgramError:
-        return 0
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == problem.entrypoint:
-            return len(_arg_names(node, problem))
-    return 0
+    return len(_seed_arg_names(problem) or [])
 
 
 def portfolio(problem: Problem, weights: Mapping[str, float] | None = None) -> list[str]:

@@ -345,10 +345,10 @@ def formula_problem(
             predict = runner(lift)[1]
             pred = predict(theta, "fit", X_fit)
             # Central differences: the formula's sensitivity to each fitted constant, (rows, n).
-            steps = 1e-6 * np.maximum(1.0, np.abs(theta))
+            deltas = 1e-6 * np.maximum(1.0, np.abs(theta))
             jacobian = np.column_stack(
                 [(predict(theta + h * e, "fit", X_fit) - predict(theta - h * e, "fit", X_fit)) / (2 * h)
-                 for h, e in zip(steps, np.eye(len(theta)), strict=True)]) if len(theta) else np.zeros((len(pred), 0))
+                 for h, e in zip(deltas, np.eye(len(theta)), strict=True)]) if len(theta) else np.zeros((len(pred), 0))
         left = y_fit - pred
         # At rounding level there is nothing left to explain: a term would be fitted to noise.
         if not np.isfinite(pred).all() or np.mean(left**2) <= EXACT_NMSE * np.var(y_fit):
