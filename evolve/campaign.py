@@ -32,7 +32,7 @@ from evolve.mutators.base import Parent
 from evolve.mutators.gp import portfolio as gp_portfolio
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.population import Member, Population
-from evolve.problem import Problem, ProblemSpec, load_problem
+from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
 from evolve.workers import Evaluator, Record, Task
 
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
@@ -161,10 +161,15 @@ class Campaign:
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
         if self.config.worker_gpus:
             opts["num_gpus"] = self.config.worker_gpus
-        if self.config.resolved_mutator != "gp":
+        env_vars: dict[str, str] = {}
+        if self.config.resolved_mutator != "gp" or self.problem.uses_llm:
             # Evaluators inherit the driver's environment; the LLM key is blanked there (candidates never
-            # need it).
-            opts["runtime_env"] = {"env_vars": {self.config.llm_api_key_env: ""}}
+            # need it; an LLM-calling problem's own calls go to the endpoint without it).
+            env_vars[self.config.llm_api_key_env] = ""
+        if self.problem.uses_llm and self.llm_endpoint is not None:
+            env_vars[LLM_BASE_URL_ENV], env_vars[LLM_MODEL_ENV] = self.llm_endpoint
+        if env_vars:
+            opts["runtime_env"] = {"env_vars": env_vars}
         self._actor_cls = cls.options(**opts)
         payload = self.problem.spec if self.problem.spec is not None else self.problem
         self._actor_args = (payload,)
@@ -254,7 +259,7 @@ class Campaign:
             if r.status != "ok" or r.score is None:
                 continue
             member = self._member(r)
-            if r.id == seed_row.id:
+            if r.operator == "seed":  # the seed and the extra seeds start every island
                 for i in range(self.config.islands):
                     if i not in last_reset:
                         self.population.add(i, member)
@@ -369,7 +374,8 @@ class Campaign:
                 self.llm_spent["calls"] += 1
                 self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
         self.llm_spent_before = dict(self.llm_spent)  # rates on the progress bar are this run's
-        if cfg.resolved_mutator == "gp":
+        self.llm_endpoint: tuple[str, str] | None = None
+        if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
 
@@ -379,6 +385,9 @@ class Campaign:
 
             self.local_server = LocalServer(cfg.llm_local_command).start()
             base_url, model = self.local_server.url, self.local_server.alias
+        self.llm_endpoint = (base_url, model)  # the evaluators' too, when the problem calls an LLM
+        if cfg.resolved_mutator == "gp":
+            return
         self.llm = LLMClient(LLMSettings(
             base_url=base_url, model=model, api_key_env=cfg.llm_api_key_env,
             temperature=cfg.llm_temperature, max_tokens=cfg.llm_max_tokens, in_flight=cfg.llm_in_flight,
@@ -604,33 +613,45 @@ class Campaign:
 
     # ------------------------------------------------------------------ main loop
     def _evaluate_seed(self) -> None:
-        pid = self.next_id
-        self.next_id += 1
-        task = Task(id=pid, source=self.problem.seed, operator="seed")
-        self.island_of[pid] = 0
-        batch = _Batch([task], 0, self._submit(0, [task]), time.time())
+        """Evaluate the seed (which must pass) and the problem's extra seeds (left out, with their record, if
+        they fail or repeat an earlier seed); every passing one joins every island."""
+        sources = [self.problem.seed, *self.problem.extra_seeds]
+        tasks = [Task(id=self.next_id + k, source=source, operator="seed") for k, source in enumerate(sources)]
+        self.next_id += len(tasks)
+        for task in tasks:
+            self.island_of[task.id] = 0
+        batch = _Batch(tasks, 0, self._submit(0, tasks), time.time())
         try:
-            records = self._ray.get(batch.ref, timeout=START_TIMEOUT + self.timeout)
+            records = self._ray.get(batch.ref, timeout=START_TIMEOUT + self.timeout * len(tasks))
         except Exception as exc:
             self.needs_restart[0] = True
             records = self._quarantine(batch, str(exc))
         rec = records[0]
         if rec.status != "ok":
-            self.archive.add([self._record_row(rec, task, time.time(), [])], [])
+            self.archive.add([self._record_row(records[0], tasks[0], time.time(), [])], [])
             raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
-        self.outcome[pid] = ("ok", rec.score, rec.metrics)
-        self._remember(rec.code_hash, rec.func_hash, pid)
-        self.roots[pid] = pid
-        self.generation[pid] = 0
-        self.archive.add([{
-            "id": pid, "campaign_id": self.campaign_id, "source": rec.source, "code_hash": rec.code_hash,
-            "func_hash": rec.func_hash, "status": "ok", "score": rec.score, "metrics": rec.metrics,
-            "island": 0, "generation": 0, "operator": "seed", "eval_seconds": rec.eval_seconds,
-            "created_at": time.time(),
-        }], [])
-        member = self._member(self.archive.get(pid))
-        for i in range(self.config.islands):
-            self.population.add(i, member)
+        for rec, task in zip(records, tasks, strict=True):
+            pid = task.id
+            row = {"id": pid, "campaign_id": self.campaign_id, "source": rec.source or task.source or "",
+                   "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
+                   "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
+                   "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
+            original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
+            if rec.status == "ok" and original is not None:  # an extra seed that repeats an earlier one
+                row.update(status="duplicate", duplicate_of=original, score=None, metrics=None,
+                           duplicate_by="code" if rec.code_hash in self.code_seen else "func")
+                self.roots[pid] = original
+            if row["status"] != "ok":
+                self.archive.add([row], [])
+                continue
+            self.outcome[pid] = ("ok", rec.score, rec.metrics)
+            self._remember(rec.code_hash, rec.func_hash, pid)
+            self.roots[pid] = pid
+            self.generation[pid] = 0
+            self.archive.add([row], [])
+            member = self._member(self.archive.get(pid))
+            for i in range(self.config.islands):
+                self.population.add(i, member)
 
     def run(self, on_batch: Callable[[Campaign], None] | None = None) -> Summary:
         """Run the campaign until its budget of proposals is spent; return the summary.

@@ -20,6 +20,10 @@ from typing import Any, Literal
 
 Direction = Literal["min", "max"]
 
+LLM_BASE_URL_ENV = "EVOLVE_LLM_BASE_URL"
+LLM_MODEL_ENV = "EVOLVE_LLM_MODEL"
+"""Environment variables in which a campaign tells its evaluators its LLM endpoint (``Problem.uses_llm``)."""
+
 
 class CandidateError(Exception):
     """Raised by a problem's ``evaluate`` when a candidate's outputs are unusable (NaN, wrong shape...).
@@ -119,6 +123,12 @@ class Problem:
             ``add_feature_term`` branch on them and combine them. ``input_ranges`` may give their ranges.
         output_values: values the program's result may take that ``insert_where`` writes in a new branch
             (the actions of a discrete action space, or a box's ends and middle).
+        extra_seeds: further starting programs (e.g. the several seed agents of an agent search), evaluated
+            after ``seed`` when a campaign starts and added to every island if they pass; one that fails is
+            recorded with its reason and left out.
+        uses_llm: the evaluation itself calls an LLM (an LLM-calling agent). A campaign then starts or
+            resolves its LLM endpoint even with the GP mutator alone, and tells its evaluators where it is in
+            the environment variables ``EVOLVE_LLM_BASE_URL`` and ``EVOLVE_LLM_MODEL``.
     """
 
     name: str
@@ -146,6 +156,8 @@ class Problem:
     residuals: Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None] | None = None
     features: tuple[str, ...] = ()
     output_values: tuple[float, ...] = ()
+    extra_seeds: tuple[str, ...] = ()
+    uses_llm: bool = False
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

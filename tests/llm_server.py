@@ -8,6 +8,9 @@ Each POST to ``/v1/chat/completions`` takes the next step of the script (the las
 - ``{"drop": True}``: close the connection without answering;
 - ``{"raw": "..."}``: send this body as is (truncated JSON, an empty choice list...).
 
+Given ``responder``, every answer's content is instead ``responder(messages)`` (a model that reacts to the
+prompt, e.g. both the mutator's and an agent's LLM in one campaign).
+
 The server binds 127.0.0.1 only, records every request, and stops with :meth:`stop`.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -23,8 +27,10 @@ from typing import Any
 class ScriptedLLMServer:
     """Start with ``ScriptedLLMServer(script).start()``; ``url`` is the base URL for an OpenAI client."""
 
-    def __init__(self, script: list[dict[str, Any]], model: str = "scripted") -> None:
-        self.script = list(script)
+    def __init__(self, script: list[dict[str, Any]], model: str = "scripted",
+                 responder: Callable[[list[dict[str, str]]], str] | None = None) -> None:
+        self.script = list(script) or [{}]
+        self.responder = responder
         self.model = model
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -62,7 +68,7 @@ class ScriptedLLMServer:
                     extra = {"Retry-After": str(step["retry_after"])} if "retry_after" in step else {}
                     self._send(status, json.dumps({"error": {"message": f"scripted {status}"}}), extra)
                     return
-                text = step.get("text", "")
+                text = server.responder(payload.get("messages", [])) if server.responder else step.get("text", "")
                 body = {
                     "id": f"chatcmpl-{server._step}", "object": "chat.completion", "created": int(time.time()),
                     "model": payload.get("model", server.model),

@@ -235,3 +235,37 @@ def test_a_portfolio_with_no_operator_that_applies_is_a_clear_error(tmp_path, sm
     with pytest.raises(CampaignError, match="no operator can act on problem 'exp2'"):
         Campaign(small_exp2, db=str(tmp_path / "none.sqlite"), operator_weights={"insert_unary": 1.0},
                  progress=False).run()
+
+
+def test_extra_seeds_join_every_island_and_survive_a_resume(ray_session, tmp_path, small_exp2):
+    import dataclasses
+
+    block = "# EVOLVE-BLOCK-START\ndef f(x):\n    return {}\n# EVOLVE-BLOCK-END\n"
+    problem = dataclasses.replace(small_exp2, extra_seeds=(
+        block.format("1.0 + x * (0.66 + 0.34 * x)"),  # better than the seed
+        block.format("x +"),  # does not parse: recorded, left out
+        block.format("x + 1.0"),  # the seed again, in other words: a duplicate
+    ))
+    db = str(tmp_path / "seeds.sqlite")
+    summary = Campaign(problem, db=db, budget=8, seed=0, islands=2, **FAST).run()
+    archive = Archive(db, readonly=True)
+    seeds = [r for r in archive.programs(campaign_id=summary.campaign_id) if r.operator == "seed"]
+    assert [r.status for r in seeds] == ["ok", "ok", "invalid", "duplicate"]
+    assert seeds[3].duplicate_of == seeds[0].id and "syntax" in seeds[2].error.lower()
+    assert summary.best_score <= seeds[1].score < seeds[0].score
+    resumed = Campaign(problem, db=db, resume=True, budget=16, seed=0, islands=2, **FAST)
+    resumed._init_state()
+    resumed._rebuild()
+    for island in resumed.population.islands:
+        assert {seeds[0].id, seeds[1].id} <= {m.id for m in island.members}
+    check_integrity(archive, summary.campaign_id)
+
+
+def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_session, tmp_path, small_exp2):
+    import dataclasses
+
+    from evolve.campaign import CampaignError
+
+    problem = dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n", extra_seeds=(small_exp2.seed,))
+    with pytest.raises(CampaignError, match="seed program .* fails"):
+        Campaign(problem, db=str(tmp_path / "bad.sqlite"), budget=4, **FAST).run()

@@ -108,8 +108,9 @@ class LLMClient:
         """Start a call in the background; at most ``in_flight`` run at once, the rest queue."""
         return self._pool.submit(self.complete, messages, **meta)
 
-    def complete(self, messages: list[dict[str, str]], **meta: Any) -> LLMCall:
-        """Call the model and return the outcome; endpoint faults become ``error``, never exceptions."""
+    def complete(self, messages: list[dict[str, str]], temperature: float | None = None, **meta: Any) -> LLMCall:
+        """Call the model and return the outcome; endpoint faults become ``error``, never exceptions.
+        ``temperature`` overrides the settings' for this call."""
         s = self.settings
         call = LLMCall(messages=messages, model=s.model, meta=dict(meta))
         start = time.monotonic()
@@ -122,7 +123,7 @@ class LLMClient:
                 break
             call.attempts = attempt + 1
             try:
-                self._attempt(call, remaining)
+                self._attempt(call, remaining, temperature)
                 call.error = None
                 break
             except _Retryable as exc:
@@ -148,12 +149,13 @@ class LLMClient:
         with self._lock:
             return self._random.random()
 
-    def _attempt(self, call: LLMCall, timeout: float) -> None:
+    def _attempt(self, call: LLMCall, timeout: float, temperature: float | None = None) -> None:
         s = self.settings
         openai = self._openai
         try:
             response = self._client.chat.completions.create(
-                model=s.model, messages=call.messages, temperature=s.temperature, max_tokens=s.max_tokens,
+                model=s.model, messages=call.messages, max_tokens=s.max_tokens,
+                temperature=s.temperature if temperature is None else temperature,
                 timeout=timeout,
             )
         except openai.RateLimitError as exc:
