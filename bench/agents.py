@@ -4,7 +4,9 @@ For each environment the engine runs a campaign with the GP mutator alone for ``
 evaluators; random search spends the same wall time on the same number of processes evaluating random programs
 made by the same operators, with no selection: each is a random walk of 1 to 8 GP operators from the seed.
 Recorded per method: the best training return against evaluations and wall time, the best program's held-out
-return (never selected on), and the issue's goal. Writes bench/results/agents.json.
+return (never selected on), and the issue's goal. Writes bench/results/agents.json, keeping the runs of the
+environments not measured this time when they were measured with the same settings (so ``--envs`` can
+measure one environment at a time).
 
     python bench/agents.py [--envs CartPole-v1 ...] [--seconds 900] [--workers 2] [--seed 0]
 """
@@ -12,6 +14,7 @@ return (never selected on), and the issue's goal. Writes bench/results/agents.js
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import sys
 import tempfile
@@ -121,6 +124,21 @@ def run_random(env: str, args: argparse.Namespace) -> dict[str, Any]:
             "best_program": top[2].strip() if top else None, "curve": _curve(points)}
 
 
+def earlier_runs(out: str, args: argparse.Namespace, skip: set[str]) -> list[dict[str, Any]]:
+    """The runs of other environments already in ``out`` with the same seconds, workers and seed, so that the
+    environments can be measured one at a time (each takes twice ``--seconds``); none when the settings differ."""
+    path = Path(out)
+    if not path.is_file():
+        return []
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        return []
+    if (old.get("seconds"), old.get("workers"), old.get("seed")) != (args.seconds, args.workers, args.seed):
+        return []
+    return [r for r in old.get("runs", []) if r.get("env") not in skip and r.get("env") in GOALS]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=list(GOALS), choices=list(GOALS))
@@ -129,16 +147,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "agents.json"))
     args = parser.parse_args()
-    runs = []
+    kept = earlier_runs(args.out, args, skip=set(args.envs))
+    order = list(GOALS)
+    runs: list[dict[str, Any]] = []
+
+    def finish(env: str, run: dict[str, Any]) -> None:
+        run.update(env=env, goal=GOALS[env], met=met(env, run["heldout_return"]))
+        print(f"{env} {run['method']}: best {run['best_return']}, held-out {run['heldout_return']} "
+              f"({run['evaluations']} evaluations)", flush=True)
+        runs.append(run)
+
     with tempfile.TemporaryDirectory() as tmp:
         for env in args.envs:
-            for run in (run_gp(env, args, tmp), run_random(env, args)):
-                run.update(env=env, goal=GOALS[env], met=met(env, run["heldout_return"]))
-                print(f"{env} {run['method']}: best {run['best_return']}, held-out {run['heldout_return']} "
-                      f"({run['evaluations']} evaluations)", flush=True)
-                runs.append(run)
-    write({"benchmark": "agents", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
-           "goals": GOALS, "runs": runs}, args.out)
+            finish(env, run_gp(env, args, tmp))
+            finish(env, run_random(env, args))
+            # Written after every environment: a long run stopped part way keeps what it measured.
+            done = sorted(kept + runs, key=lambda r: (order.index(r["env"]), r["method"] != "evolve-gp"))
+            write({"benchmark": "agents", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
+                   "goals": GOALS, "runs": done}, args.out)
 
 
 if __name__ == "__main__":

@@ -404,6 +404,46 @@ def agents_section(r: dict) -> list[str]:
     return lines
 
 
+def llm_agents_section(r: dict) -> list[str]:
+    """LLM-calling agents: the seed agents against the best evolved one on the held-out split."""
+    c = r["campaign"]
+    lines = [
+        f"### LLM-calling agents (`{r['command']}`)",
+        "",
+        f"Model: {r['model']}, serving both the engine's LLM mutator (mode `{r['mutator']}`) and the agents' own "
+        f"`llm` calls (at most {r['max_tokens']} tokens a reply). Arithmetic word problems from templates, seed "
+        f"{r['seed']}: the campaign selects on {r['validation']} validation tasks for {r['seconds']:g} s on "
+        f"{r['workers']} evaluators; every agent below is then scored on {r['heldout']} held-out tasks, never "
+        "selected on. The interval is the 95% bootstrap interval of the accuracy.",
+        "",
+        "| agent | validation accuracy | held-out accuracy | 95% interval | LLM calls per task | tokens per task |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for a in r["agents"]:
+        validation = a.get("validation_accuracy", c["seed_validation"].get(a["agent"]))
+        shown = "—" if validation is None else f"{validation:.2f}"
+        if "error" in a:
+            lines.append(f"| {a['agent']} ({a['kind']}) | {shown} | failed: {a['error']} | | | |")
+            continue
+        lines.append(f"| {a['agent']} ({a['kind']}) | {shown} | {a['accuracy']:.2f} | "
+                     f"{a['ci_low']:.2f} to {a['ci_high']:.2f} | {a['calls_per_task']:.1f} | "
+                     f"{a['tokens_per_task']:.0f} |")
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(c["by_status"].items(), key=lambda kv: -kv[1]))
+    lines += ["", f"The campaign ran {c['seconds']:g} s: {c['proposals']} proposals ({statuses or 'none'}) from "
+              f"{c['mutator_calls']} mutator calls ({c['mutator_calls_failed']} failed)."]
+    if c.get("top_errors"):
+        lines += ["Commonest reasons a proposal failed: " + "; ".join(f"{why!r} ({n})" for why, n in
+                                                                      c["top_errors"].items()) + "."]
+    evolved = [a for a in r["agents"] if a["kind"] == "evolved" and a.get("source")]
+    if evolved:
+        body = [line for line in evolved[0]["source"].splitlines() if not line.startswith("# EVOLVE")]
+        if len(body) > 40:
+            body = body[:40] + [f"# ... {len(body) - 40} more lines"]
+        lines += ["", f"The best evolved agent ({evolved[0]['agent']}, by `{evolved[0]['operator']}`):", "",
+                  "```python", *body, "```"]
+    return lines + [""]
+
+
 def main() -> int:
     parts: list[str] = []
     seeds = "python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 " \
@@ -412,7 +452,8 @@ def main() -> int:
                           ("engine_throughput", throughput_section), ("bandit", bandit_section),
                           ("llm_mutation", llm_section), ("formula_eval", formula_eval_section),
                           ("symbolic", symbolic_section), ("symbolic_seeds", symbolic_seeds_section),
-                          ("agent_throughput", agent_throughput_section), ("agents", agents_section)):
+                          ("agent_throughput", agent_throughput_section), ("agents", agents_section),
+                          ("llm_agents", llm_agents_section)):
         data = _load(name)
         command = seeds if name == "symbolic_seeds" else f"python bench/{name}.py"
         parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `{command}`.", ""]

@@ -379,7 +379,8 @@ class Campaign:
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
 
-        base_url, model = cfg.llm_base_url, cfg.llm_model
+        # A problem that calls an LLM gets the embedded model when the campaign names no endpoint.
+        base_url, model = cfg.llm_base_url or "local", cfg.llm_model
         if base_url == "local":  # the embedded model: a server of our own on loopback, for this run
             from evolve.mutators.local import LocalServer
 

@@ -320,7 +320,7 @@ def _proxy(name: str, module: types.ModuleType, submodules: Sequence[str] = ()) 
 
 
 SAFE_BUILTINS = (
-    "abs", "min", "max", "range", "len", "float", "int", "bool", "tuple", "list", "dict", "enumerate",
+    "abs", "min", "max", "range", "len", "float", "int", "bool", "str", "tuple", "list", "dict", "set", "enumerate",
     "zip", "sum", "round", "pow", "reversed", "sorted", "any", "all", "map", "filter", "isinstance",
     "ValueError", "ZeroDivisionError", "ArithmeticError", "TypeError", "IndexError", "Exception",
 )  # fmt: skip

@@ -112,6 +112,27 @@ def test_policy_operators_branch_on_features_and_combine_them(cartpole, small_ex
     assert not {"insert_where", "add_feature_term"} & set(portfolio(small_exp2))
 
 
+def test_the_actions_in_branches_can_be_split_and_changed(cartpole):
+    """A where's branches are actions, not shapes: whole-number leaves are open to the policy operators (they
+    were protected as integer call arguments, so a tree could grow only at its root)."""
+    from evolve.mutators.gp import NotApplicable, insert_where, portfolio, replace_action
+
+    flipped = {replace_action(LEANING, cartpole, np.random.default_rng(s)).strip().splitlines()[-1].strip()
+               for s in range(20)}
+    assert flipped == {"return jnp.where(obs[2] > 0, 0, 0)", "return jnp.where(obs[2] > 0, 1, 1)"}
+    split = {insert_where(LEANING, cartpole, np.random.default_rng(s)).strip().splitlines()[-1].strip()
+             for s in range(40)}
+    assert any(c.startswith("return jnp.where(obs[2] > 0, jnp.where(") for c in split), split
+    assert any(c.startswith("return jnp.where(obs[2] > 0, 1, jnp.where(") for c in split), split
+    pendulum = load_problem("pendulum")
+    torques = {replace_action("def act(obs):\n    return jnp.where(obs[2] > 0, 2, -2)\n", pendulum,
+                              np.random.default_rng(s)).strip().splitlines()[-1].strip() for s in range(30)}
+    assert "return jnp.where(obs[2] > 0, 2, 2)" in torques and "return jnp.where(obs[2] > 0, 0, -2)" in torques
+    with pytest.raises(NotApplicable, match="no returned value or branch is a literal"):
+        replace_action(GOOD_CARTPOLE.replace("1, 0", "obs[0], obs[1]"), cartpole, np.random.default_rng(0))
+    assert "replace_action" in portfolio(cartpole) and "replace_action" not in portfolio(load_problem("exp2"))
+
+
 def test_a_short_cartpole_campaign_improves_on_its_seed(ray_session, tmp_path):
     from archive import Archive
     from evolve import Campaign

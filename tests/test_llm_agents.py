@@ -184,3 +184,33 @@ def test_short_campaign_improves_on_its_seed_agents(tmp_path, ray_session):
     best = archive.get(summary.best_id)
     assert best.score == 1.0 and "CAREFUL" in best.source
     assert best.metrics["ci_low"] <= 1.0 and best.metrics["tasks"] == 8
+
+
+def test_without_an_endpoint_a_campaign_gives_the_agents_its_embedded_model(tmp_path, ray_session):
+    """GP mutator, no LLM named: the campaign still starts its local model server (here a stand-in process) for
+    a problem that calls an LLM, and the evaluators reach it; the seeds would fail without it."""
+    import sys
+    from pathlib import Path
+
+    stand_in = [sys.executable, str(Path(__file__).parent / "llm_server.py"), "{port}"]
+    problem = load_problem("llm_agent", validation=3, train=4, heldout=0, probes=2, task_seconds=20.0)
+    db = str(tmp_path / "gp.sqlite")
+    summary = Campaign(problem, db=db, budget=2, seed=0, workers=1, batch_size=1, progress=False,
+                       llm_local_command=stand_in).run()
+    assert summary.status == "finished"
+    seeds = [r for r in Archive(db, readonly=True).programs(campaign_id=summary.campaign_id) if r.operator == "seed"]
+    assert [r.status for r in seeds] == ["ok", "ok", "ok"]
+    assert sorted(r.metrics["calls_per_task"] for r in seeds) == [1.0, 3.0, 5.0]
+    assert all(r.metrics["tokens_per_task"] > 0 for r in seeds)  # answered by the server, not refused
+
+
+def test_an_agent_problem_outside_a_campaign_says_where_to_get_an_endpoint(monkeypatch):
+    monkeypatch.delenv("EVOLVE_LLM_BASE_URL", raising=False)
+    problem = llm_agent.make_problem(validation=2, train=4, heldout=0, probes=2)
+    with pytest.raises(RuntimeError, match="no LLM endpoint for the agents.*base_url="):
+        problem.evaluate(compiled(llm_agent.SEED_AGENTS["chain_of_thought"]))
+
+
+def test_agents_may_use_text_builtins():
+    words = compiled(agent("return str(len(set(task.split())))"))
+    assert words("a b a", llm=None) == "2"

@@ -47,6 +47,7 @@ OPERATORS = (
     "add_residual_term",
     "insert_where",
     "add_feature_term",
+    "replace_action",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -67,6 +68,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "add_residual_term": 1.0,
     "insert_where": 1.5,
     "add_feature_term": 1.5,
+    "replace_action": 1.0,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -155,9 +157,11 @@ def _collect(tree: ast.Module) -> list[_Slot]:
             expr(node, "operand", None, node.operand, func)
         elif isinstance(node, ast.Call):
             add(parent, field, index, node, func, literal=False)
+            branches = _where(node)
             for i, arg in enumerate(node.args):
                 if not isinstance(arg, ast.Starred):
-                    expr(node, "args", i, arg, func, "call_arg")
+                    # A where's branches are values (a policy's actions), not shapes or axes: never protected.
+                    expr(node, "args", i, arg, func, "" if branches and i in (1, 2) else "call_arg")
             for keyword in node.keywords:
                 expr(keyword, "value", None, keyword.value, func, "call_arg")
         elif isinstance(node, ast.IfExp):
@@ -927,6 +931,30 @@ def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) ->
     return _edit(source, edit)
 
 
+def replace_action(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Change the action of one leaf: a literal that is the returned value or a branch of a ``jnp.where``
+    becomes another of ``problem.output_values`` (turn a decision tree's leaf, or flip one side of a bang-bang
+    controller, in one step; ``replace_constant`` would draw an arbitrary number instead).
+
+    Raises:
+        NotApplicable: the problem names no output values, or no leaf is a literal.
+    """
+    if len(problem.output_values) < 2:
+        raise NotApplicable(f"problem {problem.name!r} names fewer than two output values")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if s.literal and (isinstance(s.parent, ast.Return)
+                 or (_where(s.parent) and s.field == "args" and s.index in (1, 2)))]
+        if not slots:
+            raise NotApplicable("no returned value or branch is a literal action")
+        slot = _pick(slots, rng)
+        current = _literal_value(slot.node)
+        value = _pick([v for v in problem.output_values if v != current], rng)
+        _replace(slot, ast.Constant(int(value)) if float(value).is_integer() else _number(value))
+
+    return _edit(source, edit)
+
+
 def remove_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Drop one term of a sum or difference: ``a + b -> a`` or ``b`` (``a - b -> a`` or ``-b``).
 
@@ -1164,7 +1192,7 @@ def applies_to(operator: str, problem: Problem) -> bool:
     ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
     two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape`` fitted
     parameters and a variable whose range is non-negative, ``add_residual_term`` fitted parameters and
-    residuals, ``insert_where`` and ``add_feature_term`` features)."""
+    residuals, ``insert_where`` and ``add_feature_term`` features, ``replace_action`` two output values or more)."""
     if operator == "tune_constants":
         return problem.loss is not None
     if operator == "insert_unary":
@@ -1181,6 +1209,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return problem.params_arg is not None and problem.residuals is not None
     if operator in ("insert_where", "add_feature_term"):
         return bool(problem.features)
+    if operator == "replace_action":
+        return len(problem.output_values) > 1
     return operator in OPERATORS
 
 
@@ -1294,6 +1324,7 @@ class GPMutator:
             "multiply_factor": multiply_factor,
             "insert_where": insert_where,
             "add_feature_term": add_feature_term,
+            "replace_action": replace_action,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and problem.loss is not None:
