@@ -419,15 +419,28 @@ def llm_agents_section(r: dict) -> list[str]:
         "| agent | validation accuracy | held-out accuracy | 95% interval | LLM calls per task | tokens per task |",
         "|---|---:|---:|---|---:|---:|",
     ]
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
     for a in r["agents"]:
         validation = a.get("validation_accuracy", c["seed_validation"].get(a["agent"]))
-        shown = "—" if validation is None else f"{validation:.2f}"
+        shown = "—" if validation is None else pct(validation)
         if "error" in a:
             lines.append(f"| {a['agent']} ({a['kind']}) | {shown} | failed: {a['error']} | | | |")
             continue
-        lines.append(f"| {a['agent']} ({a['kind']}) | {shown} | {a['accuracy']:.2f} | "
-                     f"{a['ci_low']:.2f} to {a['ci_high']:.2f} | {a['calls_per_task']:.1f} | "
-                     f"{a['tokens_per_task']:.0f} |")
+        lines.append(f"| {a['agent']} ({a['kind']}) | {shown} | {pct(a['accuracy'])} "
+                     f"({round(a['accuracy'] * a['tasks'])} of {a['tasks']}) | {pct(a['ci_low'])} to "
+                     f"{pct(a['ci_high'])} | {a['calls_per_task']:.1f} | {a['tokens_per_task']:.0f} |")
+    seeds = [a for a in r["agents"] if a["kind"] == "seed" and "accuracy" in a]
+    made = [a for a in r["agents"] if a["kind"] == "evolved" and "accuracy" in a]
+    if seeds and made:
+        top = max(seeds, key=lambda a: (a["accuracy"], -a["calls_per_task"]))
+        verdict = ("above" if made[0]["accuracy"] > top["accuracy"] else
+                   "level with" if made[0]["accuracy"] == top["accuracy"] else "below")
+        lines += ["", f"On the held-out split the best evolved agent ({pct(made[0]['accuracy'])}) is {verdict} the "
+                  f"best seed, {top['agent']} ({pct(top['accuracy'])})."]
+    elif seeds:
+        lines += ["", "The search made no agent that evaluated."]
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(c["by_status"].items(), key=lambda kv: -kv[1]))
     lines += ["", f"The campaign ran {c['seconds']:g} s: {c['proposals']} proposals ({statuses or 'none'}) from "
               f"{c['mutator_calls']} mutator calls ({c['mutator_calls_failed']} failed)."]

@@ -36,3 +36,35 @@ def test_runs_of_other_environments_are_kept_only_with_the_same_settings(tmp_pat
     assert earlier_runs(str(tmp_path / "missing.json"), same, skip=set()) == []
     out.write_text("{not json")
     assert earlier_runs(str(out), same, skip=set()) == []
+
+
+def test_the_llm_agents_report_compares_the_best_evolved_agent_with_the_best_seed():
+    from bench.llm_agents import best_evolved
+    from bench.report import llm_agents_section
+
+    def agent(name, kind, accuracy, calls):
+        return {"agent": name, "kind": kind, "accuracy": accuracy, "ci_low": 0.0, "ci_high": 1.0,
+                "calls_per_task": calls, "tokens_per_task": 10.0 * calls, "tasks": 40}
+
+    report = {"command": "python bench/llm_agents.py", "model": "m", "mutator": "llm", "max_tokens": 64, "seed": 0,
+              "validation": 20, "heldout": 40, "seconds": 60.0, "workers": 2,
+              "campaign": {"seconds": 61.0, "proposals": 3, "by_status": {"ok": 2, "invalid": 1},
+                           "top_errors": {"no code": 1}, "mutator_calls": 3, "mutator_calls_failed": 0,
+                           "seed_validation": {"cot": 0.1}},
+              "agents": [agent("cot", "seed", 0.1, 1.0), agent("sc", "seed", 0.25, 5.0),
+                         {**agent("evolved #9", "evolved", 0.3, 2.0), "validation_accuracy": 0.35,
+                          "operator": "llm-diff", "source": "def forward(task, llm):\n    return 1"}]}
+    text = "\n".join(llm_agents_section(report))
+    assert "| cot (seed) | 10.0% | 10.0% (4 of 40) |" in text and "| sc (seed) | — | 25.0% (10 of 40) |" in text
+    assert "best evolved agent (30.0%) is above the best seed, sc (25.0%)" in text
+    assert "def forward(task, llm):" in text and "(2 ok, 1 invalid)" in text
+
+    class Row:
+        def __init__(self, id, operator, status, score, calls):
+            self.id, self.operator, self.status, self.score = id, operator, status, score
+            self.metrics = {"calls_per_task": calls}
+
+    rows = [Row(1, "seed", "ok", 0.9, 1.0), Row(2, "llm-diff", "ok", 0.5, 4.0), Row(3, "llm-full", "ok", 0.5, 2.0),
+            Row(4, "llm-full", "error", None, 0.0)]
+    assert best_evolved(rows).id == 3  # a seed never counts; fewer calls break the tie
+    assert best_evolved(rows[:1]) is None
