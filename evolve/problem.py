@@ -123,6 +123,14 @@ class Problem:
             ``add_feature_term`` branch on them and combine them. ``input_ranges`` may give their ranges.
         output_values: values the program's result may take that ``insert_where`` writes in a new branch
             (the actions of a discrete action space, or a box's ends and middle).
+        output_bounds: for a continuous output that must lie in ``[low, high]`` (a box action), its bounds:
+            ``add_feature_term`` clips a computed output it grows to them (``jnp.clip(e, low, high)``).
+        batch_loss: for fitness that is not differentiable (a policy's return), ``batch_loss(make) ->
+            losses``: given ``make(params) -> fn`` (the program with its float literals as a parameter vector),
+            a traceable function from a batch of parameter vectors ``(n, k)`` to their losses ``(n,)`` (lower
+            is better; ``inf`` for an invalid one). ``tune_constants`` then searches the constants without
+            gradients, evaluating each batch in one compiled call (e.g. vmapped rollouts). Ignored when
+            ``loss`` is given.
         extra_seeds: further starting programs (e.g. the several seed agents of an agent search), evaluated
             after ``seed`` when a campaign starts and added to every island if they pass; one that fails is
             recorded with its reason and left out.
@@ -156,6 +164,8 @@ class Problem:
     residuals: Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None] | None = None
     features: tuple[str, ...] = ()
     output_values: tuple[float, ...] = ()
+    output_bounds: tuple[float, float] | None = None
+    batch_loss: Callable[[Callable[[Any], Callable[..., Any]]], Callable[[Any], Any]] | None = None
     extra_seeds: tuple[str, ...] = ()
     uses_llm: bool = False
 

@@ -133,6 +133,37 @@ def test_the_actions_in_branches_can_be_split_and_changed(cartpole):
     assert "replace_action" in portfolio(cartpole) and "replace_action" not in portfolio(load_problem("exp2"))
 
 
+def test_constants_of_a_policy_are_tuned_without_gradients():
+    """A return has no gradient; tune_constants searches the constants with batches of vmapped rollouts."""
+    from evolve.mutators.gp import NotApplicable, portfolio, tune_constants
+
+    pendulum = load_problem("pendulum")
+    untuned = ("def act(obs):\n    return jnp.where(obs[0] > 0.0, jnp.where(-1.0 * obs[1] - 0.1 * obs[2] > 0.0, "
+               "2, -2), jnp.where(obs[2] > 0.0, 2, -2))\n")
+    before = run(pendulum, untuned).score
+    tuned = tune_constants(untuned, pendulum, seed=0)
+    after = run(pendulum, tuned)
+    assert before < -900 and after.score > -300 and after.metrics["heldout_return"] > -300, (before, tuned)
+    assert tuned.count("jnp.where(") == 3 and ", 2, -2)" in tuned  # the structure and the actions are kept
+    assert "tune_constants" in portfolio(pendulum)
+    with pytest.raises(NotApplicable, match="no float constant"):
+        tune_constants("def act(obs):\n    return jnp.where(obs[2] > 0, 1, 0)\n", load_problem("cartpole"))
+
+
+def test_a_growing_torque_is_clipped_to_the_action_space():
+    from evolve.mutators.gp import add_feature_term
+
+    pendulum = load_problem("pendulum")
+    grown = add_feature_term(pendulum.seed, pendulum, np.random.default_rng(0))
+    assert re.search(r"return jnp\.clip\(jnp\.zeros\(1\) [+-] [\d.]+ \* obs\[\d\], -2\.0, 2\.0\)", grown), grown
+    again = add_feature_term(grown, pendulum, np.random.default_rng(1))
+    assert again.count("jnp.clip(") == 1 and again.count("obs[") == 2, again  # grows inside, not clipped twice
+    assert run(pendulum, again).metrics["episodes"] == 256
+    discrete = add_feature_term("def act(obs):\n    return obs[0] * 0.0\n", load_problem("cartpole"),
+                                np.random.default_rng(0))
+    assert "clip" not in discrete
+
+
 def test_a_short_cartpole_campaign_improves_on_its_seed(ray_session, tmp_path):
     from archive import Archive
     from evolve import Campaign

@@ -856,6 +856,19 @@ def _where(node: ast.AST) -> bool:
             and len(node.args) == 3)
 
 
+def _clip(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "clip"
+            and len(node.args) == 3)
+
+
+def _output_slots(tree: ast.Module) -> list[_Slot]:
+    """Where a program's output is written: its returned value, the branches of a ``jnp.where`` and the
+    clipped value of a ``jnp.clip``."""
+    return [s for s in _collect(tree) if isinstance(s.parent, ast.Return)
+            or (_where(s.parent) and s.field == "args" and s.index in (1, 2))
+            or (_clip(s.parent) and s.field == "args" and s.index == 0)]
+
+
 def _uses_seed_names(tree: ast.Module, problem: Problem) -> None:
     """Features are written in the seed's argument names; refuse a program that renamed them."""
     wanted, have = _seed_arg_names(problem), _entry_arg_names(tree, problem)
@@ -897,24 +910,28 @@ def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str
 
 
 def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
-    """Grow a linear combination of features by one: in a side of a comparison, or in the returned value when
-    it is computed (not a constant, not a branch), ``e`` becomes ``e + w * f`` with ``f`` one of
+    """Grow a linear combination of features by one: in a side of a comparison, in an output that is computed
+    (returned, a branch of a ``jnp.where``; not a constant, not a branch itself) or in the value a ``jnp.clip``
+    bounds, ``e`` becomes ``e + w * f`` (a computed output of a problem with ``output_bounds`` becomes
+    ``jnp.clip(e + w * f, low, high)``) with ``f`` one of
     ``problem.features`` and ``|w|`` log-uniform over a tenth to ten times the ratio of the features' ranges
     (``problem.input_ranges``, 1 when they are not known).
 
     Raises:
         NotApplicable: the problem names no features, the program renamed its arguments, or there is no
-            comparison and no computed returned value.
+            comparison and no computed output.
     """
     if not problem.features:
         raise NotApplicable(f"problem {problem.name!r} names no features to combine")
 
     def edit(tree: ast.Module) -> None:
         _uses_seed_names(tree, problem)
-        slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Compare)
-                 or (isinstance(s.parent, ast.Return) and not s.literal and not _where(s.node))]
+        clipped = [s for s in _output_slots(tree) if _clip(s.parent)]
+        computed = [s for s in _output_slots(tree) if not s.literal and not _where(s.node) and not _clip(s.node)
+                    and not _clip(s.parent)]
+        slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Compare)] + computed + clipped
         if not slots:
-            raise NotApplicable("no comparison or computed returned value to add a feature to")
+            raise NotApplicable("no comparison or computed output to add a feature to")
         slot = _pick(slots, rng)
         name, feature = _feature(problem, rng)
         scale = 1.0
@@ -925,8 +942,14 @@ def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) ->
         # Log-uniform over two decades around the scale: a feature may matter far more than the one it joins.
         weight = _short(rng.choice([-1.0, 1.0]) * scale * 10.0 ** rng.uniform(-1.0, 1.0))
         sign = "-" if weight < 0 and "-" in problem.binops else "+"
-        _replace(slot, _binop(slot.node, sign, _binop(_number(abs(weight) if sign == "-" else weight), "*",
-                                                     feature)))
+        grown: ast.expr = _binop(slot.node, sign, _binop(_number(abs(weight) if sign == "-" else weight), "*",
+                                                         feature))
+        if problem.output_bounds is not None and any(slot is s for s in computed):
+            # A bounded output (a torque) that grows unclipped soon leaves its range and fails the candidate;
+            # clipping it first would change nothing the hash sees, so the clip comes with the growth.
+            grown = _jnp_call("clip", grown)
+            grown.args += [_number(problem.output_bounds[0]), _number(problem.output_bounds[1])]
+        _replace(slot, grown)
 
     return _edit(source, edit)
 
@@ -1075,7 +1098,7 @@ def _float_constants(source: str) -> int:
 
 # Compiled tuners by program structure (the lifted source, constants as parameters): a child that only
 # moved constants, or a parent tuned again, reuses the compiled fit instead of paying ~0.6 s again.
-_TUNERS: OrderedDict[tuple[str, str, int, bool], tuple[Callable, Callable]] = OrderedDict()
+_TUNERS: OrderedDict[tuple, tuple[Callable, Callable]] = OrderedDict()
 _TUNER_CACHE_SIZE = 256
 
 
@@ -1110,6 +1133,55 @@ def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Call
     return run
 
 
+SEARCH_SAMPLES = 16
+"""Parameter vectors per round of the gradient-free constant search (one batch, one compiled call)."""
+
+
+def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
+    """Return ``run(key, p0) -> (best params, best loss, starting loss)``, jitted, for one structure: a
+    (1 + lambda) evolution strategy on ``problem.batch_loss``: each round draws :data:`SEARCH_SAMPLES`
+    vectors around the best so far, steps relative to each constant's size, and widens the step after a
+    success and narrows it after a failure (the one-fifth rule's spirit)."""
+    import jax
+    import jax.numpy as jnp
+
+    key = (lifted_source, problem.entrypoint, rounds, "search")
+    cached = _TUNERS.get(key)
+    if cached is not None and cached[0] is problem.batch_loss:
+        _TUNERS.move_to_end(key)
+        return cached[1]
+    batch_loss = problem.batch_loss
+    assert batch_loss is not None
+    losses_of = batch_loss(program.compile_lifted(program.parse(lifted_source), problem.entrypoint))
+
+    def finite(losses: jax.Array) -> jax.Array:
+        losses = jnp.asarray(losses, dtype=jnp.float32).reshape(-1)
+        return jnp.where(jnp.isfinite(losses), losses, jnp.inf)
+
+    @jax.jit
+    def run(rng: jax.Array, p0: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.ones_like(p0))
+        start = finite(losses_of(p0[None, :]))[0]
+
+        def round_(i: jax.Array, carry: tuple) -> tuple:
+            best_p, best, sigma = carry
+            u = jax.random.normal(jax.random.fold_in(rng, i), (SEARCH_SAMPLES, p0.shape[0])) * sigma
+            candidates = best_p[None, :] + scale[None, :] * u
+            losses = finite(losses_of(candidates))
+            j = jnp.argmin(losses)
+            better = losses[j] < best
+            return (jnp.where(better, candidates[j], best_p), jnp.where(better, losses[j], best),
+                    jnp.where(better, sigma * 1.5, sigma * 0.5))
+
+        best_p, best, _ = jax.lax.fori_loop(0, rounds, round_, (p0, start, jnp.float32(0.1)))
+        return best_p, best, start
+
+    _TUNERS[key] = (batch_loss, run)
+    if len(_TUNERS) > _TUNER_CACHE_SIZE:
+        _TUNERS.popitem(last=False)
+    return run
+
+
 def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 0) -> str:
     """Fit every float literal of the EVOLVE block to minimise ``problem.loss``.
 
@@ -1125,10 +1197,14 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 
     (On exp2, BFGS reached lower max ULP errors than the Adam this replaced, in float32 as well.)
 
+    A problem whose fitness has no gradient (``batch_loss`` instead of ``loss``, e.g. a policy's return) gets
+    a gradient-free search instead: ``max(4, steps // 25)`` rounds of a (1 + 16) evolution strategy in the same
+    relative steps, every round's 16 parameter vectors evaluated in one batch inside one jitted function.
+
     Args:
         source: the program's full source.
-        problem: supplies ``loss(fn) -> scalar`` (JAX-differentiable), the entrypoint name and
-            ``tune_dtype``.
+        problem: supplies ``loss(fn) -> scalar`` (JAX-differentiable) or ``batch_loss``, the entrypoint name
+            and ``tune_dtype``.
         steps: the most BFGS iterations.
         seed: 0 starts from the program's constants; any other seed starts from constants moved by
             a random relative amount (normal, its scale log-uniform in [1e-3, 1e-1]), so re-tuning
@@ -1146,7 +1222,7 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
     import jax
     import jax.numpy as jnp
 
-    if problem.loss is None:
+    if problem.loss is None and problem.batch_loss is None:
         raise NotApplicable(f"problem {problem.name!r} has no loss to tune constants against")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
@@ -1163,9 +1239,13 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
         with jax.enable_x64(True) if wide else contextlib.nullcontext():
             dtype = jnp.float64 if wide else jnp.float32
             full_source = program.join_block(prefix, program.unparse(lifted), suffix)
-            run = _tuner(full_source, problem, steps, wide)
             p0 = jnp.asarray(values, dtype=dtype)
-            best_params, best, start = run(jnp.asarray(u_start, dtype=dtype), p0)
+            if problem.loss is None:  # no gradient: search
+                search = _searcher(full_source, problem, max(4, steps // 25))
+                best_params, best, start = search(jax.random.key(seed), p0)
+            else:
+                run = _tuner(full_source, problem, steps, wide)
+                best_params, best, start = run(jnp.asarray(u_start, dtype=dtype), p0)
             best_params = np.asarray(best_params, dtype=np.float64)
             best, start = float(best), float(start)
     except NotApplicable:
@@ -1188,13 +1268,14 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 
 
 def applies_to(operator: str, problem: Problem) -> bool:
-    """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss,
-    ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a seed with
-    two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape`` fitted
-    parameters and a variable whose range is non-negative, ``add_residual_term`` fitted parameters and
-    residuals, ``insert_where`` and ``add_feature_term`` features, ``replace_action`` two output values or more)."""
+    """Whether an operator can ever act on this problem's programs (``tune_constants`` needs a loss or a
+    batch loss, ``insert_unary`` unary functions, ``add_param_term`` fitted parameters, ``replace_variable`` a
+    seed with two variables or more, ``multiply_factor`` fitted parameters and a variable, ``multiply_shape``
+    fitted parameters and a variable whose range is non-negative, ``add_residual_term`` fitted parameters and
+    residuals, ``insert_where`` and ``add_feature_term`` features, ``replace_action`` two output values or
+    more)."""
     if operator == "tune_constants":
-        return problem.loss is not None
+        return problem.loss is not None or problem.batch_loss is not None
     if operator == "insert_unary":
         return bool(problem.unary_functions)
     if operator == "add_param_term":
@@ -1256,7 +1337,7 @@ class GPMutator:
         self,
         weights: Mapping[str, float] | None = None,
         tune_steps: int = 300,
-        tune_after: Sequence[str] = ("insert_term",),
+        tune_after: Sequence[str] = ("insert_term", "insert_where", "add_feature_term"),
     ) -> None:
         if weights is None:
             weights = DEFAULT_WEIGHTS
@@ -1281,7 +1362,7 @@ class GPMutator:
         if operator == "crossover":
             return len(parents) >= 2
         if operator == "tune_constants":
-            return problem.loss is not None and _float_constants(parents[0].source) > 0
+            return applies_to(operator, problem) and _float_constants(parents[0].source) > 0
         return applies_to(operator, problem)
 
     def apply(
@@ -1327,7 +1408,7 @@ class GPMutator:
             "replace_action": replace_action,
         }
         child = single[operator](parent.source, problem, rng)
-        if operator in self.tune_after and problem.loss is not None:
+        if operator in self.tune_after and (problem.loss is not None or problem.batch_loss is not None):
             seed = int(rng.integers(1, 2**31 - 1))
             try:
                 tuned = tune_constants(child, problem, steps=self.tune_steps, seed=seed)

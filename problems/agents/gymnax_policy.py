@@ -26,6 +26,9 @@ from evolve.problem import CandidateError, Objective, Problem, Result
 
 ENTRYPOINT = "act"
 
+TUNE_EPISODES = 64
+"""Training episodes the gradient-free constant search scores each vector on (the evaluation then uses all)."""
+
 
 @dataclass(frozen=True)
 class Env:
@@ -261,6 +264,18 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
                    "heldout_std": float(heldout.std()), "episodes": episodes, "heldout_episodes": heldout_episodes}
         return Result(score=float(train.mean()), metrics=metrics)
 
+    tune_keys = keys[:min(episodes, TUNE_EPISODES)]
+
+    def batch_loss(make: Callable[[Any], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+        """Minus the mean return over the first training episodes, for a batch of constant vectors (inf for
+        one that chooses an invalid action): what ``tune_constants`` searches the thresholds and weights on."""
+
+        def loss(p: Any) -> Any:
+            totals, bad, _ = jax.vmap(rollout(make(p), environment, params, space, steps))(tune_keys)
+            return jnp.where(jnp.any(bad), jnp.inf, -jnp.mean(totals))
+
+        return jax.vmap(loss)
+
     def probe(tree: ast.Module) -> Any:
         fn = program.compile_program(tree, ENTRYPOINT)
 
@@ -290,6 +305,8 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         timeout=timeout,
         features=features,
         output_values=outputs,
+        batch_loss=batch_loss,
+        output_bounds=None if space.n is not None else (space.low, space.high),
         input_ranges=ranges,
     )
 
