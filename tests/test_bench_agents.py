@@ -68,3 +68,18 @@ def test_the_llm_agents_report_compares_the_best_evolved_agent_with_the_best_see
             Row(4, "llm-full", "error", None, 0.0)]
     assert best_evolved(rows).id == 3  # a seed never counts; fewer calls break the tie
     assert best_evolved(rows[:1]) is None
+
+
+def test_the_policy_report_names_environments_not_yet_measured():
+    from bench.report import agents_section
+
+    run = {"env": "Acrobot-v1", "goal": -80.0, "method": "evolve-gp", "evaluations": 9, "best_return": -79.0,
+           "heldout_return": -82.0, "met": False, "best_program": "def act(obs):\n    return 1"}
+    report = {"command": "python bench/agents.py", "seconds": 900.0, "workers": 2, "goals": GOALS, "runs": [run]}
+    text = "\n".join(agents_section(report))
+    assert "| Acrobot-v1 | -80 | evolve-gp | 9 | -79.0 | — | -82.0 | no |" in text
+    run["curve"] = [{"seconds": 3.2, "evaluations": 1, "best_return": -90.0},
+                    {"seconds": 41.7, "evaluations": 5, "best_return": -79.0}]
+    assert "| -79.0 | 42 | -82.0 |" in "\n".join(agents_section(report))
+    assert ("Not measured with these settings yet: CartPole-v1, MountainCar-v0, Pendulum-v1 "
+            "(`python bench/agents.py --envs CartPole-v1 MountainCar-v0 Pendulum-v1 --seconds 900` adds them)") in text
