@@ -629,7 +629,7 @@ class Campaign:
             records = self._quarantine(batch, str(exc))
         rec = records[0]
         if rec.status != "ok":
-            self.archive.add([self._record_row(records[0], tasks[0], time.time(), [])], [])
+            self.archive.add([self._record_row(rec, tasks[0], time.time(), [])], [])
             raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
         for rec, task in zip(records, tasks, strict=True):
             pid = task.id
@@ -642,14 +642,13 @@ class Campaign:
                 row.update(status="duplicate", duplicate_of=original, score=None, metrics=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
                 self.roots[pid] = original
+            self.archive.add([row], [])
             if row["status"] != "ok":
-                self.archive.add([row], [])
                 continue
             self.outcome[pid] = ("ok", rec.score, rec.metrics)
             self._remember(rec.code_hash, rec.func_hash, pid)
             self.roots[pid] = pid
             self.generation[pid] = 0
-            self.archive.add([row], [])
             member = self._member(self.archive.get(pid))
             for i in range(self.config.islands):
                 self.population.add(i, member)

@@ -861,12 +861,21 @@ def _clip(node: ast.AST) -> bool:
             and len(node.args) == 3)
 
 
-def _output_slots(tree: ast.Module) -> list[_Slot]:
-    """Where a program's output is written: its returned value, the branches of a ``jnp.where`` and the
-    clipped value of a ``jnp.clip``."""
+def _action_slots(tree: ast.Module) -> list[_Slot]:
+    """Where a program's action is chosen: its returned value and the branches of a ``jnp.where``."""
     return [s for s in _collect(tree) if isinstance(s.parent, ast.Return)
-            or (_where(s.parent) and s.field == "args" and s.index in (1, 2))
-            or (_clip(s.parent) and s.field == "args" and s.index == 0)]
+            or (_where(s.parent) and s.field == "args" and s.index in (1, 2))]
+
+
+def _output_slots(tree: ast.Module) -> list[_Slot]:
+    """:func:`_action_slots` and the clipped value of a ``jnp.clip``."""
+    return _action_slots(tree) + [s for s in _collect(tree)
+                                  if _clip(s.parent) and s.field == "args" and s.index == 0]
+
+
+def _action(value: float) -> ast.expr:
+    """An action as a literal: a whole number as an int (a discrete action), anything else as a float."""
+    return ast.Constant(int(value)) if float(value).is_integer() else _number(value)
 
 
 def _uses_seed_names(tree: ast.Module, problem: Problem) -> None:
@@ -890,8 +899,7 @@ def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str
 
     def edit(tree: ast.Module) -> None:
         _uses_seed_names(tree, problem)
-        slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Return)
-                 or (_where(s.parent) and s.field == "args" and s.index in (1, 2))]
+        slots = _action_slots(tree)
         if not slots:
             raise NotApplicable("no returned value or branch to split")
         slot = _pick(slots, rng)
@@ -899,7 +907,7 @@ def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str
         current = _literal_value(slot.node) if slot.literal else None
         others = [v for v in problem.output_values if v != current]
         value = _pick(others, rng) if others else _short(rng.normal(0.0, 1.0))
-        other = ast.Constant(int(value)) if float(value).is_integer() and problem.output_values else _number(value)
+        other = _action(value) if problem.output_values else _number(value)
         test = ast.Compare(feature, [ast.Gt()], [_number(_threshold(problem, name, rng))])
         branches = [slot.node, other] if rng.random() < 0.5 else [other, slot.node]
         call = _jnp_call("where", test)
@@ -966,14 +974,13 @@ def replace_action(source: str, problem: Problem, rng: np.random.Generator) -> s
         raise NotApplicable(f"problem {problem.name!r} names fewer than two output values")
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in _collect(tree) if s.literal and (isinstance(s.parent, ast.Return)
-                 or (_where(s.parent) and s.field == "args" and s.index in (1, 2)))]
+        slots = [s for s in _action_slots(tree) if s.literal]
         if not slots:
             raise NotApplicable("no returned value or branch is a literal action")
         slot = _pick(slots, rng)
         current = _literal_value(slot.node)
         value = _pick([v for v in problem.output_values if v != current], rng)
-        _replace(slot, ast.Constant(int(value)) if float(value).is_integer() else _number(value))
+        _replace(slot, _action(value))
 
     return _edit(source, edit)
 
@@ -1408,7 +1415,7 @@ class GPMutator:
             "replace_action": replace_action,
         }
         child = single[operator](parent.source, problem, rng)
-        if operator in self.tune_after and (problem.loss is not None or problem.batch_loss is not None):
+        if operator in self.tune_after and applies_to("tune_constants", problem):
             seed = int(rng.integers(1, 2**31 - 1))
             try:
                 tuned = tune_constants(child, problem, steps=self.tune_steps, seed=seed)

@@ -117,10 +117,10 @@ class Calls:
             raise ValueError(f"llm temperature must be in [0, 2], got {temperature}")
         if self.calls >= self.budget:
             self.refused = self.refused or f"more than {self.budget} llm calls"
-            raise BudgetExceeded(self.refused)
-        if self.late():
-            self.refused = self.refused or f"past the {self.seconds:g} s a task may take"
-            raise BudgetExceeded(self.refused)
+        why = self.limit_passed()
+        if why:
+            self.refused = why
+            raise BudgetExceeded(why)
         self.calls += 1
         try:
             reply, tokens = self._complete(prompt, float(temperature))
@@ -130,9 +130,12 @@ class Calls:
         self.tokens += tokens
         return reply
 
-    def late(self) -> bool:
-        """Whether the task's time is up."""
-        return time.monotonic() - self.started > self.seconds
+    def limit_passed(self) -> str | None:
+        """Why this task went over its limits (a refused call, or its time up); None within them."""
+        if self.refused:
+            return self.refused
+        late = time.monotonic() - self.started > self.seconds
+        return f"past the {self.seconds:g} s a task may take" if late else None
 
 
 def stand_in(prompt: str, temperature: float) -> tuple[str, int]:
@@ -196,8 +199,8 @@ def run_tasks(forward: Callable[..., Any], tasks: list[Task], complete: Callable
             first_error = first_error or f"{type(exc).__name__}: {exc}"
         if llm.failed:
             raise RuntimeError(llm.failed)
-        if llm.refused or llm.late():
-            why = llm.refused or f"past the {seconds:g} s a task may take"
+        why = llm.limit_passed()
+        if why:
             raise CandidateError(f"forward went {why} on {split} task {i} (budget: {budget} calls, "
                                  f"{seconds:g} s per task)")
         correct[i] = arithmetic_tasks.is_correct(answer, task)
