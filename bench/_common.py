@@ -6,6 +6,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,16 @@ RESULTS = HERE / "results"
 def machine() -> dict[str, Any]:
     """Facts about the machine a figure was measured on."""
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+
+
+def commit() -> str | None:
+    """The commit of the code being measured (``git describe --always --dirty``), None outside a checkout."""
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=HERE, capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def write(report: dict[str, Any], out: str | Path) -> Path:

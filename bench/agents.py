@@ -6,7 +6,7 @@ made by the same operators, with no selection: each is a random walk of 1 to 8 G
 Recorded per method: the best training return against evaluations and wall time, the best program's held-out
 return (never selected on), and the issue's goal. Writes bench/results/agents.json, keeping the runs of the
 environments not measured this time when they were measured with the same settings (so ``--envs`` can
-measure one environment at a time).
+measure one environment at a time); each run records the commit it measured.
 
     python bench/agents.py [--envs CartPole-v1 ...] [--seconds 900] [--workers 2] [--seed 0]
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import RESULTS, write  # noqa: E402
+from bench._common import RESULTS, commit, write  # noqa: E402
 
 GOALS = {"CartPole-v1": 500.0, "Acrobot-v1": -80.0, "MountainCar-v0": -110.0, "Pendulum-v1": -200.0}
 """Held-out mean returns the issue asks for (CartPole: at least; the others: above)."""
@@ -150,9 +150,11 @@ def main() -> None:
     kept = earlier_runs(args.out, args, skip=set(args.envs))
     order = list(GOALS)
     runs: list[dict[str, Any]] = []
+    code = commit()
 
     def finish(env: str, run: dict[str, Any]) -> None:
-        run.update(env=env, goal=GOALS[env], met=met(env, run["heldout_return"]))
+        # Per run: environments measured one at a time may be measured on different commits.
+        run.update(env=env, goal=GOALS[env], met=met(env, run["heldout_return"]), commit=code)
         print(f"{env} {run['method']}: best {run['best_return']}, held-out {run['heldout_return']} "
               f"({run['evaluations']} evaluations)", flush=True)
         runs.append(run)

@@ -402,6 +402,10 @@ def agents_section(r: dict) -> list[str]:
         by = "—" if when is None else f"{when:.0f}"
         lines.append(f"| {x['env']} | {x['goal']:g} | {x['method']} | {x['evaluations']} | {best} | {by} | {held} | "
                      f"{'yes' if x['met'] else 'no'} |")
+    commits = {x["env"]: x.get("commit") or "an unrecorded commit" for x in r["runs"]}
+    if len(set(commits.values())) > 1:
+        lines += ["", "Measured one environment at a time: " + "; ".join(
+            f"{env} on {c}" for env, c in commits.items()) + "."]
     measured = {x["env"] for x in r["runs"]}
     missing = [env for env in r.get("goals", {}) if env not in measured]
     if missing:

@@ -28,6 +28,8 @@ def _option(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"problem option {text!r} must look like key=value")
     key, value = text.split("=", 1)
+    if value.lower() in ("true", "false"):  # as TOML writes them; "false" as a string would be true
+        return key, value.lower() == "true"
     try:
         return key, ast.literal_eval(value)
     except (ValueError, SyntaxError):

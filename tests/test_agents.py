@@ -153,7 +153,7 @@ def test_constants_of_a_policy_are_tuned_without_gradients():
 def test_a_growing_torque_is_clipped_to_the_action_space():
     from evolve.mutators.gp import add_feature_term
 
-    pendulum = load_problem("pendulum")
+    pendulum = load_problem("pendulum", products=False)
     grown = add_feature_term(pendulum.seed, pendulum, np.random.default_rng(0))
     assert re.search(r"return jnp\.clip\(jnp\.zeros\(1\) [+-] [\d.]+ \* obs\[\d\], -2\.0, 2\.0\)", grown), grown
     again = add_feature_term(grown, pendulum, np.random.default_rng(1))
@@ -162,6 +162,40 @@ def test_a_growing_torque_is_clipped_to_the_action_space():
     discrete = add_feature_term("def act(obs):\n    return obs[0] * 0.0\n", load_problem("cartpole"),
                                 np.random.default_rng(0))
     assert "clip" not in discrete
+
+
+def test_swing_up_tasks_branch_on_products_of_observations():
+    """Pendulum and Acrobot are won by pumping energy, which is quadratic in the observation: their features
+    include every obs[i] * obs[j], with ranges, and the policy operators write them."""
+    from evolve.mutators.gp import add_feature_term, insert_where
+
+    obs = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], dtype=np.float32)
+    names, values = gp.policy_features(obs, products=True)
+    assert names[:3] == ("obs[0]", "obs[1]", "obs[2]") and len(names) == 3 + 6
+    assert names[4] == "obs[0] * obs[1]" and np.allclose(values[4], [2.0, -0.5])
+    assert gp.policy_features(obs, products=False)[0] == ("obs[0]", "obs[1]", "obs[2]")
+    pendulum = load_problem("pendulum")
+    assert "obs[1] * obs[2]" in pendulum.features and len(load_problem("acrobot").features) == 6 + 21
+    assert "obs[2] * obs[2]" in pendulum.input_ranges and pendulum.input_ranges["obs[2] * obs[2]"][0] >= 0
+    assert load_problem("cartpole").features == ("obs[0]", "obs[1]", "obs[2]", "obs[3]")
+    assert len(load_problem("pendulum", products=False).features) == 3
+    children = [insert_where(pendulum.seed, pendulum, np.random.default_rng(s)) for s in range(40)]
+    assert any(re.search(r"obs\[\d\] \* obs\[\d\] > ", c) for c in children)
+    grown = [add_feature_term(SWINGING, pendulum, np.random.default_rng(s)) for s in range(40)]
+    assert any(re.search(r"[\d.]+ \* \(obs\[\d\] \* obs\[\d\]\)", c) for c in grown)
+    assert run(pendulum, next(c for c in grown if "* (obs[" in c)).metrics["episodes"] == 256
+
+
+def test_a_constant_torque_may_become_a_feedback_law_a_discrete_action_may_not(cartpole):
+    from evolve.mutators.gp import NotApplicable, add_feature_term
+
+    pendulum = load_problem("pendulum", products=False)
+    bang = "def act(obs):\n    return jnp.where(obs[0] > 0.5, 2, -2)\n"
+    grown = {add_feature_term(bang, pendulum, np.random.default_rng(s)).strip().splitlines()[-1] for s in range(30)}
+    assert any(re.search(r"jnp\.where\(obs\[0\] > 0\.5, jnp\.clip\(2 [+-] [\d.]+ \* obs\[\d\], -2\.0, 2\.0\)", c)
+               for c in grown), grown
+    with pytest.raises(NotApplicable, match="no comparison"):  # 1 + w * obs[k] is no action of CartPole
+        add_feature_term("def act(obs):\n    return jnp.where(True, 1, 0)\n", cartpole, np.random.default_rng(0))
 
 
 def test_a_short_cartpole_campaign_improves_on_its_seed(ray_session, tmp_path):

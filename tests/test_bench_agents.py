@@ -83,3 +83,20 @@ def test_the_policy_report_names_environments_not_yet_measured():
     assert "| -79.0 | 42 | -82.0 |" in "\n".join(agents_section(report))
     assert ("Not measured with these settings yet: CartPole-v1, MountainCar-v0, Pendulum-v1 "
             "(`python bench/agents.py --envs CartPole-v1 MountainCar-v0 Pendulum-v1 --seconds 900` adds them)") in text
+
+
+def test_the_policy_report_says_which_commit_measured_each_environment():
+    from bench._common import commit
+    from bench.report import agents_section
+
+    def run(env, code):
+        return {"env": env, "goal": GOALS[env], "method": "evolve-gp", "evaluations": 9, "best_return": -79.0,
+                "heldout_return": -82.0, "met": False, "best_program": None, "commit": code}
+
+    report = {"command": "python bench/agents.py", "seconds": 900.0, "workers": 2, "goals": GOALS,
+              "runs": [run("Acrobot-v1", "abc1234"), run("Pendulum-v1", "abc1234")]}
+    assert "Measured one environment at a time" not in "\n".join(agents_section(report))
+    report["runs"].append({**run("CartPole-v1", None), "goal": 500.0})
+    assert ("Measured one environment at a time: Acrobot-v1 on abc1234; Pendulum-v1 on abc1234; CartPole-v1 on an "
+            "unrecorded commit.") in "\n".join(agents_section(report))
+    assert commit() is None or len(commit()) >= 7  # this checkout's commit, when git is there

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive import Archive
-from evolve.cli import main
+from evolve.cli import _option, main
 from evolve.config import Config, load_config
 
 
@@ -14,6 +14,13 @@ def test_config_from_toml(tmp_path):
     path.write_text('problem = "exp2"\nbudget = 10\nworkers = 3\n[problem_options]\npoints = 4096\n')
     cfg = load_config(path)
     assert cfg.budget == 10 and cfg.workers == 3 and cfg.problem_options == {"points": 4096}
+
+
+def test_problem_options_are_read_as_python_literals_and_toml_booleans():
+    assert _option("points=4096") == ("points", 4096) and _option("env=Acrobot-v1") == ("env", "Acrobot-v1")
+    assert _option("products=false") == ("products", False) and _option("heldout_in_metrics=True") == (
+        "heldout_in_metrics", True)
+    assert _option("name=falsehood") == ("name", "falsehood")
 
 
 def test_config_rejects_bad_values(tmp_path):

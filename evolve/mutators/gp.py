@@ -919,8 +919,9 @@ def insert_where(source: str, problem: Problem, rng: np.random.Generator) -> str
 
 def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Grow a linear combination of features by one: in a side of a comparison, in an output that is computed
-    (returned, a branch of a ``jnp.where``; not a constant, not a branch itself) or in the value a ``jnp.clip``
-    bounds, ``e`` becomes ``e + w * f`` (a computed output of a problem with ``output_bounds`` becomes
+    (returned, a branch of a ``jnp.where``; not a branch itself, and not a constant unless the problem has
+    ``output_bounds``: a continuous action's constant leaf may become a feedback law) or in the value a
+    ``jnp.clip`` bounds, ``e`` becomes ``e + w * f`` (a computed output of a problem with ``output_bounds`` becomes
     ``jnp.clip(e + w * f, low, high)``) with ``f`` one of
     ``problem.features`` and ``|w|`` log-uniform over a tenth to ten times the ratio of the features' ranges
     (``problem.input_ranges``, 1 when they are not known).
@@ -935,8 +936,9 @@ def add_feature_term(source: str, problem: Problem, rng: np.random.Generator) ->
     def edit(tree: ast.Module) -> None:
         _uses_seed_names(tree, problem)
         clipped = [s for s in _output_slots(tree) if _clip(s.parent)]
-        computed = [s for s in _output_slots(tree) if not s.literal and not _where(s.node) and not _clip(s.node)
-                    and not _clip(s.parent)]
+        # A literal leaf of a bounded (continuous) output may become a feedback law; a discrete action may not.
+        computed = [s for s in _output_slots(tree) if (not s.literal or problem.output_bounds is not None)
+                    and not _where(s.node) and not _clip(s.node) and not _clip(s.parent)]
         slots = [s for s in _collect(tree) if isinstance(s.parent, ast.Compare)] + computed + clipped
         if not slots:
             raise NotApplicable("no comparison or computed output to add a feature to")

@@ -39,12 +39,17 @@ class Env:
         actions: what the actions are and do.
         reward: what the return counts, and what is good.
         seed: the body of the starting policy: a fixed action, so that the search has everything to find.
+        products: whether the policy's features include the products of pairs of observation entries. A
+            swing-up task is won by pumping energy, and its energy is quadratic in the observation (a
+            velocity squared, a velocity times a cosine), which no threshold on a linear combination of the
+            entries can follow.
     """
 
     observation: tuple[str, ...]
     actions: str
     reward: str
     seed: str
+    products: bool = False
 
 
 ENVS: dict[str, Env] = {
@@ -62,7 +67,7 @@ ENVS: dict[str, Env] = {
         "an int: torque on the joint between the links, 0 for -1, 1 for none, 2 for +1",
         "-1 every step until the free end swings above the bar (height -cos(a1) - cos(a1 + a2) > 1), at most 500 "
         "steps; higher (closer to 0) is better, above -80 is good",
-        "return 1"),
+        "return 1", products=True),
     "MountainCar-v0": Env(
         ("car position (m, -1.2 to 0.6; the goal is at 0.5)", "car velocity (-0.07 to 0.07)"),
         "an int: 0 accelerates left, 1 does nothing, 2 accelerates right; the engine is too weak to climb "
@@ -76,7 +81,7 @@ ENVS: dict[str, Env] = {
         "use jnp.clip)",
         "minus (angle**2 + 0.1 * velocity**2 + 0.001 * torque**2) each of 200 steps: swing up and balance "
         "upright; above -200 is good",
-        "return jnp.zeros(1)"),
+        "return jnp.zeros(1)", products=True),
 }
 
 
@@ -222,8 +227,17 @@ def _probe_observations(env: Any, params: Any, space: Space, count: int, key: An
     return np.asarray(jax.jit(jax.vmap(visit))(jax.random.split(key, count)), dtype=np.float32)
 
 
+def policy_features(obs: np.ndarray, products: bool) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """The features policies are built from, as source, and their values on observations ``obs`` ``(n, d)``:
+    the entries ``obs[i]``, then (with ``products``) every ``obs[i] * obs[j]`` with ``i <= j``."""
+    d = obs.shape[1]
+    pairs = [(i, j) for i in range(d) for j in range(i, d)] if products else []
+    names = tuple(f"obs[{i}]" for i in range(d)) + tuple(f"obs[{i}] * obs[{j}]" for i, j in pairs)
+    return names, [obs[:, i] for i in range(d)] + [obs[:, i] * obs[:, j] for i, j in pairs]
+
+
 def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes: int = 256, seed: int = 0,
-                 probes: int = 128, timeout: float = 60.0) -> Problem:
+                 probes: int = 128, timeout: float = 60.0, products: bool | None = None) -> Problem:
     """The policy problem of one gymnax environment.
 
     Args:
@@ -233,6 +247,8 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         seed: seed of the episodes' keys and of the probe observations.
         probes: probe observations of the functional hash.
         timeout: seconds one evaluation (compilation included) may take.
+        products: whether the GP operators' features include ``obs[i] * obs[j]`` besides the entries ``obs[i]``
+            (None: the environment's default, :attr:`Env.products`).
     """
     import gymnax
     import jax
@@ -285,11 +301,10 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
 
         return jax.vmap(chosen)(jnp.asarray(probe_obs))
 
-    n_features = len(ENVS[env].observation)
-    features = tuple(f"obs[{i}]" for i in range(n_features))
+    features, values = policy_features(probe_obs, ENVS[env].products if products is None else products)
     # Where the features lie in practice (over the probe observations), for thresholds and weights.
-    ranges = {f: (float(np.quantile(probe_obs[:, i], 0.05)), float(np.quantile(probe_obs[:, i], 0.95)))
-              for i, f in enumerate(features)}
+    ranges = {f: (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)))
+              for f, v in zip(features, values, strict=True)}
     outputs = tuple(range(space.n)) if space.n is not None else (space.low, 0.0, space.high)
 
     return Problem(
@@ -311,5 +326,5 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
     )
 
 
-__all__ = ["ENVS", "ENTRYPOINT", "Space", "action_space", "as_action", "describe", "make_problem", "rollout",
-           "returns_stepwise", "seed_source"]
+__all__ = ["ENVS", "ENTRYPOINT", "Space", "action_space", "as_action", "describe", "make_problem",
+           "policy_features", "rollout", "returns_stepwise", "seed_source"]
