@@ -198,25 +198,15 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[tuple[str, str]]) -> 
     """The ok, proposed (or seed) programs of :func:`programs_frame` that no other one dominates on
     ``objectives`` (``(metric, direction)`` pairs; 'score' is the score, other names are metrics). Sorted by the
     first objective; one row per distinct point."""
-    import numpy as np
+    from evolve.pareto import front
 
     columns = [objective_column(frame, name) for name, _ in objectives]
     ok = frame[(frame["status"] == "ok") & (frame["operator"].isin(COPY_OPERATORS) == False)]  # noqa: E712
     ok = ok.dropna(subset=columns)
     if ok.empty:
         return ok
-    signs = np.array([1.0 if way == "min" else -1.0 for _, way in objectives])
-    values = ok[columns].to_numpy(dtype=float) * signs
-    order = np.lexsort(values.T[::-1])
-    keep, seen = [], set()
-    for i in order:
-        point = tuple(values[i])
-        if point in seen:
-            continue
-        if not any(np.all(values[j] <= values[i]) and np.any(values[j] < values[i]) for j in keep):
-            keep.append(i)
-            seen.add(point)
-    return ok.iloc[keep].sort_values(columns[0])
+    signs = [1.0 if way == "min" else -1.0 for _, way in objectives]
+    return ok.iloc[front(ok[columns].to_numpy(dtype=float) * signs)]
 
 
 def objective_column(frame: pd.DataFrame, name: str) -> str:

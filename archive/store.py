@@ -482,6 +482,26 @@ class Archive:
             )
             return list(session.scalars(query))
 
+    def front(self, campaign_id: int | None = None,
+              objectives: Sequence[tuple[str, str]] | None = None) -> list[ProgramRow]:
+        """The Pareto front of a campaign (the latest when None): its evaluated programs that no other beats
+        on every objective, one per distinct point, sorted by the first objective. ``objectives`` are
+        ``(metric, direction)`` pairs ('score' is the score), by default the campaign's own. Copies onto
+        other islands are left out; a program missing a metric is worst on it."""
+        from evolve.pareto import front, minimised
+
+        chosen = list(objectives) if objectives is not None else self.objectives(campaign_id)
+        with self._session() as session:
+            campaign = self._campaign(session, campaign_id)
+            query = select(ProgramRow).where(
+                ProgramRow.campaign_id == campaign.id,
+                ProgramRow.status == "ok",
+                ProgramRow.operator.not_in(COPY_OPERATORS),
+            ).order_by(ProgramRow.id)
+            rows = list(session.scalars(query))
+        values = minimised([{**(r.metrics or {}), "score": r.score} for r in rows], chosen)
+        return [rows[i] for i in front(values)]
+
     def parents(self, program_id: int) -> list[tuple[int, str]]:
         """Return ``(parent_id, role)`` for every edge into a program, by role then parent id."""
         with self._session() as session:

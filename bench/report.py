@@ -472,6 +472,57 @@ def llm_agents_section(r: dict) -> list[str]:
     return lines + [""]
 
 
+def float32_section(r: dict) -> list[str]:
+    """float32 approximations: per target the best evolved program, the baselines it is set against, the goals."""
+    lines = [
+        f"### float32 approximations (`{r['command']}`)",
+        "",
+        f"A GP campaign of {r['seconds']:g} s on {r['workers']} evaluators per target, selecting on the Pareto "
+        "front of (max ULP, ops, speed). Error is the largest distance in float32 ULPs from the correctly "
+        "rounded value over every float32 number of the domain (exhaustive) or over the sampled points; "
+        "speed is the jitted program's throughput over the library function's, timed together. Baselines: "
+        "minimax (Remez) and Taylor polynomials of degree 2 to 8 in Horner form, measured the same way. "
+        "\"Fewer ops\" names the evolved program that most undercuts the cheapest minimax polynomial at least "
+        "as accurate.",
+        "",
+        "| target | measured on | best evolved: error | ops | speed | best minimax: error (ops) | within 1 ULP | "
+        "fewer ops than minimax |",
+        "|---|---|---:|---:|---:|---|---|---|",
+    ]
+    for x in r["runs"]:
+        real = x["target"] == "exp2_real"
+        error = "max_rel_error" if real else "max_ulp"
+        m = x["best"]["metrics"]
+        minimax = [b for b in x["baselines"] if b["kind"] == "minimax"]
+        top = min(minimax, key=lambda b: (b["metrics"][error], b["metrics"]["ops"]))
+        fmt = (lambda v: f"{v:.2e}") if real else (lambda v: f"{v:g} ULP")
+        fewer = x["goals"]["fewer_ops_than_minimax"]
+        saving = "no" if fewer is None else \
+            f"yes: {fmt(fewer[error])} in {fewer['ops']} ops (minimax {fewer['minimax_ops']})"
+        within = "—" if real else ("yes" if x["goals"]["within_1_ulp"] else "no")
+        where = f"{x['points']} points, {x['coverage']}" if not real else f"{x['points']} points, float64"
+        speed = "—" if real else f"{m.get('speed', 0):.2f}"
+        lines.append(f"| {x['target']} | {where} | {fmt(m[error])} | {m['ops']} | {speed} | "
+                     f"{fmt(top['metrics'][error])} ({top['metrics']['ops']}) | {within} | {saving} |")
+    for x in r["runs"]:
+        g = x["goals"]
+        if x["target"] == "exp2":
+            lines += ["", f"exp2 within 1 ULP and faster than `jnp.exp2`: "
+                          f"{'yes' if g.get('within_1_ulp_and_faster_than_library') else 'no'}."]
+        if x["target"] == "exp2_real":
+            least = g.get("least_error_within_10_ops")
+            lines += ["", f"Real-number exp2 with at most 10 operations: "
+                          f"{'none evaluated' if least is None else f'{least:.2e}'} (goal 1e-10; the degree-5 "
+                          f"minimax polynomial: {g.get('minimax_degree5'):.2e})."]
+    lines += ["", "Plots (error against ops, error against speed): " + ", ".join(
+        f"[{x['target']}](bench/results/{x['plot']})" for x in r["runs"]) + ".", "",
+        "The best evolved programs:", ""]
+    for x in r["runs"]:
+        body = [line for line in x["best"]["source"].splitlines() if not line.startswith("# EVOLVE")]
+        lines += [f"{x['target']}:", "", "```python", *body, "```", ""]
+    return lines
+
+
 def main() -> int:
     parts: list[str] = []
     seeds = "python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 " \
@@ -481,7 +532,7 @@ def main() -> int:
                           ("llm_mutation", llm_section), ("formula_eval", formula_eval_section),
                           ("symbolic", symbolic_section), ("symbolic_seeds", symbolic_seeds_section),
                           ("agent_throughput", agent_throughput_section), ("agents", agents_section),
-                          ("llm_agents", llm_agents_section)):
+                          ("llm_agents", llm_agents_section), ("float32", float32_section)):
         data = _load(name)
         command = seeds if name == "symbolic_seeds" else f"python bench/{name}.py"
         parts += section(data) if data else [f"`bench/results/{name}.json` is missing: run `{command}`.", ""]

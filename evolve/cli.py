@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     best.add_argument("--campaign", type=int)
     best.add_argument("--source", action="store_true", help="print each program's source")
 
+    front = sub.add_parser("front", help="the Pareto front of a campaign (its trade-offs between objectives)")
+    front.add_argument("db")
+    front.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
+    front.add_argument("--objectives", help="comma-separated metrics, each min or max after a colon "
+                                            "(e.g. max_ulp:min,ops:min; default: the campaign's objectives)")
+    front.add_argument("--baselines", action="store_true",
+                       help="also the Taylor and minimax polynomials of a float32 target, measured alike")
+    front.add_argument("--source", action="store_true", help="print each program's source")
+
     lineage = sub.add_parser("lineage", help="every ancestor of a program back to the seed")
     lineage.add_argument("db")
     lineage.add_argument("program_id", type=int)
@@ -203,6 +212,39 @@ def cmd_best(args: argparse.Namespace) -> int:
     return 0
 
 
+def _objectives(text: str | None) -> list[tuple[str, str]] | None:
+    if not text:
+        return None
+    out = []
+    for item in text.split(","):
+        name, _, way = item.strip().partition(":")
+        if way not in ("min", "max"):
+            raise ValueError(f"objective {item!r} must look like NAME:min or NAME:max")
+        out.append((name, way))
+    return out
+
+
+def cmd_front(args: argparse.Namespace) -> int:
+    """Print the Pareto front of a campaign, with the classic baselines of a float32 target beside it."""
+    archive = _open(args.db)
+    objectives = _objectives(args.objectives) or archive.objectives(args.campaign)
+    rows = [(f"#{r.id}", r.operator, {**(r.metrics or {}), "score": r.score}, r.source)
+            for r in archive.front(args.campaign, objectives)]
+    if args.baselines:
+        from problems.float32.baselines import measure_baselines
+
+        campaign = archive.campaign(args.campaign)
+        for b in measure_baselines(campaign.problem, campaign.config.get("problem_options") or {}):
+            rows.append((f"{b['kind']} {b['degree']}", "baseline", b["metrics"], b["source"]))
+    names = [name for name, _ in objectives]
+    print(f"{'program':>12} {'operator':>20}  " + "  ".join(f"{n:>12}" for n in names))
+    for label, operator, metrics, source in rows:
+        print(f"{label:>12} {operator:>20}  " + "  ".join(f"{_fmt(metrics.get(n)):>12}" for n in names))
+        if args.source:
+            print("    " + source.rstrip().replace("\n", "\n    "))
+    return 0
+
+
 def cmd_lineage(args: argparse.Namespace) -> int:
     """Print a program's ancestry back to the seed."""
     archive = _open(args.db)
@@ -289,8 +331,8 @@ def cmd_llm(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "lineage": cmd_lineage,
-            "status": cmd_status, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "front": cmd_front,
+            "lineage": cmd_lineage, "status": cmd_status, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

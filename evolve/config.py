@@ -34,6 +34,8 @@ class Config:
         ray_address: join this Ray cluster instead of starting a local one.
         islands, island_size: the population's islands and how many programs each keeps.
         selection: ``tournament`` or ``rank``; tournament_size for the former.
+        pareto: select on the problem's Pareto objectives (``Problem.pareto``, NSGA-II: by front, then
+            crowding) when it names two or more; False ranks by the score alone.
         migration_interval: proposals between migrations of each island's best to the next island.
         reset_interval: proposals between resets of the weakest half of the islands (0 disables).
         batch_size: candidates sent to an evaluator per call; pipeline_depth: calls queued per evaluator.
@@ -83,6 +85,7 @@ class Config:
     island_size: int = 40
     selection: str = "tournament"
     tournament_size: int = 4
+    pareto: bool = True
     migration_interval: int = 200
     reset_interval: int = 1000
     batch_size: int = 8

@@ -1,4 +1,4 @@
-"""Islands of programs, parent selection, migration and island resets.
+"""Islands of programs, parent selection, migration and island resets; Pareto islands for several objectives.
 
 All randomness comes from the generator the caller passes in, so a campaign seeded once is reproducible.
 Scores are compared through a *key* where smaller is always better (see ``Problem.key``).
@@ -7,9 +7,12 @@ Scores are compared through a *key* where smaller is always better (see ``Proble
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from evolve.pareto import minimised, nsga2_order
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,31 @@ class Island:
         return len(self.members)
 
 
+class ParetoIsland(Island):
+    """An island for several objectives (NSGA-II): it keeps the ``capacity`` programs best by Pareto front,
+    then by crowding distance (spread along the front), then by scalar key, and lists them in that order, so
+    that tournament and rank selection favour the front and its less crowded parts. :meth:`best` is still the
+    best scalar key."""
+
+    def __init__(self, capacity: int, objectives: Sequence[tuple[str, str]]) -> None:
+        super().__init__(capacity)
+        self.objectives = tuple(objectives)
+
+    def add(self, member: Member) -> bool:
+        """Insert ``member`` and drop the worst by NSGA-II if over capacity; return whether it was kept."""
+        members = [*self.members, member]
+        values = minimised([m.metrics or {} for m in members], self.objectives)
+        order, _ = nsga2_order(values, tiebreak=np.array([m.key for m in members]))
+        kept = [members[i] for i in order[: self.capacity]]
+        self.members = kept
+        self._keys = [(m.key, m.id) for m in kept]
+        return any(m is member for m in kept)
+
+    def best(self) -> Member:
+        """The member with the best scalar key (the island must not be empty)."""
+        return min(self.members, key=lambda m: (m.key, m.id))
+
+
 def tournament(members: list[Member], size: int, rng: np.random.Generator) -> Member:
     """Pick ``size`` members uniformly (with replacement) and return the best of them.
 
@@ -78,10 +106,15 @@ def rank_select(members: list[Member], rng: np.random.Generator) -> Member:
 class Population:
     """Several islands evolving apart, with periodic migration of island bests along a ring."""
 
-    def __init__(self, islands: int, capacity: int, selection: str = "tournament", tournament_size: int = 4):
+    def __init__(self, islands: int, capacity: int, selection: str = "tournament", tournament_size: int = 4,
+                 objectives: Sequence[tuple[str, str]] = ()):
+        """``objectives``: ``(metric, direction)`` pairs; two or more make every island a :class:`ParetoIsland`
+        over them (selection by NSGA-II rank), none or one a scalar island (by score)."""
         if selection not in ("tournament", "rank"):
             raise ValueError(f"selection must be 'tournament' or 'rank', got {selection!r}")
-        self.islands = [Island(capacity) for _ in range(islands)]
+        self.objectives = tuple(objectives) if len(objectives) > 1 else ()
+        self.islands = [ParetoIsland(capacity, self.objectives) if self.objectives else Island(capacity)
+                        for _ in range(islands)]
         self.selection = selection
         self.tournament_size = tournament_size
 

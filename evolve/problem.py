@@ -89,6 +89,9 @@ class Problem:
             so formulas that differ only in their constants collide).
         direction: whether a lower (``"min"``) or higher (``"max"``) score is better.
         objectives: the metrics that matter for multi-objective views; defaults to the score alone.
+        pareto: names of ``objectives`` that selection trades off (NSGA-II islands, see
+            :class:`evolve.population.ParetoIsland`); fewer than two: selection by the score alone. Leave out
+            metrics that must not steer the search (a held-out score).
         timeout: seconds one evaluation (probe, constant tuning and fitness) may take.
         loss: optional smooth ``loss(fn) -> scalar`` (JAX-differentiable in the constants of ``fn``),
             which ``tune_constants`` minimises.
@@ -97,6 +100,8 @@ class Problem:
             allowed (e.g. it calls a function the problem forbids), or ``None``.
         binops: the binary operators (``+ - * / **``) the GP mutator may write.
         tune_dtype: dtype in which ``tune_constants`` fits constants (``"float32"`` or ``"float64"``).
+        constant_dtype: the precision tuned constants are written back in (``"float32"``, or ``"float64"`` for
+            programs that run in float64).
             ``"float64"`` fits the real-valued function, which float32 rounding noise cannot mislead;
             the loss then runs under ``jax.enable_x64`` and receives float64 parameters, so it should
             build its data with ``jnp.asarray`` of float64 numpy arrays (float64 there, float32
@@ -147,12 +152,14 @@ class Problem:
     evaluate: Callable[[Callable[..., Any]], Result] | None = None
     direction: Direction = "min"
     objectives: tuple[Objective, ...] = ()
+    pareto: tuple[str, ...] = ()
     timeout: float = 10.0
     loss: Callable[[Callable[..., Any]], Any] | None = None
     hash_bits: int = 23
     check: Callable[[ast.Module], str | None] | None = None
     binops: tuple[str, ...] = ("+", "-", "*", "/")
     tune_dtype: str = "float32"
+    constant_dtype: str = "float32"
     options: dict[str, Any] = field(default_factory=dict)
     spec: ProblemSpec | None = None
     evaluate_tree: Callable[[ast.Module], Result] | None = None
@@ -176,12 +183,23 @@ class Problem:
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:
             raise ValueError(f"problem {self.name!r}: timeout must be positive, got {self.timeout}")
+        if self.constant_dtype not in ("float32", "float64"):
+            raise ValueError(f"problem {self.name!r}: constant_dtype must be 'float32' or 'float64', not "
+                             f"{self.constant_dtype!r}")
         if self.tune_dtype not in ("float32", "float64"):
             raise ValueError(
                 f"problem {self.name!r}: tune_dtype must be 'float32' or 'float64', not {self.tune_dtype!r}"
             )
         if not self.objectives:
             self.objectives = (Objective("score", self.direction),)
+        unknown = sorted(set(self.pareto) - {o.name for o in self.objectives})
+        if unknown:
+            raise ValueError(f"problem {self.name!r}: pareto names {unknown}, which are not among its objectives "
+                             f"{[o.name for o in self.objectives]}")
+
+    def pareto_objectives(self) -> tuple[tuple[str, str], ...]:
+        """The ``(metric, direction)`` pairs selection trades off: the objectives named in ``pareto``."""
+        return tuple((o.name, o.direction) for o in self.objectives if o.name in self.pareto)
 
     def key(self, score: float) -> float:
         """Map a score to a sort key where smaller is always better."""
@@ -191,7 +209,7 @@ class Problem:
 BUILTIN_PACKAGE = "problems"
 
 
-_DEFINES_PROBLEM = re.compile(r"^(def make_problem\b|problem\s*[:=])", re.MULTILINE)
+_DEFINES_PROBLEM = re.compile(r"^(def make_problem\b|make_problem\s*[:=]|problem\s*[:=])", re.MULTILINE)
 
 
 def builtin_problems() -> dict[str, str]:

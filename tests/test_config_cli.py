@@ -95,3 +95,28 @@ def test_problems_command_lists_exp2(capsys):
 def test_missing_archive_is_a_clear_error(tmp_path, capsys):
     assert main(["best", str(tmp_path / "nope.sqlite")]) == 1
     assert "nope.sqlite" in capsys.readouterr().err
+
+
+def test_front_command_prints_a_campaigns_pareto_front_and_the_baselines(tmp_path, capsys):
+    db = tmp_path / "f.sqlite"
+    a = Archive(db)
+    cid = a.create_campaign("t", "exp2", {"problem_options": {"points": 4096}}, 0, "min",
+                            objectives=[("max_ulp", "min"), ("ops", "min")])
+    points = {1: (900, 1), 2: (12, 6), 3: (2, 10), 4: (12, 9), 5: (2, 10), 6: (1, 16)}
+    a.add([{"id": i, "campaign_id": cid, "source": f"def f(x):\n    return {i}.0 + x\n", "status": "ok",
+            "score": ulp + ops / 1000, "operator": "seed" if i == 1 else "insert_term",
+            "metrics": {"max_ulp": ulp, "ops": ops}} for i, (ulp, ops) in points.items()]
+          + [{"id": 7, "campaign_id": cid, "source": "def f(x):\n    return x\n", "status": "ok", "score": 0.5,
+              "operator": "migration", "metrics": {"max_ulp": 0, "ops": 0}}], [])
+    a.close()
+    archive = Archive(db, readonly=True)
+    assert [r.id for r in archive.front()] == [6, 3, 2, 1]  # 4 is dominated, 5 repeats 3, 7 is a copy
+    assert [r.id for r in archive.front(objectives=[("max_ulp", "min")])] == [6]
+    assert main(["front", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("#6") < out.index("#3") < out.index("#2") < out.index("#1") and "#4" not in out
+    assert main(["front", str(db), "--objectives", "ops:min,max_ulp:min", "--baselines"]) == 0
+    out = capsys.readouterr().out
+    assert "minimax 5" in out and "taylor 8" in out and "baseline" in out
+    assert main(["front", str(db), "--objectives", "ops"]) == 1
+    assert "NAME:min or NAME:max" in capsys.readouterr().err

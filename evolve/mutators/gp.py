@@ -1202,7 +1202,7 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
     ``jax.enable_x64`` (switched off again on return), so that the real-valued function is fitted to
     the last bits, which ill-conditioned constants such as a Horner polynomial's coefficients need
     and float32 rounding noise in the loss would hide. The best parameters are written back as
-    float32 literals.
+    literals of ``problem.constant_dtype`` (float32 unless the program runs in float64).
 
     (On exp2, BFGS reached lower max ULP errors than the Adam this replaced, in float32 as well.)
 
@@ -1266,9 +1266,10 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
         raise NotApplicable("the loss is not finite")
     if math.isfinite(start) and not best < start:
         raise NotApplicable(f"tuning did not lower the loss ({start:.6g})")
-    if np.array_equal(best_params.astype(np.float32), np.asarray(values, dtype=np.float32)):
-        raise NotApplicable("tuning did not change any constant at float32 precision")
-    tuned = program.lower_constants(lifted, [float(v) for v in best_params], dtype="float32")
+    kept = np.dtype(problem.constant_dtype)
+    if np.array_equal(best_params.astype(kept), np.asarray(values, dtype=kept)):
+        raise NotApplicable(f"tuning did not change any constant at {kept} precision")
+    tuned = program.lower_constants(lifted, [float(v) for v in best_params], dtype=problem.constant_dtype)
     return program.join_block(prefix, program.unparse(tuned), suffix)
 
 

@@ -1,0 +1,467 @@
+"""float32 approximations of elementary functions, as in AutoNumerics-Zero: one implementation, many targets.
+
+A candidate is ``f(x)`` built from ``+ - * /`` and numeric constants. Its accuracy is the distance, in float32
+units in the last place (ULPs), between its output and the correctly rounded float32 value of the function,
+taken over every float32 number of the domain when there are at most 2**24 of them (``coverage``
+``"exhaustive"``), otherwise over at least 2**22 of them (``"sampled"``: a dense grid, every representable
+number near both ends and near the target's hard points, and seeded random ones spread over every binade).
+The reference is computed in float64; where a float64 value lies too close to the midpoint between two
+float32 numbers for its rounding to be trusted, it is recomputed with mpmath. Non-finite outputs fail. XLA
+treats subnormal numbers as zero (on CPU and GPU), so for those the value a program on XLA can return counts
+as exact too (:func:`accepted_values`); -0 and +0 are the same number.
+
+Cost is counted two ways: ``ops``, the arithmetic operations in the candidate's jaxpr, and ``speed``, the
+jitted candidate's throughput on a fixed batch relative to the library function (``jnp.exp2``...) timed in the
+same process in the same call, so the ratio holds on a noisy machine (above 1: faster than the library).
+
+A target module is a few lines: a :class:`Target` (function, domain, reference) and
+``make_problem = target.problem_factory()``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from evolve.problem import CandidateError, Objective, Problem, Result
+
+EXHAUSTIVE_LIMIT = 2**24
+"""Domains with at most this many float32 numbers are enumerated whole."""
+
+SAMPLED_POINTS = 2**22
+"""Points a larger domain is measured on by default."""
+
+_ALLOWED_NODES = (
+    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.Name,
+    ast.Load, ast.Store, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Expr, ast.Call, ast.Attribute,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
+)
+_ALLOWED_CALLS = {"jnp.float32"}
+# Primitives that move or relabel data rather than compute: not counted as operations.
+_FREE_PRIMITIVES = {"convert_element_type", "broadcast_in_dim", "reshape", "squeeze", "copy", "copy_p"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A function to approximate on a domain.
+
+    Attributes:
+        name: the problem's name (``"exp2"``).
+        low, high: the domain; ``include_high=False`` makes it ``[low, high)``.
+        reference: the function in float64 on a float64 array (vectorised, within a float64 ULP or two).
+        precise: the function on an ``mpmath.mpf``, for the few points where float64 is not enough.
+        library: the library function the speed is measured against, dotted (``"jnp.exp2"``,
+            ``"jax.nn.sigmoid"``).
+        formula: the function as the LLM is told it (``"2**x"``).
+        hard_points: points inside the domain where accuracy is hardest (the consecutive float32 numbers
+            around each are always measured).
+        zero: where the function is 0, if it is inside the domain: relative accuracy there needs a factor
+            ``(x - zero)``, which the polynomial baselines write.
+        odd: whether the function is odd (the baselines write ``x * q(x * x)``).
+    """
+
+    name: str
+    low: float
+    high: float
+    reference: Callable[[np.ndarray], np.ndarray]
+    precise: Callable[[Any], Any]
+    library: str
+    formula: str
+    include_high: bool = True
+    hard_points: tuple[float, ...] = ()
+    zero: float | None = None
+    odd: bool = False
+
+    @property
+    def domain(self) -> str:
+        """The domain as text, ``[0, 1]`` or ``[1, 2)``."""
+        return f"[{self.low:g}, {self.high:g}{']' if self.include_high else ')'}"
+
+    def problem_factory(self) -> Callable[..., Problem]:
+        """``make_problem(**options)`` for this target: :func:`float32_problem` with the target filled in."""
+
+        def make(**options: Any) -> Problem:
+            return float32_problem(self, **options)
+
+        make.__doc__ = f"The {self.name} problem on {self.domain}; options as :func:`problems.float32.approx." \
+                       "float32_problem`."
+        return make
+
+
+# --------------------------------------------------------------------------------------------------
+# The float32 number line
+
+
+def ordered(x: np.ndarray) -> np.ndarray:
+    """Float32 numbers as int64 positions on the float32 number line: consecutive floats differ by 1, -0 and
+    +0 are both 0, negative numbers are negative."""
+    bits = np.asarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
+    return np.where(bits < 0, -(bits & 0x7FFFFFFF), bits)
+
+
+def from_ordered(k: np.ndarray) -> np.ndarray:
+    """The float32 numbers at positions ``k`` of :func:`ordered` (its inverse; position 0 is +0)."""
+    k = np.asarray(k, dtype=np.int64)
+    bits = np.where(k < 0, (-k) | 0x80000000, k).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def _positions(low: float, high: float, include_high: bool) -> tuple[int, int]:
+    """The first and last positions of the float32 numbers in the domain."""
+    lo = np.float32(low)
+    if float(lo) < low:
+        lo = np.nextafter(lo, np.float32(np.inf))
+    hi = np.float32(high)
+    if float(hi) > high or (not include_high and float(hi) == high):
+        hi = np.nextafter(hi, np.float32(-np.inf))
+    return int(ordered(lo)), int(ordered(hi))
+
+
+def domain_size(low: float, high: float, include_high: bool = True) -> int:
+    """How many float32 numbers lie in the domain (-0 and +0 counted once)."""
+    first, last = _positions(low, high, include_high)
+    return max(last - first + 1, 0)
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """The distinct values of ``a``, sorted (``np.unique`` by sorting: its hash-based path is far slower on
+    millions of integers)."""
+    a = np.sort(np.asarray(a), kind="stable")
+    return a[np.r_[True, a[1:] != a[:-1]]] if a.size else a
+
+
+def domain_points(target: Target, points: int = SAMPLED_POINTS, exhaustive_limit: int = EXHAUSTIVE_LIMIT,
+                  seed: int = 0) -> tuple[np.ndarray, str]:
+    """The float32 inputs a candidate is measured on, sorted and distinct, and how they were chosen.
+
+    Every float32 number of the domain when there are at most ``exhaustive_limit`` (``"exhaustive"``);
+    otherwise (``"sampled"``) at least ``points`` of them: a uniform grid over the domain, the 4096
+    consecutive numbers at each end and the 1024 on each side of every hard point (and of 0 when inside:
+    the subnormals), and seeded random numbers, half uniform in value and half uniform over the number line
+    (so every binade is visited, tiny inputs included).
+    """
+    first, last = _positions(target.low, target.high, target.include_high)
+    if last < first:
+        raise ValueError(f"{target.name}: the domain {target.domain} holds no float32 number")
+    if last - first + 1 <= exhaustive_limit:
+        return from_ordered(np.arange(first, last + 1)), "exhaustive"
+    rng = np.random.default_rng(seed)
+    edge, near = 4096, 1024
+    parts = [np.arange(first, first + edge), np.arange(last - edge + 1, last + 1)]
+    for point in (*target.hard_points, *((0.0,) if target.low <= 0.0 <= target.high else ())):
+        centre = int(ordered(np.float32(point)))
+        parts.append(np.arange(centre - near, centre + near + 1))
+    grid = np.linspace(target.low, target.high, points // 2).astype(np.float32)
+    parts.append(ordered(grid))
+    lo32, hi32 = from_ordered(np.array([first, last]))
+    uniform = rng.uniform(float(lo32), float(hi32), points // 4).astype(np.float32)
+    parts += [ordered(uniform), rng.integers(first, last + 1, points // 4)]
+    chosen = _distinct(np.concatenate(parts))
+    chosen = chosen[(chosen >= first) & (chosen <= last)]
+    extra = points - chosen.size
+    while extra > 0:  # the parts overlapped: top up with more random positions
+        chosen = _distinct(np.concatenate([chosen, rng.integers(first, last + 1, 2 * extra)]))
+        extra = points - chosen.size
+    return from_ordered(chosen), "sampled"
+
+
+def correctly_rounded(target: Target, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The function at float32 inputs ``x``: in float64, and correctly rounded to float32; and at how many
+    points mpmath had to decide the rounding (float64 within 16 of its ULPs of a float32 midpoint)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        value = np.asarray(target.reference(x64), dtype=np.float64)
+    rounded = value.astype(np.float32)
+    # The midpoint between the rounded value and its neighbour on value's side is exact in float64.
+    toward = np.where(value >= rounded.astype(np.float64), np.float32(np.inf), np.float32(-np.inf))
+    neighbour = np.nextafter(rounded, toward.astype(np.float32))
+    mid = (rounded.astype(np.float64) + neighbour.astype(np.float64)) / 2.0
+    doubtful = np.flatnonzero(np.abs(value - mid) <= 16 * np.spacing(np.abs(value)))
+    if doubtful.size:
+        import mpmath
+
+        with mpmath.workprec(128):
+            for i in doubtful:
+                exact = target.precise(mpmath.mpf(float(x64[i])))
+                lo, hi = sorted((float(rounded[i]), float(neighbour[i])))
+                halfway = (mpmath.mpf(lo) + mpmath.mpf(hi)) / 2
+                rounded[i] = np.float32(lo if exact < halfway else hi if exact > halfway else
+                                        (lo if np.float32(lo).view(np.int32) % 2 == 0 else hi))
+                value[i] = float(exact)
+    return value, rounded, int(doubtful.size)
+
+
+def accepted_values(target: Target, x: np.ndarray, rounded: np.ndarray) -> np.ndarray:
+    """The outputs that count as exact at each input, ``(k, n)``: the correctly rounded values ``rounded``
+    first. XLA treats subnormal numbers as zero, inputs and results alike (on CPU and GPU), so no program can
+    tell a subnormal input from zero or return a subnormal: zero is accepted where the correctly rounded value
+    is subnormal, and for a subnormal input the (rounded, flushed) value at zero is accepted too."""
+    tiny = np.finfo(np.float32).tiny
+
+    def flushed(values: np.ndarray) -> np.ndarray:
+        return np.where(np.abs(values) < tiny, np.float32(0.0), values).astype(np.float32)
+
+    rows = [rounded, flushed(rounded)]
+    subnormal = (np.abs(x) < tiny) & (x != 0)
+    if subnormal.any():
+        at_zero = correctly_rounded(target, np.zeros(1, dtype=np.float32))[1][0]
+        rows += [np.where(subnormal, at_zero, rounded), np.where(subnormal, flushed(np.array([at_zero]))[0], rounded)]
+    return np.stack(rows).astype(np.float32)
+
+
+def _ordered_jax(bits: jax.Array) -> jax.Array:
+    """float32 bit patterns (as uint32) to integers whose order is the order of the floats (:func:`ordered`
+    shifted by 2**31, so that it fits a uint32; -0 and +0 are the same)."""
+    top = jnp.uint32(0x80000000)
+    return jnp.where(bits >> 31 == 1, top - (bits & jnp.uint32(0x7FFFFFFF)), bits | top)
+
+
+def ulp_distance(y: jax.Array, target: jax.Array) -> jax.Array:
+    """Distance in float32 ULPs between two broadcastable float32 arrays, as uint32: how many float32 numbers
+    lie between them, plus one (0 for equal numbers, and for -0 and +0)."""
+    a = _ordered_jax(jax.lax.bitcast_convert_type(y, jnp.uint32))
+    b = _ordered_jax(jax.lax.bitcast_convert_type(target, jnp.uint32))
+    return jnp.where(a >= b, a - b, b - a)
+
+
+def number_line(y: jax.Array, binade: jax.Array) -> jax.Array:
+    """The real-valued position of ``y`` on the float32 number line, in ULPs (piecewise linear: each binade
+    ``[2**e, 2**(e+1))`` spans 2**23, the subnormals one ULP each; odd in ``y``). ``binade`` is the exponent
+    of the value ``y`` should be near: ``y``'s own exponent is clamped to within 2 of it, so a far-off ``y``
+    is placed on the line extended linearly (finite, with a useful gradient, for a tuner)."""
+    a = jnp.abs(y)
+    e = jnp.floor(jnp.log2(jnp.maximum(a, 2.0**-126)))
+    e = jax.lax.stop_gradient(jnp.maximum(jnp.clip(e, binade - 2, binade + 2), -126.0))
+    return jnp.sign(y) * (e + 126.0 + a / jnp.exp2(e)) * 2.0**23
+
+
+def smooth_max(r: jax.Array) -> jax.Array:
+    """The largest ``|r|``, smoothed for a gradient tuner: the 32-norm's mean, close to the max yet
+    differentiable everywhere. Scaling by the (constant) max keeps ``r**32`` finite."""
+    top = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(r)), 1e-30))
+    return top * jnp.mean((r / top) ** 32) ** (1 / 32)
+
+
+def binade(value: np.ndarray) -> np.ndarray:
+    """The float32 exponent of each value (of the smallest normal for zero and subnormals)."""
+    return np.floor(np.log2(np.maximum(np.abs(value), 2.0**-126)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Candidates: what they may use, what they cost
+
+
+def check_source(tree: ast.Module) -> str | None:
+    """Why ``tree`` uses something other than ``+ - * /`` and constants, or None if it does not."""
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            return (f"line {getattr(node, 'lineno', '?')}: candidates may use only + - * / and constants; "
+                    f"{type(node).__name__} is not allowed")
+        if isinstance(node, ast.Call) and ast.unparse(node.func) not in _ALLOWED_CALLS:
+            return f"line {node.lineno}: calling {ast.unparse(node.func)} is not allowed (only + - * /)"
+        if isinstance(node, ast.Attribute) and ast.unparse(node) not in _ALLOWED_CALLS:
+            return f"line {node.lineno}: attribute {ast.unparse(node)} is not allowed"
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            if not isinstance(node.value, str):  # a docstring is fine
+                return f"line {node.lineno}: constant {node.value!r} is not a number"
+    return None
+
+
+def count_ops(jaxpr: Any) -> int:
+    """Count arithmetic equations in a (closed) jaxpr, recursing into nested jaxprs."""
+    inner = getattr(jaxpr, "jaxpr", jaxpr)
+    total = 0
+    for eqn in inner.eqns:
+        subs = [v for v in eqn.params.values() if hasattr(v, "eqns") or hasattr(v, "jaxpr")]
+        if subs:
+            total += sum(count_ops(s) for s in subs)
+        elif eqn.primitive.name not in _FREE_PRIMITIVES:
+            total += 1
+    return total
+
+
+def speed_ratio(fn: Callable[[jax.Array], jax.Array], library: Callable[[jax.Array], jax.Array], x: jax.Array,
+                rounds: int = 5, calls: int = 5) -> float:
+    """How many times faster jitted ``fn`` runs on ``x`` than jitted ``library``: the best of ``rounds``
+    alternating rounds of ``calls`` calls each, timed in this process (so both see the same machine)."""
+    fast_fn, fast_lib = jax.jit(fn), jax.jit(library)
+    fast_fn(x).block_until_ready()
+    fast_lib(x).block_until_ready()
+
+    def timed(f: Callable) -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            out = f(x)
+        out.block_until_ready()
+        return time.perf_counter() - start
+
+    best_fn = best_lib = math.inf
+    for _ in range(rounds):
+        best_lib = min(best_lib, timed(fast_lib))
+        best_fn = min(best_fn, timed(fast_fn))
+    return best_lib / best_fn
+
+
+def library_function(target: Target) -> Callable[[jax.Array], jax.Array]:
+    """The library function named by ``target.library`` (``jnp.`` is ``jax.numpy.``)."""
+    import importlib
+
+    module, _, name = target.library.replace("jnp.", "jax.numpy.", 1).rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def seed_source(target: Target) -> str:
+    """The starting program: the line through the function's values at the domain's ends (``1.0 + x`` for
+    2**x on [0, 1]), in float32 constants."""
+    ends = target.reference(np.array([target.low, target.high], dtype=np.float64))
+    slope = float(np.float32((ends[1] - ends[0]) / (target.high - target.low)))
+    start = float(np.float32(ends[0] - slope * target.low))
+    if abs(start) <= 1e-6 * float(np.max(np.abs(ends))):  # an odd function's line goes through 0
+        start = 0.0
+    term = "x" if slope == 1.0 else f"{slope!r} * x"
+    body = term if start == 0.0 else f"{start!r} + {term}"
+    return ("# EVOLVE-BLOCK-START\n"
+            "def f(x):\n"
+            f"    return {body}\n"
+            "# EVOLVE-BLOCK-END\n")
+
+
+def describe(target: Target, points: int, coverage: str) -> str:
+    """What the LLM is told about a target."""
+    where = "every float32 number of the domain" if coverage == "exhaustive" else f"{points} float32 points"
+    return (f"Write `f(x)` approximating {target.formula} for float32 `x` in {target.domain}, using only + - * / "
+            f"and numeric constants (no {target.library}, no ** and no other functions). `x` is a float32 "
+            "array; return an array of the same shape. Score: the maximum error in float32 ULPs against the "
+            f"correctly rounded result over {where} (lower is better), then the number of arithmetic "
+            "operations. A minimax polynomial in Horner form is a good start; evaluation order matters for "
+            "rounding" + (f"; the function is 0 at x = {target.zero:g}, so a factor (x - {target.zero:g}) keeps "
+                          "the relative error small there" if target.zero is not None else "") + ".")
+
+
+# --------------------------------------------------------------------------------------------------
+# The problem
+
+
+def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: int = 4096, timeout: float = 10.0,
+                    jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**16,
+                    speed_below: float = 64.0, seed: int = 0) -> Problem:
+    """The problem of approximating ``target`` in float32.
+
+    Args:
+        target: the function and its domain.
+        points: how many inputs a domain too large to enumerate is measured on (at least 1024).
+        tune_points: inputs the constant tuner fits on (a grid over the domain and a thinning of the inputs).
+        timeout: seconds one evaluation may take.
+        jit_candidate: run the candidate jitted with the fitness (XLA may fuse operations, e.g. into fused
+            multiply-adds) instead of operation by operation, each rounded to float32 as written (the default,
+            as in AutoNumerics-Zero, and milliseconds per candidate instead of a compile).
+        exhaustive_limit: enumerate the domain when it holds at most this many float32 numbers.
+        speed_batch: inputs of the batch the speed is timed on.
+        speed_below: time the speed only of candidates within this many ULPs (a far-off program's speed says
+            nothing; its ``speed`` is 0).
+        seed: seed of the sampled inputs.
+    """
+    if points < 1024:
+        raise ValueError(f"points must be at least 1024, got {points}")
+    x_np, coverage = domain_points(target, points, exhaustive_limit, seed)
+    _, target_np, _ = correctly_rounded(target, x_np)
+    accepted_np = accepted_values(target, x_np, target_np)
+    # Only a few inputs accept another value (subnormal inputs and results): those are compared again.
+    special_np = np.flatnonzero(np.any(accepted_np[1:] != accepted_np[:1], axis=0))
+    x, rounded = jnp.asarray(x_np), jnp.asarray(target_np)
+    special, others = jnp.asarray(special_np), jnp.asarray(accepted_np[1:, special_np])
+    # Tuning data in float64 numpy: ``loss`` makes float64 arrays of it under ``jax.enable_x64``.
+    grid = np.linspace(target.low, target.high, tune_points // 2).astype(np.float32)
+    grid = grid[(grid >= x_np[0]) & (grid <= x_np[-1])]
+    thinned = x_np[np.linspace(0, x_np.size - 1, tune_points - tune_points // 2).round().astype(np.int64)]
+    x_tune32 = _distinct(np.concatenate([grid, thinned]))
+    x_tune64 = x_tune32.astype(np.float64)
+    with np.errstate(all="ignore"):
+        t_tune64 = np.asarray(target.reference(x_tune64), dtype=np.float64)
+    binade_tune = binade(t_tune64)
+    # The probe is large: candidates near the optimum differ by a ULP at a few points, and a coarse probe would
+    # call them the same function (the dedupe audit measures exactly that).
+    probe = _distinct(np.concatenate([x_np[np.linspace(0, x_np.size - 1, 2**16).round().astype(np.int64)],
+                                      x_np[:64], x_np[-64:]]))
+    speed_x = jnp.asarray(x_np[np.linspace(0, x_np.size - 1, speed_batch).round().astype(np.int64)])
+    library = library_function(target)
+
+    def stats(y: jax.Array, rounded: jax.Array, special: jax.Array, others: jax.Array) -> tuple[jax.Array, ...]:
+        d = ulp_distance(y, rounded)  # y may be a scalar: it broadcasts against the target
+        y_special = jnp.broadcast_to(y, rounded.shape)[special]
+        d_special = jnp.min(jax.vmap(lambda t: ulp_distance(y_special, t))(others), axis=0)
+        d = d.at[special].min(d_special)
+        finite = jnp.isfinite(y)
+        bad = jnp.argmin(finite) if finite.ndim else jnp.int32(0)
+        return jnp.max(d), jnp.argmax(d), jnp.mean(d.astype(jnp.float32)), jnp.all(finite), bad
+
+    fitness = jax.jit(stats)
+
+    def evaluate(fn: Any) -> Result:
+        def outputs(xs: jax.Array) -> jax.Array:
+            y = jnp.asarray(fn(xs))
+            if not jnp.issubdtype(y.dtype, jnp.floating):
+                raise CandidateError(f"f must return floats, got dtype {y.dtype}")
+            if y.shape not in (xs.shape, ()):
+                raise CandidateError(f"f(x) has shape {y.shape}; expected {xs.shape} like x")
+            # A constant output stays a scalar: broadcasting it to every point would let XLA
+            # constant-fold the whole fitness over every point, which takes seconds.
+            return y.astype(jnp.float32)
+
+        closed = jax.make_jaxpr(outputs)(x)  # checks dtype and shape before anything runs
+        if jit_candidate:
+            # x and the target are arguments, not closed-over constants: XLA would otherwise constant-fold
+            # a constant candidate over all the points, which takes seconds.
+            max_ulp, worst, mean_ulp, all_finite, bad = jax.jit(lambda xs, *ts: stats(outputs(xs), *ts))(
+                x, rounded, special, others)
+        else:
+            max_ulp, worst, mean_ulp, all_finite, bad = fitness(outputs(x), rounded, special, others)
+        if not bool(all_finite):
+            raise CandidateError(f"non-finite output at x={float(x_np[int(bad)])!r}")
+        ops = count_ops(closed)
+        max_ulp = int(max_ulp)
+        speed = 0.0
+        if max_ulp <= speed_below:
+            speed = speed_ratio(lambda xs: outputs(xs) + jnp.zeros_like(xs), library, speed_x)
+        return Result(
+            score=float(max_ulp) + min(ops, 999) / 1000.0,
+            metrics={"max_ulp": max_ulp, "mean_ulp": float(mean_ulp), "worst_x": float(x_np[int(worst)]),
+                     "ops": ops, "speed": round(speed, 4), "points": int(x_np.size), "coverage": coverage},
+        )
+
+    def loss(fn: Any) -> jax.Array:
+        # The signed distance, in float32 ULPs, of the real-valued output from the function's real value: the
+        # difference of their positions on the float32 number line, which is piecewise linear in y (each
+        # binade's ULP is 2**(e - 23)), so an output just below 1.0 costs twice as many ULPs as one above.
+        xs, exact, e = (jnp.asarray(a) for a in (x_tune64, t_tune64, binade_tune))
+        r = number_line(fn(xs), e) - number_line(exact, e)
+        return smooth_max(jnp.clip(r, -1e8, 1e8))
+
+    return Problem(
+        name=target.name,
+        description=describe(target, int(x_np.size), coverage),
+        seed=seed_source(target),
+        entrypoint="f",
+        probe_inputs=(probe,),
+        evaluate=evaluate,
+        direction="min",
+        objectives=(Objective("max_ulp", "min"), Objective("ops", "min"), Objective("speed", "max")),
+        pareto=("max_ulp", "ops", "speed"),
+        timeout=timeout,
+        loss=loss,
+        hash_bits=23,
+        check=check_source,
+        binops=("+", "-", "*", "/"),
+        tune_dtype="float64",
+        options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
+                 "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,
+                 "seed": seed},
+    )

@@ -1,0 +1,238 @@
+"""The approximations numerical analysts already use, computed in code: Taylor and minimax polynomials.
+
+Every baseline is a program in the candidates' own language (Horner form, float32 constants), so the problem
+measures it exactly as it measures an evolved one. The polynomial's form follows the target
+(:class:`problems.float32.approx.Target`): ``p(x)`` in general, ``(x - z) * q(x - z)`` for a function that
+is 0 at ``z`` inside the domain, ``x * q(x * x)`` for an odd one, so that the relative error stays bounded
+where the function vanishes. Minimax polynomials come from the Remez exchange algorithm on the relative error
+(numpy, float64, on a dense Chebyshev grid; the function's values there from mpmath).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.polynomial import Chebyshev, Polynomial
+from numpy.polynomial import chebyshev as cheb
+
+from problems.float32.approx import Target
+
+DEGREES = tuple(range(2, 9))
+"""The degrees of the baselines, in ``x``."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a polynomial of degree ``degree`` in ``x`` is written for a target: ``q`` of degree ``inner`` in
+    ``u`` (``u = x - shift``, or ``x * x`` when ``odd``), multiplied by ``u`` (``factor``) or by ``x`` (odd)."""
+
+    degree: int
+    inner: int
+    shift: float
+    factor: bool
+    odd: bool
+
+    def u(self, x: Any) -> Any:
+        """The variable ``q`` is a polynomial in."""
+        return x * x if self.odd else x - self.shift
+
+    def outer(self, x: Any, u: Any, q: Any) -> Any:
+        """The approximation from ``q(u)``."""
+        return x * q if self.odd else u * q if self.factor else q
+
+
+def form(target: Target, degree: int, centre: float | None = None) -> Form | None:
+    """The form of a degree-``degree`` polynomial for ``target`` (None when it has none: an odd function's
+    polynomials have odd degrees). ``centre`` shifts a plain polynomial (Taylor series about it)."""
+    if target.odd:
+        return Form(degree, (degree - 1) // 2, 0.0, False, True) if degree % 2 == 1 else None
+    if target.zero is not None:
+        return Form(degree, degree - 1, target.zero, True, False)
+    return Form(degree, degree, centre or 0.0, False, False)
+
+
+def _u_range(target: Target, f: Form) -> tuple[float, float]:
+    ends = np.array([target.low, target.high])
+    if f.odd:
+        return (0.0 if target.low <= 0.0 <= target.high else float(np.min(ends**2))), float(np.max(ends**2))
+    return float(target.low - f.shift), float(target.high - f.shift)
+
+
+def _g(target: Target, f: Form, u: np.ndarray) -> np.ndarray:
+    """What ``q`` approximates at ``u``: the function divided by its factor (its limit where that is 0)."""
+    import mpmath
+
+    out = np.empty(u.size)
+    with mpmath.workdps(40):
+        for i, ui in enumerate(u):
+            if f.odd:
+                out[i] = float(mpmath.diff(target.precise, 0) if ui == 0 else
+                               target.precise(mpmath.sqrt(mpmath.mpf(float(ui)))) / mpmath.sqrt(mpmath.mpf(float(ui))))
+            elif f.factor:
+                out[i] = float(mpmath.diff(target.precise, f.shift) if ui == 0 else
+                               target.precise(f.shift + mpmath.mpf(float(ui))) / mpmath.mpf(float(ui)))
+            else:
+                out[i] = float(target.precise(f.shift + mpmath.mpf(float(ui))))
+    return out
+
+
+def _alternating_extrema(err: np.ndarray, count: int) -> np.ndarray | None:
+    """``count`` indices of alternating-sign local extrema of ``err`` (one per run of constant sign), the
+    window of consecutive runs that holds the largest one and has the largest smallest extremum; None when
+    there are fewer runs."""
+    sign = np.where(err >= 0, 1, -1)
+    breaks = np.flatnonzero(np.diff(sign) != 0) + 1
+    starts, ends = np.r_[0, breaks], np.r_[breaks, err.size]
+    peaks = np.array([s + int(np.argmax(np.abs(err[s:e]))) for s, e in zip(starts, ends, strict=True)])
+    if peaks.size < count:
+        return None
+    top = int(np.argmax(np.abs(err[peaks])))
+    windows = range(max(0, top - count + 1), min(top, peaks.size - count) + 1)
+    best = max(windows, key=lambda s: float(np.min(np.abs(err[peaks[s:s + count]]))))
+    return peaks[best:best + count]
+
+
+@dataclass(frozen=True)
+class Minimax:
+    """A minimax polynomial: its coefficients (power series in ``u``, lowest first), its maximum relative
+    error, and the error at its reference points (equal magnitude, alternating sign, when it converged)."""
+
+    coefficients: np.ndarray
+    max_error: float
+    reference: np.ndarray
+    reference_error: np.ndarray
+    iterations: int
+
+
+def _grid(target: Target, f: Form, points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chebyshev points of ``u``'s range with both ends, as ``s`` in [-1, 1] and as ``u``; and ``q``'s target."""
+    lo, hi = _u_range(target, f)
+    k = np.arange(points)
+    s = np.sort(np.r_[-1.0, 1.0, -np.cos(np.pi * (k + 0.5) / points)])
+    u = lo + (s + 1.0) * (hi - lo) / 2.0
+    return s, u, _g(target, f, u)
+
+
+def relative_error(target: Target, f: Form, coefficients: np.ndarray, points: int = 4000) -> float:
+    """The largest relative error of the real-valued polynomial (``q``'s power series ``coefficients``)."""
+    _, u, g = _grid(target, f, points)
+    return float(np.max(np.abs(Polynomial(coefficients)(u) / g - 1.0)))
+
+
+def remez(target: Target, f: Form, grid: int = 4000, iterations: int = 60, tol: float = 1e-7) -> Minimax:
+    """The minimax polynomial of ``target`` in form ``f``: the ``q`` of degree ``f.inner`` that minimises the
+    largest relative error of the approximation over the domain, by the Remez exchange algorithm on ``grid``
+    Chebyshev points (the equioscillation theorem: at the optimum the error reaches its maximum, with
+    alternating signs, at ``inner + 2`` points)."""
+    lo, hi = _u_range(target, f)
+    s, u, g = _grid(target, f, grid)
+    weight = 1.0 / np.abs(g)
+    n = f.inner
+    nodes = -np.cos(np.pi * np.arange(n + 2) / (n + 1))
+    ref = np.unique(np.searchsorted(s, nodes).clip(0, s.size - 1))
+    coef, err, done = np.zeros(n + 1), np.zeros_like(s), 0
+    for done in range(1, iterations + 1):  # noqa: B007 (the count is reported)
+        if ref.size != n + 2:
+            break
+        system = np.hstack([cheb.chebvander(s[ref], n), ((-1.0) ** np.arange(n + 2) / weight[ref])[:, None]])
+        solution = np.linalg.solve(system, g[ref])
+        coef, level = solution[:-1], abs(solution[-1])
+        err = weight * (g - cheb.chebval(s, coef))
+        worst = float(np.max(np.abs(err)))
+        new = _alternating_extrema(err, n + 2)
+        if new is None or worst - level <= max(tol * worst, 1e-15):
+            break
+        ref = new
+    power = Chebyshev(coef, domain=[lo, hi]).convert(kind=Polynomial).coef
+    return Minimax(np.pad(power, (0, n + 1 - power.size)), float(np.max(np.abs(err))), u[ref], err[ref], done)
+
+
+def taylor(target: Target, f: Form) -> np.ndarray:
+    """The Taylor polynomial's ``q`` coefficients (power series in ``u``, lowest first): about ``f.shift`` for
+    a plain or shifted form, about 0 in ``x * x`` for an odd one."""
+    import mpmath
+
+    with mpmath.workdps(40):
+        terms = mpmath.taylor(target.precise, f.shift, f.degree)
+    terms = [float(t) for t in terms]
+    if f.odd:
+        return np.array(terms[1::2][: f.inner + 1])
+    return np.array(terms[1:] if f.factor else terms)
+
+
+def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32) -> str:
+    """The program evaluating ``f`` with ``q``'s ``coefficients`` in Horner form, constants rounded to
+    ``dtype``."""
+    c = [repr(float(dtype(v))) for v in coefficients]
+    lines = ["# EVOLVE-BLOCK-START", "def f(x):"]
+    var = "x"
+    if f.odd:
+        lines.append("    u = x * x")
+        var = "u"
+    elif f.shift != 0.0:
+        lines.append(f"    u = x - {float(dtype(f.shift))!r}")
+        var = "u"
+    q = c[-1]
+    for v in reversed(c[:-1]):
+        q = f"{v} + {var} * {q if q == c[-1] else f'({q})'}"
+    body = f"x * ({q})" if f.odd else f"{var} * ({q})" if f.factor else q
+    lines += [f"    return {body}", "# EVOLVE-BLOCK-END", ""]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One classic approximation of a target, as a program."""
+
+    kind: str  # "taylor" or "minimax"
+    degree: int
+    source: str
+    real_error: float  # the largest relative error of the real-valued polynomial (minimax: from Remez)
+
+
+def baselines(target: Target, degrees: tuple[int, ...] = DEGREES, dtype: type = np.float32) -> list[Baseline]:
+    """The Taylor and minimax polynomials of ``target`` of each degree its form allows, as programs."""
+    out = []
+    centre = (target.low + target.high) / 2.0
+    for degree in degrees:
+        plain = form(target, degree)
+        if plain is None:
+            continue
+        fit = remez(target, plain)
+        out.append(Baseline("minimax", degree, horner_source(plain, fit.coefficients, dtype), fit.max_error))
+        about = form(target, degree, centre=centre)
+        assert about is not None
+        series = taylor(target, about)
+        out.append(Baseline("taylor", degree, horner_source(about, series, dtype),
+                            relative_error(target, about, series)))
+    return out
+
+
+def measure_baselines(problem_name: str, options: dict[str, Any] | None = None,
+                      degrees: tuple[int, ...] = DEGREES) -> list[dict[str, Any]]:
+    """The baselines of a float32 problem (``exp2``, ``log2``..., ``exp2_real``), each measured by the problem
+    itself with ``options``: dicts of ``kind``, ``degree``, ``source``, ``real_error`` and ``metrics``.
+
+    Raises:
+        ValueError: the problem is not one of :mod:`problems.float32`'s targets.
+    """
+    import importlib
+
+    from evolve import load_problem, program
+
+    try:
+        module = importlib.import_module(f"problems.float32.{problem_name}")
+        target = module.TARGET
+    except (ImportError, AttributeError):
+        raise ValueError(f"baselines exist for the float32 targets of problems/float32 only; {problem_name!r} is "
+                         "not one of them") from None
+    problem = load_problem(problem_name, **(options or {}))
+    dtype = np.float64 if problem.constant_dtype == "float64" else np.float32
+    out = []
+    for b in baselines(target, degrees, dtype):
+        result = problem.evaluate(program.compile_program(program.parse(b.source), problem.entrypoint))
+        out.append({"kind": b.kind, "degree": b.degree, "source": b.source, "real_error": b.real_error,
+                    "metrics": result.metrics})
+    return out
