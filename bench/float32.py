@@ -35,10 +35,15 @@ def error_name(target: str) -> str:
 
 
 def fewer_ops(front: list[dict[str, Any]], minimax: list[dict[str, Any]], error: str) -> dict[str, Any] | None:
-    """The evolved program that most beats minimax on operations at the same accuracy: for each evolved point,
-    the cheapest minimax polynomial at least as accurate; the largest saving (None when none is cheaper)."""
+    """The evolved program that most beats minimax on operations at the same accuracy: for each evolved point
+    whose error lies within the range the minimax polynomials span (a constant far worse than the degree-2
+    polynomial beats nothing), the cheapest minimax polynomial at least as accurate; the largest saving (None
+    when none is cheaper)."""
+    worst = max((m["metrics"][error] for m in minimax), default=-1)
     best = None
     for p in front:
+        if p["metrics"][error] > worst:
+            continue
         rivals = [m["metrics"]["ops"] for m in minimax if m["metrics"][error] <= p["metrics"][error]]
         if rivals and p["metrics"]["ops"] < min(rivals):
             saving = min(rivals) - p["metrics"]["ops"]

@@ -17,6 +17,7 @@ def test_fewer_ops_compares_with_the_cheapest_minimax_at_least_as_accurate():
     best = fewer_ops(front, minimax, "max_ulp")
     assert best == {"id": 1, "max_ulp": 900, "ops": 4, "minimax_ops": 10, "saving": 6}  # 1200 ULP is no rival
     assert fewer_ops([point(3, 1, 14), point(4, 0, 40)], minimax, "max_ulp") is None  # equal is not fewer
+    assert fewer_ops([point(5, 4_000_000, 0)], minimax, "max_ulp") is None  # a constant, worse than every minimax
 
 
 def test_the_float32_section_reports_each_target_and_its_goals():
