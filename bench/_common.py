@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,20 @@ def write(report: dict[str, Any], out: str | Path) -> Path:
     path.write_text(json.dumps(report, indent=2, default=str))
     print(f"wrote {path}")
     return path
+
+
+def earlier_runs(out: str | Path, args: Any, skip: Collection[str], key: str,
+                 known: Collection[str]) -> list[dict[str, Any]]:
+    """The runs already in ``out`` whose ``key`` (the environment, the target) is in ``known`` and not in ``skip``,
+    when they were measured with the same ``args.seconds``, ``args.workers`` and ``args.seed``; none when the
+    settings differ or the file is missing or unreadable. So a bench can measure one item at a time."""
+    path = Path(out)
+    if not path.is_file():
+        return []
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        return []
+    if (old.get("seconds"), old.get("workers"), old.get("seed")) != (args.seconds, args.workers, args.seed):
+        return []
+    return [r for r in old.get("runs", []) if r.get(key) not in skip and r.get(key) in known]

@@ -14,7 +14,6 @@ measure one environment at a time); each run records the commit it measured.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import RESULTS, commit, write  # noqa: E402
+from bench._common import RESULTS, commit, earlier_runs, write  # noqa: E402
 
 GOALS = {"CartPole-v1": 500.0, "Acrobot-v1": -80.0, "MountainCar-v0": -110.0, "Pendulum-v1": -200.0}
 """Held-out mean returns the issue asks for (CartPole: at least; the others: above)."""
@@ -124,21 +123,6 @@ def run_random(env: str, args: argparse.Namespace) -> dict[str, Any]:
             "best_program": top[2].strip() if top else None, "curve": _curve(points)}
 
 
-def earlier_runs(out: str, args: argparse.Namespace, skip: set[str]) -> list[dict[str, Any]]:
-    """The runs of other environments already in ``out`` with the same seconds, workers and seed, so that the
-    environments can be measured one at a time (each takes twice ``--seconds``); none when the settings differ."""
-    path = Path(out)
-    if not path.is_file():
-        return []
-    try:
-        old = json.loads(path.read_text())
-    except ValueError:
-        return []
-    if (old.get("seconds"), old.get("workers"), old.get("seed")) != (args.seconds, args.workers, args.seed):
-        return []
-    return [r for r in old.get("runs", []) if r.get("env") not in skip and r.get("env") in GOALS]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=list(GOALS), choices=list(GOALS))
@@ -147,7 +131,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "agents.json"))
     args = parser.parse_args()
-    kept = earlier_runs(args.out, args, skip=set(args.envs))
+    kept = earlier_runs(args.out, args, skip=set(args.envs), key="env", known=GOALS)
     order = list(GOALS)
     runs: list[dict[str, Any]] = []
     code = commit()

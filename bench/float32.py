@@ -14,7 +14,6 @@ Writes bench/results/float32.json and one plot per target (bench/results/float32
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import RESULTS, commit, write  # noqa: E402
+from bench._common import RESULTS, commit, earlier_runs, write  # noqa: E402
 
 TARGETS = ("exp2", "log2", "erf", "tanh", "sigmoid", "sin", "exp2_real")
 REAL_OPS = 10
@@ -132,11 +131,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS / "float32.json"))
     args = parser.parse_args()
     out = Path(args.out)
-    kept = []
-    if out.is_file():  # targets measured earlier with the same settings are kept (one target at a time)
-        old = json.loads(out.read_text())
-        if (old.get("seconds"), old.get("workers"), old.get("seed")) == (args.seconds, args.workers, args.seed):
-            kept = [r for r in old.get("runs", []) if r["target"] not in args.targets]
+    kept = earlier_runs(out, args, skip=set(args.targets), key="target", known=TARGETS)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for target in args.targets:
