@@ -477,9 +477,10 @@ def float32_section(r: dict) -> list[str]:
     lines = [
         f"### float32 approximations (`{r['command']}`)",
         "",
-        f"A GP campaign of {r['seconds']:g} s on {r['workers']} evaluators per target, selecting on the Pareto "
-        "front of (max ULP, ops, speed). Error is the largest distance in float32 ULPs from the correctly "
-        "rounded value over every float32 number of the domain (exhaustive) or over the sampled points; "
+        f"A GP campaign of {r['seconds']:g} s on {r['workers']} evaluators per target; each island keeps half "
+        "its programs by score and half by the Pareto front of (max ULP, ops, speed). Error is the largest "
+        "distance in float32 ULPs from the correctly rounded value over every float32 number of the domain "
+        "(exhaustive) or over the sampled points; "
         "speed is the jitted program's throughput over the library function's, timed together. Baselines: "
         "minimax (Remez) and Taylor polynomials of degree 2 to 8 in Horner form, measured the same way. "
         "\"Fewer ops\" names the evolved program that most undercuts the cheapest minimax polynomial at least "

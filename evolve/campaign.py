@@ -197,7 +197,7 @@ class Campaign:
     def _init_state(self) -> None:
         cfg = self.config
         self.population = Population(cfg.islands, cfg.island_size, cfg.selection, cfg.tournament_size,
-                                     self.problem.pareto_objectives() if cfg.pareto else ())
+                                     self.problem.pareto_objectives() if cfg.pareto else (), cfg.pareto_elite)
         self.code_seen: dict[str, int] = {}
         self.func_seen: dict[str, int] = {}
         self.code_log: list[str] = []

@@ -36,6 +36,8 @@ class Config:
         selection: ``tournament`` or ``rank``; tournament_size for the former.
         pareto: select on the problem's Pareto objectives (``Problem.pareto``, NSGA-II: by front, then
             crowding) when it names two or more; False ranks by the score alone.
+        pareto_elite: the share of each Pareto island kept (and listed first for selection) by score alone;
+            the rest is kept by NSGA-II. 0 is pure NSGA-II, 1 ranks by score alone.
         migration_interval: proposals between migrations of each island's best to the next island.
         reset_interval: proposals between resets of the weakest half of the islands (0 disables).
         batch_size: candidates sent to an evaluator per call; pipeline_depth: calls queued per evaluator.
@@ -86,6 +88,7 @@ class Config:
     selection: str = "tournament"
     tournament_size: int = 4
     pareto: bool = True
+    pareto_elite: float = 0.5
     migration_interval: int = 200
     reset_interval: int = 1000
     batch_size: int = 8
@@ -127,6 +130,8 @@ class Config:
                 raise ValueError(f"config: {name} must be at least 1, got {getattr(self, name)}")
         if self.budget < 0:
             raise ValueError(f"config: budget must be >= 0, got {self.budget}")
+        if not 0.0 <= self.pareto_elite <= 1.0:
+            raise ValueError(f"config: pareto_elite is a share in [0, 1], got {self.pareto_elite}")
         if not 0.0 <= self.audit_dedupe <= 1.0:
             raise ValueError(f"config: audit_dedupe is a fraction in [0, 1], got {self.audit_dedupe}")
         if self.selection not in ("tournament", "rank"):

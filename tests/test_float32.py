@@ -173,7 +173,7 @@ def test_non_dominated_sorting_and_crowding_on_hand_made_points():
 def test_pareto_islands_keep_the_front_and_its_extremes():
     from evolve.population import Member, ParetoIsland, Population
 
-    island = ParetoIsland(3, [("max_ulp", "min"), ("ops", "min")])
+    island = ParetoIsland(3, [("max_ulp", "min"), ("ops", "min")], elite=0)
 
     def member(i, ulp, ops):
         return Member(i, key=ulp + ops / 1000, source="", score=ulp + ops / 1000, metrics={"max_ulp": ulp, "ops": ops})
@@ -183,6 +183,15 @@ def test_pareto_islands_keep_the_front_and_its_extremes():
     assert sorted(m.id for m in island.members) == [0, 1, 2]  # the front's ends and the widest middle
     assert island.best().id == 1
     assert not island.add(member(9, 200, 60))  # dominated by all: not kept
+    # With an elite, the most accurate come first whatever the front says, and the front fills the rest.
+    elite = ParetoIsland(4, [("max_ulp", "min"), ("ops", "min")], elite=2)
+    for i, (ulp, ops) in enumerate([(100, 2), (1, 20), (10, 8), (2, 50), (5, 12), (3, 60)]):
+        elite.add(member(i, ulp, ops))
+    assert [m.id for m in elite.members[:2]] == [1, 3]  # the two lowest scores, in order
+    assert sorted(m.id for m in elite.members[2:]) == [0, 5]  # of the rest (all on one front), its two ends
+    assert elite.best().id == 1
+    with pytest.raises(ValueError, match="elite must be between 0 and the capacity 4"):
+        ParetoIsland(4, [("a", "min"), ("b", "min")], elite=5)
     assert isinstance(Population(2, 3, objectives=[("a", "min"), ("b", "min")]).islands[0], ParetoIsland)
     assert not isinstance(Population(2, 3, objectives=[("a", "min")]).islands[0], ParetoIsland)
     with pytest.raises(ValueError, match="pareto names \\['size'\\]"):

@@ -351,7 +351,7 @@ def describe(target: Target, points: int, coverage: str) -> str:
 
 
 def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: int = 4096, timeout: float = 10.0,
-                    jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**16,
+                    jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**20,
                     speed_below: float = 64.0, seed: int = 0) -> Problem:
     """The problem of approximating ``target`` in float32.
 
