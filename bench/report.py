@@ -515,6 +515,12 @@ def float32_section(r: dict) -> list[str]:
             lines += ["", f"Real-number exp2 with at most 10 operations: "
                           f"{'none evaluated' if least is None else f'{least:.2e}'} (goal 1e-10; the degree-5 "
                           f"minimax polynomial: {g.get('minimax_degree5'):.2e})."]
+    broken = [f"{x['target']} ({', '.join(x['broken_in_float'])})" for x in r["runs"] if x.get("broken_in_float")]
+    if broken:
+        lines += ["", "Baselines whose float32 error is far above what their real error predicts, left out of the "
+                      "ops comparison: " + "; ".join(broken) + ". An odd polynomial `x * (c0 + ...)` with `c0 < 1` "
+                      "makes a subnormal of an input just above the smallest normal number, and XLA flushes it to "
+                      "zero."]
     lines += ["", "Plots (error against ops, error against speed): " + ", ".join(
         f"[{x['target']}](bench/results/{x['plot']})" for x in r["runs"]) + ".", "",
         "The best evolved programs:", ""]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.float32 import fewer_ops
+from bench.float32 import fewer_ops, holds_in_float
 from bench.report import float32_section
 
 
@@ -12,12 +12,18 @@ def point(i, ulp, ops, speed=1.0):
 
 
 def test_fewer_ops_compares_with_the_cheapest_minimax_at_least_as_accurate():
-    minimax = [{"metrics": {"max_ulp": u, "ops": o}} for u, o in ((1200, 6), (20, 10), (2, 12), (1, 14))]
+    minimax = [{"metrics": {"max_ulp": u, "ops": o}, "real_error": 1e-4} for u, o in ((1200, 6), (20, 10), (2, 12),
+                                                                                 (1, 14))]
     front = [point(1, 900, 4), point(2, 3, 11), point(3, 1, 14)]
     best = fewer_ops(front, minimax, "max_ulp")
     assert best == {"id": 1, "max_ulp": 900, "ops": 4, "minimax_ops": 10, "saving": 6}  # 1200 ULP is no rival
     assert fewer_ops([point(3, 1, 14), point(4, 0, 40)], minimax, "max_ulp") is None  # equal is not fewer
     assert fewer_ops([point(5, 4_000_000, 0)], minimax, "max_ulp") is None  # a constant, worse than every minimax
+    # A polynomial 2**23 ULPs off (flushed to zero) though its real error is 4e-4 widens no range.
+    broken = [{"metrics": {"max_ulp": 8_391_866, "ops": 4}, "real_error": 4e-4}, *minimax]
+    assert not holds_in_float(broken[0], "max_ulp") and all(holds_in_float(m, "max_ulp") for m in minimax)
+    assert fewer_ops([point(6, 100_000, 2)], broken, "max_ulp") is None
+    assert holds_in_float({"metrics": {"max_rel_error": 7.6e-8}, "real_error": 7.5e-8}, "max_rel_error")
 
 
 def test_the_float32_section_reports_each_target_and_its_goals():
@@ -30,6 +36,7 @@ def test_the_float32_section_reports_each_target_and_its_goals():
     real = {"target": "exp2_real", "coverage": None, "points": 16386, "plot": "float32-exp2_real.png",
             "best": {"id": 9, "metrics": {"max_rel_error": 3e-9, "ops": 11, "points": 16386}, "source": "x"},
             "baselines": [{"kind": "minimax", "degree": 5, "metrics": {"max_rel_error": 7.49e-8, "ops": 10}}],
+             "broken_in_float": ["minimax 3"],
             "fronts": {}, "goals": {"fewer_ops_than_minimax": None, "least_error_within_10_ops": 2e-8,
                                     "minimax_degree5": 7.49e-8, "met": False}}
     text = "\n".join(float32_section({"command": "python bench/float32.py", "seconds": 60.0, "workers": 2,
@@ -39,3 +46,4 @@ def test_the_float32_section_reports_each_target_and_its_goals():
     assert "| exp2_real | 16386 points, float64 | 3.00e-09 | 11 | — | 7.49e-08 (10) | — | no |" in text
     assert "faster than `jnp.exp2`: yes" in text and "at most 10 operations: 2.00e-08 (goal 1e-10" in text
     assert "[exp2](bench/results/float32-exp2.png)" in text
+    assert "left out of the ops comparison: exp2_real (minimax 3)." in text
