@@ -320,7 +320,10 @@ def library_function(target: Target) -> Callable[[jax.Array], jax.Array]:
 
 def seed_source(target: Target) -> str:
     """The starting program: the line through the function's values at the domain's ends (``1.0 + x`` for
-    2**x on [0, 1]), in float32 constants."""
+    2**x on [0, 1]), in float32 constants. For a function with a zero inside the domain the line is written
+    ``(x - z) * slope``: ``x - z`` is exact near ``z`` (Sterbenz), so the factor keeps the relative error
+    bounded where the function vanishes, and the GP grows the constant into a polynomial behind it
+    (``c0 + c1*x`` with ``c0 = -c1*z`` would cancel catastrophically there: millions of ULPs)."""
     ends = target.reference(np.array([target.low, target.high], dtype=np.float64))
     slope = float(np.float32((ends[1] - ends[0]) / (target.high - target.low)))
     start = float(np.float32(ends[0] - slope * target.low))
@@ -328,6 +331,8 @@ def seed_source(target: Target) -> str:
         start = 0.0
     term = "x" if slope == 1.0 else f"{slope!r} * x"
     body = term if start == 0.0 else f"{start!r} + {term}"
+    if target.zero is not None and target.zero != 0.0:
+        body = f"(x - {float(np.float32(target.zero))!r}) * {slope!r}"
     return ("# EVOLVE-BLOCK-START\n"
             "def f(x):\n"
             f"    return {body}\n"
