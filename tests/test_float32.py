@@ -201,14 +201,20 @@ def test_pareto_islands_keep_the_front_and_its_extremes():
 
 
 def test_a_target_with_a_zero_starts_from_the_factor_that_keeps_the_relative_error_bounded():
-    from problems.float32 import exp2, log2, sin
+    from problems.float32 import erf, exp2, log2, sin
     from problems.float32.approx import seed_source
 
     # Regression: log2's seed was -1.0 + x; GP children c0 + c1*x cancel catastrophically near 1 (a 600 s
     # campaign ended at 289268 ULP there). (x - 1) is exact near 1, and the constant behind it grows.
     assert "return (x - 1.0) * 1.0" in seed_source(log2.TARGET)
     assert "return 1.0 + x" in seed_source(exp2.TARGET)
-    assert "return 0.9003162980079651 * x" in seed_source(sin.TARGET)  # odd: the line through 0 already is
+    # sin is x near 0: c * x with c < 1 would flush to zero just above the smallest normal number (2**23 ULPs;
+    # a 600 s campaign from 0.9003 * x ended at 735812 ULP), x + c * x leaves x there.
+    assert "return x + -0.09968370199203491 * x" in seed_source(sin.TARGET)
+    assert "return 0.8427007794380188 * x" in seed_source(erf.TARGET)  # erf is 1.128 x near 0: no flush
+    tiny = np.array([1.1756e-38, 1.2e-38, 0.5, 0.785], dtype=np.float32)
+    g = program.compile_program(program.parse(seed_source(sin.TARGET)), "f")
+    assert np.all(np.asarray(g(jnp.asarray(tiny)))[:2] == tiny[:2])  # not flushed
     x = np.linspace(1.0, 1.001, 1001, dtype=np.float32)
     f = program.compile_program(program.parse(seed_source(log2.TARGET)), "f")
     rel = np.abs(np.asarray(f(x), np.float64)[1:] / np.log2(x[1:].astype(np.float64)) - 1.0)

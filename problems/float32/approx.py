@@ -323,7 +323,10 @@ def seed_source(target: Target) -> str:
     2**x on [0, 1]), in float32 constants. For a function with a zero inside the domain the line is written
     ``(x - z) * slope``: ``x - z`` is exact near ``z`` (Sterbenz), so the factor keeps the relative error
     bounded where the function vanishes, and the GP grows the constant into a polynomial behind it
-    (``c0 + c1*x`` with ``c0 = -c1*z`` would cancel catastrophically there: millions of ULPs)."""
+    (``c0 + c1*x`` with ``c0 = -c1*z`` would cancel catastrophically there: millions of ULPs). For an odd
+    function with slope 1 at 0 (sin, tanh) it is written ``x + (slope - 1) * x``: XLA flushes subnormal
+    results to zero, so ``c * x`` with ``c < 1`` is 0 for inputs just above the smallest normal number, 2**23
+    ULPs off a function equal to ``x`` there, while in ``x + c * x`` only the correction vanishes."""
     ends = target.reference(np.array([target.low, target.high], dtype=np.float64))
     slope = float(np.float32((ends[1] - ends[0]) / (target.high - target.low)))
     start = float(np.float32(ends[0] - slope * target.low))
@@ -333,6 +336,9 @@ def seed_source(target: Target) -> str:
     body = term if start == 0.0 else f"{start!r} + {term}"
     if target.zero is not None and target.zero != 0.0:
         body = f"(x - {float(np.float32(target.zero))!r}) * {slope!r}"
+    tiny = 1e-30
+    if target.odd and abs(float(target.reference(np.array([tiny]))[0]) / tiny - 1.0) < 1e-6:
+        body = f"x + {float(np.float32(slope - 1.0))!r} * x"
     return ("# EVOLVE-BLOCK-START\n"
             "def f(x):\n"
             f"    return {body}\n"
