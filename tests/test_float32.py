@@ -219,3 +219,13 @@ def test_a_target_with_a_zero_starts_from_the_factor_that_keeps_the_relative_err
     f = program.compile_program(program.parse(seed_source(log2.TARGET)), "f")
     rel = np.abs(np.asarray(f(x), np.float64)[1:] / np.log2(x[1:].astype(np.float64)) - 1.0)
     assert rel.max() < 0.45  # ln 2 off at worst, never a cancellation
+
+
+def test_the_tuner_sees_the_neighbourhood_of_a_zero():
+    # Regression: log2's tuning points were a grid and a thinning of [1, 2), none closer to 1 than 5e-4, so the
+    # tuner never saw the relative error blow up where log2 vanishes (a campaign ended at 400559 ULP at 1.00008).
+    x, _ = approx.domain_points(LOG2, points=2**16)
+    near = approx.near_zero(LOG2, x)
+    assert near.min() == np.nextafter(np.float32(1.0), np.float32(2.0)) and np.all(near > 1.0)
+    assert np.sum(near < 1.001) >= 64
+    assert approx.near_zero(EXP2, x).size == 0  # exp2 has no zero

@@ -345,6 +345,25 @@ def seed_source(target: Target) -> str:
             "# EVOLVE-BLOCK-END\n")
 
 
+def near_zero(target: Target, x: np.ndarray) -> np.ndarray:
+    """Inputs of ``x`` approaching the function's zero inside the domain, geometrically (``z +- span * 2**-j``)
+    and the 64 float32 numbers of ``x`` on each side of it (subnormals left out): where the function vanishes
+    the relative error is largest, and a grid or a thinning of a single binade (log2 on [1, 2)) puts no tuning
+    point there. None without a zero (``x`` is sorted)."""
+    if target.zero is None:
+        return np.empty(0, np.float32)
+    z = np.float32(target.zero)
+    span = float(np.max(np.abs(np.array([target.low, target.high]) - float(z))))
+    steps = span * 2.0 ** -np.arange(1, 150, dtype=np.float64)
+    geometric = np.concatenate([float(z) + steps, float(z) - steps]).astype(np.float32)
+    at = int(np.searchsorted(x, z))
+    ulps = x[max(at - 64, 0):at + 65]
+    near = np.concatenate([geometric, ulps])
+    # Not subnormal: XLA reads those as zero, an error no constant can tune away.
+    keep = (near >= x[0]) & (near <= x[-1]) & (np.abs(near) >= np.finfo(np.float32).tiny) & (near != z)
+    return near[keep]
+
+
 def describe(target: Target, points: int, coverage: str) -> str:
     """What the LLM is told about a target."""
     where = "every float32 number of the domain" if coverage == "exhaustive" else f"{points} float32 points"
@@ -393,7 +412,7 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
     grid = np.linspace(target.low, target.high, tune_points // 2).astype(np.float32)
     grid = grid[(grid >= x_np[0]) & (grid <= x_np[-1])]
     thinned = x_np[np.linspace(0, x_np.size - 1, tune_points - tune_points // 2).round().astype(np.int64)]
-    x_tune32 = _distinct(np.concatenate([grid, thinned]))
+    x_tune32 = _distinct(np.concatenate([grid, thinned, near_zero(target, x_np)]))
     x_tune64 = x_tune32.astype(np.float64)
     with np.errstate(all="ignore"):
         t_tune64 = np.asarray(target.reference(x_tune64), dtype=np.float64)
