@@ -5,6 +5,7 @@ campaign driver writes; notebooks and ``evolve status`` read, also while a campa
 (``Archive(path, readonly=True)``). The package imports neither Ray nor JAX, so opening an archive is cheap.
 """
 
+from archive.integrity import Report
 from archive.models import (
     CAMPAIGN_STATUSES,
     DIRECTIONS,
@@ -20,10 +21,11 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
-from archive.store import Archive, LineageStep
+from archive.store import Archive, ArchiveBusy, LineageStep
 
 __all__ = [
     "Archive",
+    "ArchiveBusy",
     "ArmRow",
     "Base",
     "CAMPAIGN_STATUSES",
@@ -36,6 +38,7 @@ __all__ = [
     "ObjectiveRow",
     "ProgramRow",
     "ROLES",
+    "Report",
     "SCHEMA_VERSION",
     "STATUSES",
 ]

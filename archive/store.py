@@ -6,6 +6,7 @@ WAL mode. Each query runs in its own short session, so a reader sees rows writte
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from archive import integrity
+from archive.integrity import Report
 from archive.models import (
     CAMPAIGN_STATUSES,
     COPY_OPERATORS,
@@ -35,6 +38,11 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
+
+
+class ArchiveBusy(RuntimeError):
+    """Another campaign holds the archive's writer lock (see :meth:`Archive.writer`)."""
+
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for a lock held by another connection before it gives up."""
@@ -345,6 +353,47 @@ class Archive:
                 raise KeyError(f"no campaign {campaign_id} in archive {self.path}")
 
     # -- writing programs --------------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, owner: str) -> Iterator[None]:
+        """Hold the archive's writer lock while the block runs: SQLite lets two processes write one file, but
+        two campaign drivers would hand out the same program ids, so the second is refused.
+
+        The lock is an exclusive ``flock`` on ``<archive>.lock`` (which records ``owner``, e.g. a pid); the
+        kernel drops it when its holder exits, a killed one too, so a crash never leaves the archive locked.
+
+        Raises:
+            ArchiveBusy: another process (or another writer in this one) holds the lock.
+        """
+        import fcntl  # POSIX only; imported here so that reading an archive works everywhere
+
+        self._require_writable()
+        lock = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "unknown"
+                raise ArchiveBusy(
+                    f"archive {self.path} is being written by another campaign ({holder}); two campaigns "
+                    "cannot write one archive at once: wait for that one to finish (or stop it with Ctrl-C), or "
+                    "give this one another --db") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, owner.encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def check(self) -> Report:
+        """Check the archive's integrity: SQLite's own checks and the engine's invariants (see
+        :mod:`archive.integrity`). Read-only; safe while a campaign writes."""
+        with self._engine.connect() as connection:
+            return integrity.check(connection)
 
     def next_program_id(self) -> int:
         """Return the next free program id: the largest id in the archive (any campaign) plus one."""

@@ -9,10 +9,14 @@ oldest batch, every evaluator still has further batches queued.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import os
+import signal
+import socket
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -23,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from archive import Archive
+from archive import Archive, ArchiveBusy
 from archive.models import COPY_OPERATORS
 from evolve import program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
@@ -31,14 +35,18 @@ from evolve.config import Config
 from evolve.mutators.base import Parent
 from evolve.mutators.gp import portfolio as gp_portfolio
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
+from evolve.mutators.llm_health import LLMHealth
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
+from evolve.sandbox import blank_secrets, death_note
 from evolve.workers import Evaluator, Record, Task
 
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
 START_TIMEOUT = 180.0
 MARGIN = 2.0
+STOP_GRACE = 30.0
+"""Seconds a Ctrl-C'd campaign waits for the batches under way before it drops them."""
 
 
 class CampaignError(RuntimeError):
@@ -70,6 +78,11 @@ class Summary:
     wall_seconds: float = 0.0
     status: str = "finished"
     phases: dict[str, float] = field(default_factory=dict)
+    restarts: int = 0
+    """Evaluators replaced in this run (one that hung in native code, died, or was killed from outside)."""
+    dropped: int = 0
+    """Candidates under way when a Ctrl-C stopped the campaign and not back within the grace period: never
+    written, and proposed again (with new ids) by a resume."""
 
     @property
     def candidates_per_second(self) -> float:
@@ -161,10 +174,12 @@ class Campaign:
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
         if self.config.worker_gpus:
             opts["num_gpus"] = self.config.worker_gpus
-        env_vars: dict[str, str] = {}
+        # Evaluators inherit the driver's environment: its secrets (the LLM key among them) are blanked there,
+        # and the evaluator removes what else it does not need (evolve.sandbox). Candidates never need a key; an
+        # LLM-calling problem's own calls go to the endpoint without it.
+        keep = tuple(self.config.keep_env)
+        env_vars = blank_secrets(os.environ, keep)
         if self.config.resolved_mutator != "gp" or self.problem.uses_llm:
-            # Evaluators inherit the driver's environment; the LLM key is blanked there (candidates never
-            # need it; an LLM-calling problem's own calls go to the endpoint without it).
             env_vars[self.config.llm_api_key_env] = ""
         if self.problem.uses_llm and self.llm_endpoint is not None:
             env_vars[LLM_BASE_URL_ENV], env_vars[LLM_MODEL_ENV] = self.llm_endpoint
@@ -179,12 +194,18 @@ class Campaign:
             "tune_steps": self.config.tune_steps,
             "timeout": self.timeout,
             "compile_cache": self.config.compile_cache,
+            "isolated": True,
+            "memory_limit": self.config.memory_limit,
+            "cpu_seconds": self.config.cpu_limit,
+            "keep_env": keep,
         }
 
     def _new_actor(self) -> Any:
         return self._actor_cls.remote(*self._actor_args, **self._actor_kwargs)
 
     def _restart(self, w: int) -> None:
+        if self.actor_pids[w]:
+            death_note(self.actor_pids[w]).unlink(missing_ok=True)
         try:
             self._ray.kill(self.actors[w], no_restart=True)
         except Exception:
@@ -192,7 +213,7 @@ class Campaign:
         self.actors[w] = self._new_actor()
         self.sent_code[w] = self.sent_func[w] = 0
         self.restarts += 1
-        self._ray.get(self.actors[w].ping.remote(), timeout=START_TIMEOUT)
+        self.actor_pids[w] = self._ray.get(self.actors[w].ping.remote(), timeout=START_TIMEOUT)
 
     def _init_state(self) -> None:
         cfg = self.config
@@ -254,6 +275,9 @@ class Campaign:
                 self.outcome[r.id] = (r.status, r.score, r.metrics)
             if r.status != "invalid":
                 self._remember(r.code_hash, r.func_hash, root)
+        if not rows:  # stopped (or killed) before its seed was written: start it afresh
+            self.fresh = True
+            return
         if seed_row is None or seed_row.status != "ok":
             raise CampaignError("cannot resume: the archive holds no successful seed program for this campaign")
         for r in rows:
@@ -316,13 +340,16 @@ class Campaign:
         draws one by weight), or ``("wait", None)`` when a pure LLM campaign has as many calls queued as it
         may."""
         cfg = self.config
-        llm_open = self.llm is not None and self._llm_budget_left()
+        # A down endpoint (or one that asked us to wait) gets no calls: GP proposes meanwhile.
+        llm_open = self.llm is not None and self._llm_budget_left() and self.llm_health.available(time.monotonic())
         # Calls queue no deeper than this: an endpoint slower than the evaluators must not pile up requests.
         # Pure LLM waits for answers; mixed fills the slot with GP meanwhile.
         llm_full = len(self.llm_pending) >= 2 * cfg.llm_in_flight
         pure_llm = cfg.resolved_mutator == "llm"
         if pure_llm and llm_open and llm_full:
             return "wait", None
+        if not self.gp_arms and not llm_open:
+            return "wait", None  # nothing else can propose: wait for the endpoint
         if cfg.operator_choice == "bandit":
             if llm_open and pure_llm:
                 allowed = self.llm_arms
@@ -376,6 +403,7 @@ class Campaign:
                 self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
         self.llm_spent_before = dict(self.llm_spent)  # rates on the progress bar are this run's
         self.llm_endpoint: tuple[str, str] | None = None
+        self.llm_health = LLMHealth(pause=cfg.llm_pause, max_pause=max(cfg.llm_pause, 120.0))
         if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
@@ -413,6 +441,7 @@ class Campaign:
         messages = build_messages(mode, self.problem, as_parents[: 2 if mode == "crossover" else 1],
                                   inspirations, list(self.recent_errors))
         self.llm_spent["calls"] += 1
+        self.llm_health.started()
         future = self.llm.submit(messages)
         self.llm_pending.append((future, pid, as_parents, mode, inspirations))
 
@@ -423,6 +452,7 @@ class Campaign:
         while self.llm_pending and len(tasks) < limit and self.llm_pending[0][0].done():
             future, pid, parents, mode, inspirations = self.llm_pending.popleft()
             call = future.result()
+            self.llm_health.record(call.ok, time.monotonic(), call.retry_after)
             self.llm_spent["tokens"] += call.tokens_in + call.tokens_out
             operator = f"llm-{mode}"
             self.llm_calls[pid] = {
@@ -589,7 +619,8 @@ class Campaign:
                 made = ray.get(actor.mutate.remote(task), timeout=self.timeout + MARGIN)
             except Exception as exc:  # stuck in native code while mutating, or died
                 self.needs_restart[w] = True
-                records.append(Record(task.id, None, "gp", self._fault_status(exc), error=self._fault(exc, "mutating")))
+                records.append(Record(task.id, None, "gp", self._fault_status(exc),
+                                      error=self._fault(exc, "mutating", w)))
                 continue
             if isinstance(made, Record):
                 records.append(made)
@@ -602,53 +633,73 @@ class Campaign:
                 # Remember its code hash, so the same program is a duplicate, not another hang.
                 records.append(Record(task.id, made.source, made.operator or "gp", self._fault_status(exc),
                                       code_hash=_code_hash_or_none(made.source),
-                                      error=self._fault(exc, "evaluating")))
+                                      error=self._fault(exc, "evaluating", w)))
         return records
 
     def _fault_status(self, exc: BaseException) -> str:
         return "timeout" if isinstance(exc, self._ray.exceptions.GetTimeoutError) else "error"
 
-    def _fault(self, exc: BaseException, doing: str) -> str:
+    def _fault(self, exc: BaseException, doing: str, w: int) -> str:
         if isinstance(exc, self._ray.exceptions.GetTimeoutError):
             return f"killed with its evaluator after {self.timeout + MARGIN:g} s {doing} (stuck outside Python)"
+        note = death_note(self.actor_pids[w]) if self.actor_pids[w] else None
+        if note is not None and note.exists():  # the evaluator killed itself and said why
+            reason = note.read_text()[:500]
+            note.unlink(missing_ok=True)
+            return f"while {doing}, {reason}"
         return f"evaluator process died while {doing}: {type(exc).__name__}: {str(exc)[:500]}"
 
     # ------------------------------------------------------------------ main loop
+    def _run_alone(self, task: Task, wait: float) -> Record:
+        """Evaluate one task on evaluator 0 within ``wait`` seconds; if the evaluator hangs or dies, retry it
+        once on a fresh one (:meth:`_quarantine`) and record what that gives."""
+        ref = self._submit(0, [task])
+        try:
+            return self._ray.get(ref, timeout=wait)[0]
+        except Exception as exc:  # hung in native code, or the evaluator died
+            self.needs_restart[0] = True
+            rec = self._quarantine(_Batch([task], 0, ref, time.time()), str(exc))[0]
+            if self.needs_restart[0]:
+                self._restart(0)
+                self.needs_restart[0] = False
+            return rec
+
     def _evaluate_seed(self) -> None:
         """Evaluate the seed (which must pass) and the problem's extra seeds (left out, with their record, if
-        they fail or repeat an earlier seed); every passing one joins every island."""
+        they fail or repeat an earlier seed); every passing one joins every island.
+
+        Each is evaluated alone: the seed first, with time to compile the fitness, then each extra seed with
+        one candidate's allowance, so an extra seed that hangs costs its own deadline, not the others'."""
         sources = [self.problem.seed, *self.problem.extra_seeds]
         tasks = [Task(id=self.next_id + k, source=source, operator="seed") for k, source in enumerate(sources)]
         self.next_id += len(tasks)
-        for task in tasks:
+        for k, task in enumerate(tasks):
             self.island_of[task.id] = 0
-        batch = _Batch(tasks, 0, self._submit(0, tasks), time.time())
-        try:
-            records = self._ray.get(batch.ref, timeout=START_TIMEOUT + self.timeout * len(tasks))
-        except Exception as exc:
-            self.needs_restart[0] = True
-            records = self._quarantine(batch, str(exc))
-        rec = records[0]
-        if rec.status != "ok":
-            self.archive.add([self._record_row(rec, tasks[0], time.time(), [])], [])
-            raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
-        for rec, task in zip(records, tasks, strict=True):
+            rec = self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1))
+            if k == 0 and rec.status != "ok":
+                self.archive.add([self._record_row(rec, task, time.time(), [])], [])
+                raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
             pid = task.id
             row = {"id": pid, "campaign_id": self.campaign_id, "source": rec.source or task.source or "",
                    "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
                    "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
                    "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
-            original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
-            if rec.status == "ok" and original is not None:  # an extra seed that repeats an earlier one
-                row.update(status="duplicate", duplicate_of=original, score=None, metrics=None,
+            original = None
+            if rec.status != "invalid":
+                original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
+            if original is not None:  # an extra seed that repeats an earlier one
+                row.update(status="duplicate", duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
                 self.roots[pid] = original
             self.archive.add([row], [])
-            if row["status"] != "ok":
+            if row["status"] == "duplicate":
                 continue
-            self.outcome[pid] = ("ok", rec.score, rec.metrics)
-            self._remember(rec.code_hash, rec.func_hash, pid)
             self.roots[pid] = pid
+            if rec.status != "invalid":  # as in the main loop: a repeat of a failed program is a duplicate too
+                self._remember(rec.code_hash, rec.func_hash, pid)
+            self.outcome[pid] = (rec.status, rec.score, rec.metrics)
+            if rec.status != "ok":
+                continue
             self.generation[pid] = 0
             member = self._member(self.archive.get(pid))
             for i in range(self.config.islands):
@@ -659,11 +710,40 @@ class Campaign:
 
         ``on_batch(campaign)`` is called after each batch of results is written (for live monitoring
         and benchmarks; ``campaign.proposed_done`` and ``campaign.timings`` are current then).
-        Ctrl-C stops it cleanly: results already received are in the archive, the campaign is marked
-        ``stopped``, and ``resume=True`` continues it.
+        Ctrl-C stops it cleanly: no new candidate is proposed, the batches under way are waited for (up to
+        :data:`STOP_GRACE` seconds) and written, the evaluators, Ray and the local model server are shut down,
+        the campaign is marked ``stopped`` and ``resume=True`` continues it. A second Ctrl-C stops at once
+        (what was under way is dropped; a resume proposes it again). Ctrl-C is handled this way when ``run`` is
+        called from the main thread; from another thread a ``KeyboardInterrupt`` stops it at once.
+
+        Raises:
+            CampaignError: another campaign is writing the same archive (see :meth:`Archive.writer`), the seed
+                fails, or there is nothing to resume.
         """
+        self._stopping = False
+        owner = f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self.archive.writer(owner))
+            except ArchiveBusy as exc:
+                raise CampaignError(str(exc)) from None
+            if threading.current_thread() is threading.main_thread():
+                previous = signal.signal(signal.SIGINT, self._on_sigint)
+                stack.callback(signal.signal, signal.SIGINT, previous)
+            return self._run(on_batch)
+
+    def _on_sigint(self, _signum: int, _frame: Any) -> None:
+        if self._stopping:
+            raise KeyboardInterrupt
+        self._stopping = True
+        print(f"\nStopping: writing the candidates under way (up to {STOP_GRACE:g} s; Ctrl-C again to stop at "
+              "once)", file=sys.stderr, flush=True)
+
+    def _run(self, on_batch: Callable[[Campaign], None] | None) -> Summary:
         self._on_batch = on_batch
         cfg = self.config
+        self.fresh = False
+        self.dropped = 0
         started = self.started = time.time()
         self._init_state()
         if self.campaign_id is None:
@@ -694,8 +774,8 @@ class Campaign:
                 print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
             self._start_ray()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
-            self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
-            if not self.resume:
+            self.actor_pids = self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
+            if not self.resume or self.fresh:
                 self._evaluate_seed()
                 self.rng = np.random.default_rng(cfg.seed)
             self.proposed_done = self.proposed
@@ -703,8 +783,12 @@ class Campaign:
             self.resets_done = self.proposed // cfg.reset_interval if cfg.reset_interval else 0
             progress = self._progress_bar()
             self._loop(progress)
+            if self._stopping:
+                status = "stopped"
         except KeyboardInterrupt:
             status = "stopped"
+            self.dropped += (sum(len(b.tasks) for b in getattr(self, "_inflight", ()))
+                             + len(getattr(self, "llm_pending", ())))
         except BaseException:
             status = "failed"
             raise
@@ -713,18 +797,26 @@ class Campaign:
                 progress.close()
             self.archive.set_campaign_status(self.campaign_id, status)
             self._shutdown()
-        return self.summary(time.time() - started, status)
+        return dataclasses.replace(self.summary(time.time() - started, status), dropped=self.dropped,
+                                   restarts=self.restarts)
 
     def _loop(self, progress: Any) -> None:
         cfg = self.config
         ray = self._ray
         inflight: deque[_Batch] = deque()
+        self._inflight = inflight
         free_at = [time.time()] * cfg.workers
         slot = 0
+        stop_by = None
         while True:
             if cfg.max_seconds is not None and time.time() - self.started >= cfg.max_seconds:
                 cfg.budget = min(cfg.budget, self.proposed)  # out of time: propose nothing more
-            while len(inflight) < cfg.workers * cfg.pipeline_depth and (
+            if self._stopping:
+                stop_by = stop_by or time.time() + STOP_GRACE
+                if not inflight or time.time() >= stop_by:
+                    self.dropped += sum(len(b.tasks) for b in inflight) + len(self.llm_pending)
+                    return
+            while not self._stopping and len(inflight) < cfg.workers * cfg.pipeline_depth and (
                     self.proposed < cfg.budget or (self.llm_pending and self.llm_pending[0][0].done())):
                 t0 = time.perf_counter()
                 tasks = self._make_batch(min(cfg.batch_size, max(cfg.budget - self.proposed, 0))
@@ -738,6 +830,10 @@ class Campaign:
             self._flush_llm_failed(progress)
             if not inflight:
                 if not self.llm_pending:
+                    if (self.proposed < cfg.budget and not self._stopping and self.llm is not None
+                            and self._llm_budget_left() and not self.llm_health.available(time.monotonic())):
+                        time.sleep(0.1)  # only the LLM can propose, and it asked for a pause
+                        continue
                     return
                 concurrent.futures.wait([self.llm_pending[0][0]], timeout=0.5)
                 continue
@@ -748,6 +844,8 @@ class Campaign:
             wait = deadline - time.time()
             if self.llm_pending:  # come back soon to hand finished LLM answers to the evaluators
                 wait = min(wait, 0.05)
+            if self._stopping:
+                wait = min(wait, 0.25)  # to notice the end of the grace period
             t0 = time.perf_counter()
             ready, _ = ray.wait([head.ref], timeout=max(wait, 0.0))
             self._time("wait", time.perf_counter() - t0)
@@ -760,9 +858,17 @@ class Campaign:
                     records = ray.get(head.ref)
                 except ray.exceptions.RayActorError as exc:
                     fault = exc
+                except ray.exceptions.RayError as exc:
+                    # A Ctrl-C in a terminal reaches Ray's own processes too: on the way out, drop the batch.
+                    if not self._stopping:
+                        raise
+                    fault = exc
             else:
                 fault = TimeoutError("batch deadline passed")
             inflight.popleft()
+            if records is None and self._stopping:  # no quarantine on the way out: a resume proposes it again
+                self.dropped += len(head.tasks)
+                continue
             if records is None:
                 # The evaluator hung in native code or died: replace it, find the guilty candidate, then
                 # send its other queued batches again.
@@ -849,8 +955,8 @@ class Campaign:
 
 # Settings a resumed campaign may change; the rest come from the archive.
 RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout",
-                    "compile_cache",
-                    "llm_base_url", "llm_deadline", "llm_in_flight", "max_llm_calls", "max_tokens")
+                    "compile_cache", "memory_limit", "cpu_limit", "keep_env",
+                    "llm_base_url", "llm_deadline", "llm_in_flight", "llm_pause", "max_llm_calls", "max_tokens")
 
 
 def run_campaign(problem: Problem | str, **overrides: Any) -> Summary:

@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--campaign", type=int)
     status.add_argument("--json", action="store_true", help="print the statistics as JSON")
 
+    check = sub.add_parser("check", help="check an archive's integrity (SQLite's checks and the engine's "
+                                         "invariants); exits 1 if anything is wrong")
+    check.add_argument("db")
+
     report = sub.add_parser("report", help="plots and an index.html of a campaign, openable from disk")
     report.add_argument("db")
     report.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
@@ -169,11 +173,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     db = summary.db
     print()
     if summary.status == "stopped":
-        print(f"Stopped. Resume with: evolve run --resume --db {db} --campaign {summary.campaign_id}")
+        lost = (f" {summary.dropped} candidate(s) under way were not written; a resume proposes them again."
+                if summary.dropped else "")
+        print(f"Stopped.{lost} Resume with: evolve run --resume --db {db} --campaign {summary.campaign_id}")
     print(f"campaign {summary.campaign_id} ({summary.problem}): {summary.proposed} proposed, "
           f"{summary.evaluated} evaluated, {summary.duplicates} duplicates skipped, "
           f"failures {summary.failures}, {summary.wall_seconds:.1f} s "
-          f"({summary.candidates_per_second:.1f} candidates/s)")
+          f"({summary.candidates_per_second:.1f} candidates/s)"
+          + (f"; {summary.restarts} evaluator(s) replaced" if summary.restarts else ""))
     if summary.best_id is not None:
         metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in summary.best_metrics.items())
         print(f"best program #{summary.best_id}: score {_fmt(summary.best_score)} ({metrics})")
@@ -297,6 +304,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check an archive's integrity; 0 when sound, 1 when a check fails or the file cannot be read."""
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        report = _open(args.db).check()
+    except DatabaseError as exc:
+        print(f"evolve check: {args.db} cannot be read as an SQLite archive: {exc.orig or exc}", file=sys.stderr)
+        return 1
+    counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if report.ok:
+        print(f"{args.db}: ok ({counted})")
+        return 0
+    print(f"{args.db}: {len(report.problems)} problem(s) found" + (f" ({counted})" if counted else ""))
+    for problem in report.problems:
+        print(f"  - {problem}")
+    return 1
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write a campaign's report (PNG plots and index.html)."""
     from pathlib import Path
@@ -332,7 +358,7 @@ def cmd_llm(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "front": cmd_front,
-            "lineage": cmd_lineage, "status": cmd_status, "report": cmd_report}
+            "lineage": cmd_lineage, "status": cmd_status, "check": cmd_check, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

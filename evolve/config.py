@@ -47,12 +47,21 @@ class Config:
             defaults of ``evolve.mutators.gp.DEFAULT_WEIGHTS``).
         tune_steps: optimiser steps of ``tune_constants``.
         timeout: per-candidate evaluation timeout in seconds (defaults to the problem's).
+        memory_limit: GiB of resident memory an evaluator process may hold; a candidate that takes it over is
+            stopped (``error``), and killed with its evaluator if it does not stop (0: no limit).
+        cpu_limit: CPU seconds (all threads) one candidate may use (None: the timeout times the number of
+            cores, at least 4: XLA uses every core, so only a limit set for shared hardware should be tighter).
+        keep_env: environment variables evaluators keep besides what Python, JAX and Ray need (they drop the
+            rest, and every variable whose name looks like a secret is blanked).
         progress: show a live progress bar.
         mutator: ``gp``, ``llm`` or ``mixed``; None picks ``mixed`` when an LLM is configured
             (``llm_base_url``), else ``gp``.
         llm_base_url, llm_model, llm_api_key_env, llm_temperature, llm_max_tokens, llm_in_flight,
             llm_deadline, llm_retries: the OpenAI-compatible endpoint and how to call it (the key is read
             from the environment variable named, never stored).
+        llm_pause: seconds without LLM calls after three failed calls in a row (the endpoint is taken for
+            down; GP proposes meanwhile), then one probe call; each failed probe doubles the pause, up to 120 s.
+            A ``Retry-After`` from the endpoint is honoured the same way.
         operator_choice: ``bandit`` (Thompson sampling over the GP operators and LLM modes by success per
             unit of cost, see ``evolve.bandit``) or ``weights`` (GP operators drawn by ``operator_weights``,
             the LLM asked for ``llm_share`` of proposals, its modes drawn by ``llm_modes``). Either way an
@@ -98,6 +107,9 @@ class Config:
     operator_weights: dict[str, float] = field(default_factory=dict)
     tune_steps: int = 300
     timeout: float | None = None
+    memory_limit: float = 8.0
+    cpu_limit: float | None = None
+    keep_env: list[str] = field(default_factory=list)
     progress: bool = True
     mutator: str | None = None
     llm_base_url: str | None = None
@@ -108,6 +120,7 @@ class Config:
     llm_in_flight: int = 4
     llm_deadline: float = 120.0
     llm_retries: int = 4
+    llm_pause: float = 5.0
     operator_choice: str = "bandit"
     bandit_decay: float = 0.998
     bandit_cost: str = "seconds"
@@ -136,6 +149,12 @@ class Config:
             raise ValueError(f"config: audit_dedupe is a fraction in [0, 1], got {self.audit_dedupe}")
         if self.selection not in ("tournament", "rank"):
             raise ValueError(f"config: selection must be 'tournament' or 'rank', got {self.selection!r}")
+        if self.llm_pause <= 0:
+            raise ValueError(f"config: llm_pause must be positive seconds, got {self.llm_pause}")
+        if self.memory_limit < 0:
+            raise ValueError(f"config: memory_limit is in GiB and must be >= 0 (0: no limit), got {self.memory_limit}")
+        if self.cpu_limit is not None and self.cpu_limit <= 0:
+            raise ValueError(f"config: cpu_limit must be positive seconds (or unset), got {self.cpu_limit}")
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"config: timeout must be positive, got {self.timeout}")
         if self.mutator not in (None, "gp", "llm", "mixed"):

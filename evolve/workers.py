@@ -7,7 +7,9 @@ driver decides duplicates authoritatively; the evaluator only saves work.
 
 A candidate that raises costs one ``error`` record; one that runs past the problem's timeout in Python
 is interrupted by an alarm (``timeout``); one stuck in native code is the driver's to handle by
-killing this actor.
+killing this actor. An evaluator started ``isolated`` (as the campaign starts its actors) also removes the
+driver's secrets from its environment, caps its resident memory and gives each candidate a CPU-time budget
+(:mod:`evolve.sandbox`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from evolve.fhash import functional_hash
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.problem import Problem, ProblemSpec, load_spec
+from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, scrub_environment
 
 MAX_ERROR_CHARS = 2000
 
@@ -153,19 +156,39 @@ class Evaluator:
         tune_steps: int = 300,
         timeout: float | None = None,
         compile_cache: str | None = None,
+        isolated: bool = False,
+        memory_limit: float = 0.0,
+        cpu_seconds: float | None = None,
+        keep_env: tuple[str, ...] = (),
     ) -> None:
+        """``isolated``: this is an evaluator process of its own (a Ray actor), which may scrub its
+        environment of secrets (all but ``keep_env`` and what Python, JAX and Ray need) and watch its memory
+        (over ``memory_limit`` GiB the candidate is stopped, then the process killed; 0: no limit).
+        ``cpu_seconds``: CPU time (all threads) a candidate may use; None: the timeout times the number of
+        cores, at least 4 (XLA spreads work over every core, so a tighter default would stop legitimate
+        candidates on a big machine; on shared hardware set it lower)."""
+        if isolated:
+            scrub_environment(keep=keep_env)
+        self.watchdog = MemoryWatchdog(memory_limit * 2**30 if isolated else 0.0)
         enable_compile_cache(compile_cache)
         self.problem = load_spec(problem) if isinstance(problem, ProblemSpec) else problem
         self.dedupe = dedupe
         self.timeout = float(timeout or self.problem.timeout)
+        cores = max(4, os.cpu_count() or 1)
+        self.cpu_seconds = cores * self.timeout if cpu_seconds is None else cpu_seconds
         self.mutator = GPMutator(weights=operator_weights or None, tune_steps=tune_steps)
         self.seen_code: set[str] = set()
         self.seen_func: set[str] = set()
         self._probe: tuple[Any, ...] | None = None
 
-    def ping(self) -> bool:
-        """Return True once the actor is up (the driver waits on this after starting one)."""
-        return True
+    def ping(self) -> int:
+        """Return the evaluator's process id once it is up (the driver waits on this after starting one)."""
+        return os.getpid()
+
+    @contextmanager
+    def _limits(self) -> Iterator[None]:
+        with deadline(self.timeout), cpu_limit(self.cpu_seconds), self.watchdog.watching():
+            yield
 
     def _probe_inputs(self) -> tuple[Any, ...]:
         if self._probe is None:
@@ -185,11 +208,12 @@ class Evaluator:
         start = self._last = time.perf_counter()
         self._phases: dict[str, float] = {}
         try:
-            with deadline(self.timeout):
+            with self._limits():
                 record = self._pipeline(task)
-        except CandidateTimeout as exc:
+        except (CandidateTimeout, CandidateLimit) as exc:
+            status = getattr(exc, "status", "timeout")
             record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
-                            "timeout", error=str(exc), code_hash=getattr(self, "_code_hash", None))
+                            status, error=str(exc), code_hash=getattr(self, "_code_hash", None))
             self._lap("timeout")
         record.eval_seconds = time.perf_counter() - start
         record.phases = self._phases
@@ -204,9 +228,9 @@ class Evaluator:
         """Make the candidate's source: a task with ``source`` filled in, or an ``invalid``/``error``
         record when no child can be made. Runs under the deadline like evaluation does."""
         try:
-            with deadline(self.timeout):
+            with self._limits():
                 return self._mutate(task)
-        except CandidateTimeout as exc:
+        except (CandidateTimeout, CandidateLimit) as exc:
             return Record(task.id, None, "gp", "timeout", error="mutation " + str(exc))
 
     def _mutate(self, task: Task) -> Task | Record:
@@ -258,13 +282,15 @@ class Evaluator:
             record.skipped = "code"
             if not task.audit:
                 return record
-        self.seen_code.add(code_hash)
 
         try:
             fn = prog.compile_program(tree, self.problem.entrypoint)
         except prog.ProgramError as exc:
+            # Not remembered: the driver keeps no hash of an invalid program, so a repeat must be judged again
+            # (skipped here, it would be recorded as evaluated with no score).
             record.status, record.error = "invalid", str(exc)
             return record
+        self.seen_code.add(code_hash)
         if self.dedupe:
             try:
                 outputs = self.problem.probe(tree) if self.problem.probe else fn(*self._probe_inputs())

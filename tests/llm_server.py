@@ -11,6 +11,10 @@ Each POST to ``/v1/chat/completions`` takes the next step of the script (the las
 Given ``responder``, every answer's content is instead ``responder(messages)`` (a model that reacts to the
 prompt, e.g. both the mutator's and an agent's LLM in one campaign).
 
+Whatever the script says, a request before ``down_until`` (``time.monotonic()``) gets a 500 (an outage), and
+with ``strict_model`` one that names another model than the server's gets a 404, as real endpoints answer.
+Each request's arrival (``times``) and status (``statuses``) are recorded.
+
 The server binds 127.0.0.1 only, records every request, and stops with :meth:`stop`.
 """
 
@@ -34,6 +38,10 @@ class ScriptedLLMServer:
         self.model = model
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.times: list[float] = []
+        self.statuses: list[int] = []
+        self.down_until = 0.0
+        self.strict_model = False
         self._lock = threading.Lock()
         self._step = 0
         server = self
@@ -49,11 +57,17 @@ class ScriptedLLMServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 payload = json.loads(self.rfile.read(length) or b"{}")
+                now = time.monotonic()
                 with server._lock:
                     server.requests.append(payload)
                     server.headers.append(dict(self.headers))
+                    server.times.append(now)
                     step = server.script[min(server._step, len(server.script) - 1)]
                     server._step += 1
+                if now < server.down_until:
+                    step = {"status": 500}
+                elif server.strict_model and payload.get("model") != server.model:
+                    step = {"status": 404, "message": f"The model `{payload.get('model')}` does not exist"}
                 if step.get("sleep"):
                     time.sleep(step["sleep"])
                 if step.get("drop"):
@@ -66,7 +80,8 @@ class ScriptedLLMServer:
                 status = step.get("status", 200)
                 if status != 200:
                     extra = {"Retry-After": str(step["retry_after"])} if "retry_after" in step else {}
-                    self._send(status, json.dumps({"error": {"message": f"scripted {status}"}}), extra)
+                    message = step.get("message", f"scripted {status}")
+                    self._send(status, json.dumps({"error": {"message": message}}), extra)
                     return
                 text = server.responder(payload.get("messages", [])) if server.responder else step.get("text", "")
                 body = {
@@ -80,6 +95,9 @@ class ScriptedLLMServer:
                 self._send(200, json.dumps(body))
 
             def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+                if self.command == "POST":
+                    with server._lock:
+                        server.statuses.append(status)
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

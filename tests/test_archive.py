@@ -648,3 +648,20 @@ def test_arms_are_upserted_read_back_and_summarised(tmp_path):
     con.close()
     assert Archive(path, readonly=True).arms(cid) == []
     assert Archive(path).arms(cid) == []
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    from archive import ArchiveBusy
+
+    path = tmp_path / "w.sqlite"
+    first, second = Archive(path), Archive(path)
+    with first.writer("pid 1 on host, since noon"):
+        with pytest.raises(ArchiveBusy, match=r"being written by another campaign \(pid 1 on host, since noon\)"):
+            with second.writer("pid 2"):
+                pass
+        assert Archive(path, readonly=True).campaigns() == []  # readers are not blocked
+    with second.writer("pid 2"):  # free again once the first is done
+        assert (tmp_path / "w.sqlite.lock").read_text() == "pid 2"
+    with pytest.raises(PermissionError):
+        with Archive(path, readonly=True).writer("reader"):
+            pass

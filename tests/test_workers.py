@@ -33,6 +33,21 @@ def test_raising_candidate_is_an_error(evaluator):
     assert rec.status == "error" and "NameError" in rec.error
 
 
+def test_a_repeated_invalid_program_is_judged_again_not_skipped(evaluator):
+    # Regression: the evaluator remembered the code hash of a program that then failed to compile (no f), so a
+    # repeat was skipped as a duplicate the driver knew nothing of, and recorded as evaluated with no score.
+    source = "def g(x):\n    return x\n"
+    first, again = run_one(evaluator, source), run_one(evaluator, source)
+    assert first.status == again.status == "invalid" and again.skipped is None
+    assert "f" in again.error
+
+
+def test_a_candidate_over_its_cpu_time_is_stopped():
+    evaluator = Evaluator(plain_problem(), timeout=30.0, cpu_seconds=0.5)
+    rec = run_one(evaluator, "def f(x):\n    n = 0\n    while True:\n        n += 1\n")
+    assert rec.status == "timeout" and "used more than its 0.5 s of CPU time" in rec.error
+
+
 def plain_problem():
     import jax.numpy as jnp
 

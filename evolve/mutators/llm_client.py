@@ -65,6 +65,7 @@ class LLMCall:
     latency: float = 0.0
     attempts: int = 0
     answered_by: str | None = None  # the model name the endpoint reported
+    retry_after: float | None = None  # seconds the endpoint last asked us to wait (Retry-After), if it did
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -103,6 +104,7 @@ class LLMClient:
         self._pool = ThreadPoolExecutor(max_workers=settings.in_flight, thread_name_prefix="llm")
         self._random = random.Random(seed)
         self._lock = threading.Lock()
+        self._not_before = 0.0  # Retry-After holds every call of this client, not only the one that got it
 
     def submit(self, messages: list[dict[str, str]], **meta: Any) -> Future[LLMCall]:
         """Start a call in the background; at most ``in_flight`` run at once, the rest queue."""
@@ -118,17 +120,27 @@ class LLMClient:
         wait = s.backoff
         last = "no attempt"
         for attempt in range(s.retries + 1):
+            hold = self._not_before - time.monotonic()
+            if hold > 0:  # the endpoint asked for a pause (to this call or another)
+                if time.monotonic() + hold >= end:
+                    last = f"the endpoint asked to wait {hold:.3g} s more (Retry-After), past the deadline"
+                    break
+                time.sleep(hold)
             remaining = end - time.monotonic()
             if remaining <= 0:
                 break
             call.attempts = attempt + 1
             try:
                 self._attempt(call, remaining, temperature)
-                call.error = None
+                call.error = call.retry_after = None
                 break
             except _Retryable as exc:
                 last = str(exc)
-                pause = exc.wait if exc.wait is not None else wait * (0.5 + self._jitter())
+                call.retry_after = exc.wait
+                if exc.wait is not None:
+                    with self._lock:
+                        self._not_before = max(self._not_before, time.monotonic() + exc.wait)
+                pause = 0.0 if exc.wait is not None else wait * (0.5 + self._jitter())  # (Retry-After: held above)
                 wait *= 2
                 if attempt == s.retries or time.monotonic() + pause >= end:
                     break

@@ -1,0 +1,177 @@
+"""The limits an evaluator process puts around candidates: no secrets in its environment, a cap on its
+resident memory, and a CPU-time budget per candidate.
+
+These complement the static check and the restricted namespace of :mod:`evolve.program` (no imports, no
+``open``, no dunder attributes) and the driver's wall-clock deadline (an evaluator stuck in native code is
+killed and replaced). What they do not stop, and how to isolate evaluators further, is in the README's
+threat model.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.IGNORECASE)
+"""Names of environment variables taken for secrets."""
+
+KEEP = re.compile(r"(PATH|HOME|USER|LOGNAME|SHELL|TERM|LANG|LC_\w+|TZ|TMPDIR|TEMP|TMP|PWD|HOSTNAME"
+                  r"|PYTHON\w*|VIRTUAL_ENV|LD_LIBRARY_PATH|LD_PRELOAD|OMP_\w+|MKL_\w+|OPENBLAS_\w+"
+                  r"|XLA_\w+|JAX_\w+|TF_\w+|CUDA_\w+|NVIDIA_\w+|NCCL_\w+|ROCM_\w+|HIP_\w+|TPU_\w+|LIBTPU_\w+"
+                  r"|RAY_\w+|EVOLVE_\w+|GRPC_\w+|(?i:https?_proxy|no_proxy|all_proxy)"
+                  r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE)")
+"""Environment variables an evaluator keeps (what Python, JAX, the accelerators and Ray need, and the proxy and
+certificate settings an LLM-calling problem's requests need); the rest is removed. A kept name that looks like a
+secret (:data:`SECRET`) is removed all the same."""
+
+POLL = 0.05
+"""Seconds between two looks of the memory watchdog."""
+
+GRACE = 2.0
+"""Seconds a candidate over the memory limit has to unwind before its evaluator is killed."""
+
+
+RAY = re.compile(r"RAY_\w+")
+"""Ray's own variables: never touched, whatever they are called (``RAY_AUTH_MODE`` blanked, workers cannot reach
+Ray's control service; Ray's credentials are its own business)."""
+
+
+def secret_names(environ: Mapping[str, str]) -> list[str]:
+    """The names in ``environ`` that look like secrets (API keys, tokens, passwords...), Ray's own left out."""
+    return sorted(name for name in environ if SECRET.search(name) and not RAY.fullmatch(name))
+
+
+def scrub_environment(environ: Any = None, keep: tuple[str, ...] = ()) -> list[str]:
+    """Remove from ``environ`` (``os.environ`` by default) every variable that is not needed to run Python, JAX
+    and Ray, and every one that looks like a secret, except the names in ``keep``. Returns the names removed.
+
+    The evaluator calls it when it starts, so a candidate (or a problem's fitness) finds none of the driver's
+    keys there; the driver also starts evaluators with those variables blanked (see
+    :func:`blank_secrets`), which covers the process's initial environment block too.
+    """
+    environ = os.environ if environ is None else environ
+    removed = [name for name in list(environ) if name not in keep and not RAY.fullmatch(name)
+               and (not KEEP.fullmatch(name) or SECRET.search(name))]
+    for name in removed:
+        del environ[name]
+    return sorted(removed)
+
+
+def blank_secrets(environ: Mapping[str, str], keep: tuple[str, ...] = ()) -> dict[str, str]:
+    """Environment overrides that blank every secret-looking variable of ``environ`` (for Ray's
+    ``runtime_env``: evaluators inherit the driver's environment otherwise)."""
+    return {name: "" for name in secret_names(environ) if name not in keep}
+
+
+class CandidateLimit(BaseException):
+    """Raised inside a candidate that went over its CPU-time or memory limit (a BaseException, so a
+    candidate's ``except Exception`` does not swallow it). ``status`` is what the candidate is recorded as:
+    ``timeout`` for CPU time, ``error`` for memory."""
+
+    def __init__(self, message: str, status: str = "timeout") -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory in bytes (None where ``/proc`` is not available)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def death_note(pid: int) -> Path:
+    """Where the evaluator with process id ``pid`` writes why it killed itself (read by the driver)."""
+    return Path(tempfile.gettempdir()) / f"evolve-evaluator-{pid}.reason"
+
+
+class MemoryWatchdog:
+    """A thread that watches the process's resident memory while a candidate runs.
+
+    Over ``limit`` bytes, it raises :class:`CandidateLimit` in the main thread (the candidate unwinds and
+    its memory is freed); if the process is still over the limit :data:`GRACE` seconds later (stuck in
+    native code), or reaches twice the limit, it writes the reason to :func:`death_note` and kills the
+    process, which the driver then replaces.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.active = False
+        self.over_since: float | None = None
+        self._main = threading.main_thread().ident
+        self._thread = threading.Thread(target=self._watch, name="evolve-memory-watchdog", daemon=True)
+        if limit > 0 and resident_bytes() is not None:
+            self._thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(POLL)
+            rss = resident_bytes()
+            if not self.active or rss is None or rss <= self.limit:
+                self.over_since = None
+                continue
+            now = time.time()
+            if self.over_since is None:
+                self.over_since = now
+                signal.pthread_kill(self._main, signal.SIGUSR1)
+            elif now - self.over_since > GRACE or rss > 2 * self.limit:
+                reason = (f"the candidate took the evaluator's resident memory to {rss / 2**30:.2f} GiB, over "
+                          f"the limit of {self.limit / 2**30:.2f} GiB, and did not stop (evaluator killed)")
+                try:
+                    death_note(os.getpid()).write_text(reason)
+                finally:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        """Watch while the block runs (main thread only; elsewhere the driver's deadline is the guard)."""
+        if threading.current_thread() is not threading.main_thread() or not self._thread.is_alive():
+            yield
+            return
+        limit = self.limit
+
+        def on_signal(signum: int, frame: Any) -> None:
+            raise CandidateLimit(f"went over the memory limit of {limit / 2**30:.2f} GiB of resident memory",
+                                 status="error")
+
+        previous = signal.signal(signal.SIGUSR1, on_signal)
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+            signal.signal(signal.SIGUSR1, previous)
+
+
+@contextmanager
+def cpu_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`CandidateLimit` in this thread once the process has used ``seconds`` of CPU time (all
+    threads: XLA's too) in the block. Main thread only (elsewhere, and for None, it does nothing)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_prof(signum: int, frame: Any) -> None:
+        raise CandidateLimit(f"used more than its {seconds:g} s of CPU time")
+
+    previous = signal.signal(signal.SIGPROF, on_prof)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.1)  # re-armed in case the first is swallowed
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+__all__ = ["CandidateLimit", "KEEP", "MemoryWatchdog", "SECRET", "blank_secrets", "cpu_limit", "death_note",
+           "resident_bytes", "scrub_environment", "secret_names"]

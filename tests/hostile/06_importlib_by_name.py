@@ -1,0 +1,5 @@
+# expect: error
+# reason: NameError
+def f(x):
+    importlib.import_module('os').system('touch /tmp/evolve-hostile-pwned')
+    return x

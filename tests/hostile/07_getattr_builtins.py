@@ -1,0 +1,6 @@
+# expect: invalid
+# reason: not allowed
+def f(x):
+    imp = getattr(__builtins__, '__imp' + 'ort__')
+    imp('os').system('touch /tmp/evolve-hostile-pwned')
+    return x

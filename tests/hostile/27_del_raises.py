@@ -1,0 +1,10 @@
+# expect: invalid
+# reason: starting with '__'
+class Bomb:
+    def __del__(self):
+        raise ValueError('from __del__')
+
+
+def f(x):
+    Bomb()
+    return x

@@ -1,0 +1,5 @@
+# expect: timeout
+# reason: ran past
+def f(x):
+    while True:
+        pass

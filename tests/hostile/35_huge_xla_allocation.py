@@ -1,0 +1,5 @@
+# expect: error
+# reason: 
+def f(x):
+    big = jnp.zeros((2**40,), dtype=jnp.float32)
+    return x + big[: x.shape[0]]

@@ -1,0 +1,5 @@
+# expect: timeout
+# reason: 
+def f(x):
+    n = 10 ** (10 ** 8)
+    return x + (n % 7)

@@ -1,0 +1,4 @@
+# expect: error
+# reason: shape
+def f(x):
+    return x[:10]

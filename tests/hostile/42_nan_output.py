@@ -1,0 +1,4 @@
+# expect: error
+# reason: non-finite
+def f(x):
+    return x * jnp.nan

@@ -1,0 +1,4 @@
+# expect: error
+# reason: 
+def f(x):
+    return 'hello'

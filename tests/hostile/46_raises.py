@@ -1,0 +1,4 @@
+# expect: error
+# reason: boom
+def f(x):
+    raise ValueError('boom')

@@ -1,0 +1,4 @@
+# expect: error
+# reason: NameError
+def f(x):
+    raise SystemExit(3)

@@ -1,0 +1,4 @@
+# expect: invalid
+# reason: 
+def f(x)
+    return x

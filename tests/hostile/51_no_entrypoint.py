@@ -1,0 +1,4 @@
+# expect: invalid
+# reason: 
+def g(x):
+    return x

@@ -1,0 +1,4 @@
+# expect: error
+# reason: TypeError
+def f():
+    return 1.0

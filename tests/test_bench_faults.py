@@ -1,0 +1,43 @@
+"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results."""
+
+from __future__ import annotations
+
+from bench.faults import survived
+from bench.report import faults_section
+
+
+def scenario(**changes):
+    facts = {"scenario": "hangs", "status": "finished", "check_ok": True, "gp_evaluated": 40, "longest_call": 2.01,
+             "deadline": 2.0, "failed_calls": 5, "failed_calls_recorded": 5, "llm_calls": 5, "longest_stall": 0.4}
+    return {**facts, **changes}
+
+
+def test_an_llm_fault_is_survived_only_if_every_rule_held():
+    assert survived(scenario())
+    assert not survived(scenario(longest_call=3.0))  # waited past the deadline
+    assert not survived(scenario(failed_calls_recorded=4))  # a failed call missing from the archive
+    assert not survived(scenario(gp_evaluated=0))  # the search stopped
+    assert not survived(scenario(check_ok=False))
+
+
+def test_the_faults_section_reports_the_counts():
+    summary = {"campaign_kills": 7, "campaign_kills_during_writes": 3, "evaluator_kills": 3, "kills_survived": 10,
+               "candidates_lost": 0, "archive_sound": True, "hostile_contained": 55, "hostile_programs": 55,
+               "secret_seen": False, "written_outside": [], "gp_rate_ratio": 0.97, "llm_faults_survived": 7,
+               "llm_faults": 7, "longest_stall_during_llm_faults": 2.31}
+    text = "\n".join(faults_section({"command": "python bench/faults.py", "commit": "abc1234", "summary": summary,
+                                     "llm": [{**scenario(), "survived": True}]}))
+    assert "| candidates lost (goal 0) | 0 |" in text
+    assert "| hostile programs contained | 55 of 55 |" in text
+    assert "| longest stall of the loop during an LLM fault | 2.31 s |" in text
+    assert "| hangs | 5 | 5 (5) | 2.01 s (deadline 2 s) | 40 | 0.40 s | yes |" in text
+    assert "commit abc1234" in text
+
+
+def test_exp2_figures_measured_before_the_float32_family_say_so():
+    from bench.report import STALE, with_caveat
+
+    part = ["### The demo", "", "| table |"]
+    assert with_caveat("demo", {}, part) == ["### The demo", "", STALE, "", "| table |"]
+    assert with_caveat("demo", {"commit": "abc1234"}, part) == part  # measured on recorded code: no caveat
+    assert with_caveat("agents", {}, part) == part  # not an exp2 campaign

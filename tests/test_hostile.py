@@ -1,0 +1,40 @@
+"""Hostile and broken candidates are contained: the corpus of tests/hostile/ runs through a campaign (as extra
+seeds of tests/problems/hostile_host.py), each program ends in the status its file names with a clear reason,
+nothing is written outside the temporary folder, no secret of the driver reaches an evaluator, dead evaluators
+are replaced, and the search goes on. Also: an evaluator killed from outside mid-candidate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fault_runs import kill_evaluators, run_hostile_corpus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "problems"))
+from hostile_host import corpus  # noqa: E402
+
+
+def test_the_corpus_is_large_and_says_what_each_program_must_end_in():
+    entries = corpus()
+    assert len(entries) >= 40
+    assert {status for _, status, _, _ in entries} == {"invalid", "error", "timeout"}
+
+
+def test_the_hostile_corpus_is_contained(tmp_path: Path) -> None:
+    facts = run_hostile_corpus(tmp_path, budget=48)
+    wrong = [f"{o['name']}: {o['status']} ({o['error'][:200]!r}); expected {o['expected']} ({o['reason']!r})"
+             for o in facts["not_contained"]]
+    assert not wrong, "\n".join(wrong)
+    assert facts["programs"] >= 40 and facts["check_ok"]
+    assert not facts["secret_seen"]  # no evaluator could see the driver's secrets
+    assert not facts["written_outside"]
+    assert facts["gp_ok"] > 0 and facts["proposed"] == facts["budget"]  # the search went on
+    killers = sum("killed" in o["error"] for o in facts["outcomes"])
+    assert facts["evaluators_replaced"] >= killers > 0  # each killed evaluator came back
+
+
+def test_an_evaluator_killed_from_outside_is_replaced_and_its_candidates_retried(ray_session, tmp_path):
+    facts = kill_evaluators(tmp_path / "kill.sqlite", kills=2)
+    assert facts["kills"] == 2 and facts["evaluators_replaced"] >= 2 and facts["status"] == "finished"
+    assert facts["check_ok"] and facts["proposed"] == facts["budget"] and facts["pool"] == 2
+    assert facts["lost"] == 0  # each candidate of a killed batch was retried on a new evaluator
