@@ -32,10 +32,11 @@ def commit() -> str | None:
 
 
 def write(report: dict[str, Any], out: str | Path) -> Path:
-    """Write ``report`` (with the command and machine added) as JSON to ``out``; return the path."""
+    """Write ``report`` (with the command, the machine and the commit added) as JSON to ``out``; return the
+    path."""
     report = {"command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
               "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), **report}
+              "machine": machine(), "commit": commit(), **report}
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str))
