@@ -23,7 +23,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "slow": {"script": [{"sleep": 0.8, "text": GOOD}]},
     "rate_limited": {"script": [{"status": 429, "retry_after": RETRY_AFTER}] * 3 + [{"text": GOOD}],
                      "settings": {"llm_in_flight": 1, "llm_retries": 0}},
-    "outage_then_recovery": {"script": [{"text": GOOD}], "down_for": OUTAGE},
+    # Long enough to see the outage end on a loaded machine: it starts with the first batch, and while it lasts
+    # the probes back off 1, 2, 4 s.
+    "outage_then_recovery": {"script": [{"text": GOOD}], "down_for": OUTAGE, "seconds": 25.0},
     "truncated_json": {"script": [{"raw": '{"id": "x", "choices": [{"message": {"content": "def f'}]},
     "empty_choices": {"script": [{"raw": '{"id": "x", "object": "chat.completion", "created": 0, '
                                          '"model": "scripted", "choices": []}'}]},
@@ -33,7 +35,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 
 
 def run_scenario(name: str, db: Path, seconds: float = 10.0) -> dict[str, Any]:
-    """Run a mixed exp2 campaign for ``seconds`` against the endpoint of scenario ``name``; return the facts:
+    """Run a mixed exp2 campaign for ``seconds`` (or the scenario's own) against the endpoint of scenario
+    ``name``; return the facts:
     the summary's status, LLM calls made and failed (and how many failed calls the archive recorded), the
     longest call, GP programs evaluated, the endpoint's outages as the campaign saw them, the longest gap
     between two batches of results, and for ``rate_limited`` the shortest wait after a 429."""
@@ -58,7 +61,7 @@ def run_scenario(name: str, db: Path, seconds: float = 10.0) -> dict[str, Any]:
         settings = {"llm_base_url": server.url, "llm_model": "scripted", "llm_deadline": DEADLINE,
                     "llm_retries": 1, "llm_in_flight": 2, "llm_pause": 1.0, **spec.get("settings", {})}
         campaign = Campaign(load_problem("exp2", points=4096, tune_points=512), db=str(db), budget=10**6,
-                            max_seconds=seconds, seed=0, workers=2, batch_size=4, progress=False,
+                            max_seconds=spec.get("seconds", seconds), seed=0, workers=2, batch_size=4, progress=False,
                             compile_cache="", mutator="mixed", **settings)
         started = time.monotonic()
         summary = campaign.run(on_batch=on_batch)

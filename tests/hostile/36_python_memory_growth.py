@@ -3,4 +3,4 @@
 def f(x):
     hoard = []
     while True:
-        hoard.append([0.5] * 10**7)
+        hoard.append([0.5] * (5 * 10**7))

@@ -43,7 +43,7 @@ def secret_visible(secret: str) -> bool:
         return False
 
 
-def make_problem(secret: str = "", timeout: float = 3.0, corpus_seeds: bool = True) -> Problem:
+def make_problem(secret: str = "", timeout: float = 5.0, corpus_seeds: bool = True) -> Problem:
     """``corpus_seeds=False`` leaves the corpus out (a control run: the same search without the hostile
     programs)."""
 
