@@ -112,7 +112,7 @@ def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -
         old.unlink()
     before = _repo_changes()
     config = tmp / "hostile.toml"
-    config.write_text("workers = 2\nbatch_size = 4\nmemory_limit = 2.5\ncompile_cache = ''\n")
+    config.write_text("workers = 2\nbatch_size = 4\nmemory_limit = 1.2\ncompile_cache = ''\n")
     env = {**os.environ, "EVOLVE_HOSTILE_TEST_TOKEN": SECRET, "OPENAI_API_KEY": SECRET,
            "MY_SERVICE_PASSWORD": SECRET, "PYTHONPATH": str(ROOT)}
     db = tmp / "hostile.sqlite"

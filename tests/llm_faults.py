@@ -25,7 +25,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                      "settings": {"llm_in_flight": 1, "llm_retries": 0}},
     # Long enough to see the outage end on a loaded machine: it starts with the first batch, and while it lasts
     # the probes back off 1, 2, 4 s.
-    "outage_then_recovery": {"script": [{"text": GOOD}], "down_for": OUTAGE, "seconds": 25.0},
+    # A pure LLM campaign, so that calls fail in a row and take the endpoint for down (GP then fills in).
+    "outage_then_recovery": {"script": [{"text": GOOD}], "down_for": OUTAGE, "seconds": 25.0,
+                             "settings": {"mutator": "llm"}},
     "truncated_json": {"script": [{"raw": '{"id": "x", "choices": [{"message": {"content": "def f'}]},
     "empty_choices": {"script": [{"raw": '{"id": "x", "object": "chat.completion", "created": 0, '
                                          '"model": "scripted", "choices": []}'}]},
@@ -58,11 +60,11 @@ def run_scenario(name: str, db: Path, seconds: float = 10.0) -> dict[str, Any]:
 
     with server:
         server.strict_model = spec.get("strict_model", False)
-        settings = {"llm_base_url": server.url, "llm_model": "scripted", "llm_deadline": DEADLINE,
+        settings = {"mutator": "mixed", "llm_base_url": server.url, "llm_model": "scripted", "llm_deadline": DEADLINE,
                     "llm_retries": 1, "llm_in_flight": 2, "llm_pause": 1.0, **spec.get("settings", {})}
         campaign = Campaign(load_problem("exp2", points=4096, tune_points=512), db=str(db), budget=10**6,
                             max_seconds=spec.get("seconds", seconds), seed=0, workers=2, batch_size=4, progress=False,
-                            compile_cache="", mutator="mixed", **settings)
+                            compile_cache="", **settings)
         started = time.monotonic()
         summary = campaign.run(on_batch=on_batch)
         ended = time.monotonic()
