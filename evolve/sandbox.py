@@ -154,24 +154,32 @@ class MemoryWatchdog:
 
 
 @contextmanager
-def cpu_limit(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`CandidateLimit` in this thread once the process has used ``seconds`` of CPU time (all
-    threads: XLA's too) in the block. Main thread only (elsewhere, and for None, it does nothing)."""
+def interval_timer(timer: int, signum: int, seconds: float | None, error: Any) -> Iterator[None]:
+    """Raise ``error()`` in this thread once ``timer`` (``signal.ITIMER_REAL``: wall clock, ``ITIMER_PROF``:
+    process CPU time) has run ``seconds`` in the block, and every 0.1 s after that, in case a candidate's
+    bare ``except`` swallows the first. Main thread only (elsewhere, and for no seconds, it does nothing)."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def on_prof(signum: int, frame: Any) -> None:
-        raise CandidateLimit(f"used more than its {seconds:g} s of CPU time")
+    def on_signal(signum: int, frame: Any) -> None:
+        raise error()
 
-    previous = signal.signal(signal.SIGPROF, on_prof)
-    signal.setitimer(signal.ITIMER_PROF, seconds, 0.1)  # re-armed in case the first is swallowed
+    previous = signal.signal(signum, on_signal)
+    signal.setitimer(timer, seconds, 0.1)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        signal.setitimer(timer, 0)
+        signal.signal(signum, previous)
+
+
+def cpu_limit(seconds: float | None) -> Any:
+    """Raise :class:`CandidateLimit` in this thread once the process has used ``seconds`` of CPU time (all
+    threads: XLA's too) in the block. Main thread only (elsewhere, and for None, it does nothing)."""
+    return interval_timer(signal.ITIMER_PROF, signal.SIGPROF, seconds,
+                          lambda: CandidateLimit(f"used more than its {seconds:g} s of CPU time"))
 
 
 __all__ = ["CandidateLimit", "KEEP", "MemoryWatchdog", "SECRET", "blank_secrets", "cpu_limit", "death_note",
-           "resident_bytes", "scrub_environment", "secret_names"]
+           "interval_timer", "resident_bytes", "scrub_environment", "secret_names"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from evolve.fhash import functional_hash
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.problem import Problem, ProblemSpec, load_spec
-from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, scrub_environment
+from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, interval_timer, scrub_environment
 
 MAX_ERROR_CHARS = 2000
 
@@ -98,21 +97,9 @@ def deadline(seconds: float) -> Iterator[None]:
     Works only on the main thread (where Ray runs a synchronous actor's methods); elsewhere it does
     nothing and the driver's kill is the only deadline.
     """
-    if threading.current_thread() is not threading.main_thread():
+    with interval_timer(signal.ITIMER_REAL, signal.SIGALRM, seconds,
+                        lambda: CandidateTimeout(f"ran past the {seconds:g} s timeout")):
         yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise CandidateTimeout(f"ran past the {seconds:g} s timeout")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    # Re-arm every 0.1 s in case candidate code swallows the first alarm with a bare except.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _message(exc: BaseException) -> str:
