@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,13 +32,6 @@ KEEP = re.compile(r"(PATH|HOME|USER|LOGNAME|SHELL|TERM|LANG|LC_\w+|TZ|TMPDIR|TEM
 """Environment variables an evaluator keeps (what Python, JAX, the accelerators and Ray need, and the proxy and
 certificate settings an LLM-calling problem's requests need); the rest is removed. A kept name that looks like a
 secret (:data:`SECRET`) is removed all the same."""
-
-POLL = 0.05
-"""Seconds between two looks of the memory watchdog."""
-
-GRACE = 2.0
-"""Seconds a candidate over the memory limit has to unwind before its evaluator is killed."""
-
 
 RAY = re.compile(r"RAY_\w+")
 """Ray's own variables: never touched, whatever they are called (``RAY_AUTH_MODE`` blanked, workers cannot reach
@@ -81,76 +75,82 @@ class CandidateLimit(BaseException):
         self.status = status
 
 
-def resident_bytes() -> int | None:
-    """This process's resident memory in bytes (None where ``/proc`` is not available)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def death_note(pid: int) -> Path:
     """Where the evaluator with process id ``pid`` writes why it killed itself (read by the driver)."""
     return Path(tempfile.gettempdir()) / f"evolve-evaluator-{pid}.reason"
 
 
 class MemoryWatchdog:
-    """A thread that watches the process's resident memory while a candidate runs.
+    """Caps the evaluator's resident memory at ``limit`` bytes while a candidate runs (0: no cap).
 
-    Over ``limit`` bytes, it raises :class:`CandidateLimit` in the main thread (the candidate unwinds and
-    its memory is freed); if the process is still over the limit :data:`GRACE` seconds later (stuck in
-    native code), or reaches twice the limit, it writes the reason to :func:`death_note` and kills the
-    process, which the driver then replaces.
+    The watching is done by a small process of its own (:mod:`evolve.memory_watch`), so that it goes on while
+    a candidate holds the GIL in one long C call. Over the limit, the candidate gets :class:`CandidateLimit`
+    (status ``error``) and unwinds, which frees its memory; if the evaluator is still over the limit 2 s later
+    (stuck in native code) or reaches twice the limit, the watchdog writes the reason to :func:`death_note`
+    and kills the evaluator, which the driver then replaces.
     """
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
         self.active = False
-        self.over_since: float | None = None
-        self._main = threading.main_thread().ident
-        self._thread = threading.Thread(target=self._watch, name="evolve-memory-watchdog", daemon=True)
-        if limit > 0 and resident_bytes() is not None:
-            self._thread.start()
+        self._process: subprocess.Popen[bytes] | None = None
+        if limit <= 0 or not Path(f"/proc/{os.getpid()}/statm").exists() \
+                or threading.current_thread() is not threading.main_thread():
+            return
+        # Installed for the process's life, not per candidate: a signal the watchdog sent just as a candidate
+        # ended must not meet SIGUSR1's default action (terminate).
+        signal.signal(signal.SIGUSR1, self._on_signal)
+        self._start()
 
-    def _watch(self) -> None:
-        while True:
-            time.sleep(POLL)
-            rss = resident_bytes()
-            if not self.active or rss is None or rss <= self.limit:
-                self.over_since = None
-                continue
-            now = time.time()
-            if self.over_since is None:
-                self.over_since = now
-                signal.pthread_kill(self._main, signal.SIGUSR1)
-            elif now - self.over_since > GRACE or rss > 2 * self.limit:
-                reason = (f"the candidate took the evaluator's resident memory to {rss / 2**30:.2f} GiB, over "
-                          f"the limit of {self.limit / 2**30:.2f} GiB, and did not stop (evaluator killed)")
-                try:
-                    death_note(os.getpid()).write_text(reason)
-                finally:
-                    os.kill(os.getpid(), signal.SIGKILL)
+    def _start(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(Path(__file__).with_name("memory_watch.py")), str(os.getpid()),
+             repr(float(self.limit)), str(death_note(os.getpid()))],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.active:
+            self.active = False
+            raise CandidateLimit(f"went over the memory limit of {self.limit / 2**30:.2f} GiB of resident "
+                                 "memory", status="error")
+
+    def _tell(self, active: bool) -> None:
+        for _attempt in range(2):
+            assert self._process is not None and self._process.stdin is not None
+            try:
+                self._process.stdin.write(b"1" if active else b"0")
+                self._process.stdin.flush()
+                return
+            except OSError:
+                # The watchdog was killed from outside: start another, so that the cap holds.
+                self._process.wait()
+                self._start()
+
+    @property
+    def pid(self) -> int | None:
+        """The watchdog process's id (None when there is no cap)."""
+        return None if self._process is None else self._process.pid
 
     @contextmanager
     def watching(self) -> Iterator[None]:
         """Watch while the block runs (main thread only; elsewhere the driver's deadline is the guard)."""
-        if threading.current_thread() is not threading.main_thread() or not self._thread.is_alive():
+        if self._process is None or threading.current_thread() is not threading.main_thread():
             yield
             return
-        limit = self.limit
-
-        def on_signal(signum: int, frame: Any) -> None:
-            raise CandidateLimit(f"went over the memory limit of {limit / 2**30:.2f} GiB of resident memory",
-                                 status="error")
-
-        previous = signal.signal(signal.SIGUSR1, on_signal)
-        self.active = True
         try:
+            self._tell(True)
+            self.active = True
             yield
         finally:
             self.active = False
-            signal.signal(signal.SIGUSR1, previous)
+            self._tell(False)
+
+    def close(self) -> None:
+        """Stop the watchdog process (it also stops by itself once the evaluator is gone)."""
+        if self._process is not None:
+            self._process.stdin.close()  # type: ignore[union-attr]
+            self._process.wait()
+            self._process = None
 
 
 @contextmanager
@@ -182,4 +182,4 @@ def cpu_limit(seconds: float | None) -> Any:
 
 
 __all__ = ["CandidateLimit", "KEEP", "MemoryWatchdog", "SECRET", "blank_secrets", "cpu_limit", "death_note",
-           "interval_timer", "resident_bytes", "scrub_environment", "secret_names"]
+           "interval_timer", "scrub_environment", "secret_names"]
