@@ -21,11 +21,12 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
-from archive.store import Archive, ArchiveBusy, LineageStep
+from archive.store import Archive, ArchiveBusy, ArchiveFull, LineageStep
 
 __all__ = [
     "Archive",
     "ArchiveBusy",
+    "ArchiveFull",
     "ArmRow",
     "Base",
     "CAMPAIGN_STATUSES",

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -42,6 +43,23 @@ from archive.models import (
 
 class ArchiveBusy(RuntimeError):
     """Another campaign holds the archive's writer lock (see :meth:`Archive.writer`)."""
+
+
+class ArchiveFull(OSError):
+    """The archive could not be written because its disk (or SQLite's page limit) is full; nothing of the
+    write was kept, and the archive is as it was before it."""
+
+
+@contextmanager
+def _full_disk_as_error(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        orig = exc.orig
+        if getattr(orig, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL and "full" not in str(orig):
+            raise
+        raise ArchiveFull(f"archive {path} could not be written: {orig} (the write was rolled back; the "
+                          "archive is as it was)") from exc
 
 
 BUSY_TIMEOUT_MS = 10_000
@@ -344,7 +362,7 @@ class Archive:
         self._update_campaign(campaign_id, config=dict(config))
 
     def _update_campaign(self, campaign_id: int, **values: Any) -> None:
-        with self._session() as session:
+        with _full_disk_as_error(self.path), self._session() as session:
             result = session.execute(
                 update(CampaignRow).where(CampaignRow.id == campaign_id).values(**values),
                 execution_options={"synchronize_session": False},
@@ -416,7 +434,8 @@ class Archive:
         now). Each call is a dict of :class:`LLMCallRow` columns (``campaign_id``, ``model``, ``mode`` and
         ``prompt`` required). Each arm is a dict of :class:`ArmRow` columns (``campaign_id`` and ``name``
         required) and replaces the stored row of that arm. Raises ValueError for an unknown column or an
-        invalid status, duplicate_by or role, before writing anything.
+        invalid status, duplicate_by or role, before writing anything, and :class:`ArchiveFull` (having written
+        nothing) when the disk is full.
         """
         self._require_writable()
         now = time.time()
@@ -460,7 +479,7 @@ class Archive:
             arm_rows.append({**_ARM_DEFAULTS, **arm})
         if not rows and not edge_rows and not call_rows and not arm_rows:
             return
-        with self._engine.begin() as connection:
+        with _full_disk_as_error(self.path), self._engine.begin() as connection:
             if rows:
                 connection.execute(insert(ProgramRow.__table__), rows)
             if edge_rows:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from archive import Archive, ArchiveBusy
+from archive import Archive, ArchiveBusy, ArchiveFull
 from archive.models import COPY_OPERATORS
 from evolve import program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
@@ -45,6 +45,12 @@ NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
 START_TIMEOUT = 180.0
 MARGIN = 2.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that stop a campaign cleanly (see :meth:`Campaign.run`)."""
+
+DISK_RETRY = 5.0
+"""Seconds between two tries of an archive write that found the disk full (see ``Config.disk_wait``)."""
+
 STOP_GRACE = 30.0
 """Seconds a Ctrl-C'd campaign waits for the batches under way before it drops them."""
 
@@ -83,6 +89,9 @@ class Summary:
     dropped: int = 0
     """Candidates under way when a Ctrl-C stopped the campaign and not back within the grace period: never
     written, and proposed again (with new ids) by a resume."""
+    stop_signal: int | None = None
+    """The signal that stopped the campaign (``signal.SIGINT`` for Ctrl-C, ``signal.SIGTERM`` from ``kill``
+    or a batch scheduler), None if it was not stopped by one."""
 
     @property
     def candidates_per_second(self) -> float:
@@ -505,9 +514,36 @@ class Campaign:
                 calls.append(call)
         t1 = time.perf_counter()
         arms = [{**arm, "campaign_id": self.campaign_id} for arm in self.bandit.rows()]
-        self.archive.add(rows, edges, calls, arms)
+        self._write(rows, edges, calls, arms)
         self._time("record", t1 - t0)
         self._time("archive", time.perf_counter() - t1)
+
+    def _write(self, *rows: Any) -> None:
+        """Write to the archive (the arguments of :meth:`Archive.add`). While its disk is full, hold the rows
+        and try again every :data:`DISK_RETRY` seconds, for up to ``disk_wait`` seconds (a week-long campaign
+        on a shared disk should outlive someone else's big file), then stop with a message that says how to
+        resume."""
+        waiting_since = None
+        while True:
+            try:
+                self.archive.add(*rows)
+            except ArchiveFull as exc:
+                now = time.time()
+                if waiting_since is None:
+                    waiting_since = now
+                    print(f"\nevolve: {exc}. Waiting up to {self.config.disk_wait:g} s for space (trying again every "
+                          f"{DISK_RETRY:g} s; Ctrl-C stops).", file=sys.stderr, flush=True)
+                if self._stopping or now - waiting_since >= self.config.disk_wait:
+                    raise CampaignError(
+                        f"{exc}. The disk stayed full for {now - waiting_since:.0f} s. Free space, then resume "
+                        f"with: evolve run --resume --db {self.archive.path} --campaign {self.campaign_id} (what "
+                        "was not written is proposed again)") from None
+                time.sleep(min(DISK_RETRY, max(self.config.disk_wait - (now - waiting_since), 0.0)))
+                continue
+            if waiting_since is not None:
+                print(f"evolve: the archive is written again, after {time.time() - waiting_since:.0f} s",
+                      file=sys.stderr, flush=True)
+            return
 
     def _time(self, phase: str, seconds: float) -> None:
         self.timings[phase] = self.timings.get(phase, 0.0) + seconds
@@ -677,7 +713,7 @@ class Campaign:
             self.island_of[task.id] = 0
             rec = self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1))
             if k == 0 and rec.status != "ok":
-                self.archive.add([self._record_row(rec, task, time.time(), [])], [])
+                self._write([self._record_row(rec, task, time.time(), [])], [])
                 raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
             pid = task.id
             row = {"id": pid, "campaign_id": self.campaign_id, "source": rec.source or task.source or "",
@@ -691,7 +727,7 @@ class Campaign:
                 row.update(status="duplicate", duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
                 self.roots[pid] = original
-            self.archive.add([row], [])
+            self._write([row], [])
             if row["status"] == "duplicate":
                 continue
             self.roots[pid] = pid
@@ -710,17 +746,19 @@ class Campaign:
 
         ``on_batch(campaign)`` is called after each batch of results is written (for live monitoring
         and benchmarks; ``campaign.proposed_done`` and ``campaign.timings`` are current then).
-        Ctrl-C stops it cleanly: no new candidate is proposed, the batches under way are waited for (up to
-        :data:`STOP_GRACE` seconds) and written, the evaluators, Ray and the local model server are shut down,
-        the campaign is marked ``stopped`` and ``resume=True`` continues it. A second Ctrl-C stops at once
-        (what was under way is dropped; a resume proposes it again). Ctrl-C is handled this way when ``run`` is
-        called from the main thread; from another thread a ``KeyboardInterrupt`` stops it at once.
+        Ctrl-C (SIGINT) or SIGTERM (``kill``, a batch scheduler ending the job) stops it cleanly: no new
+        candidate is proposed, the batches under way are waited for (up to :data:`STOP_GRACE` seconds) and
+        written, the evaluators, Ray and the local model server are shut down, the campaign is marked
+        ``stopped`` and ``resume=True`` continues it. A second signal stops at once (what was under way is
+        dropped; a resume proposes it again). Signals are handled this way when ``run`` is called from the main
+        thread; from another thread a ``KeyboardInterrupt`` stops it at once.
 
         Raises:
             CampaignError: another campaign is writing the same archive (see :meth:`Archive.writer`), the seed
                 fails, or there is nothing to resume.
         """
         self._stopping = False
+        self.stop_signal: int | None = None
         owner = f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
         with contextlib.ExitStack() as stack:
             try:
@@ -728,16 +766,18 @@ class Campaign:
             except ArchiveBusy as exc:
                 raise CampaignError(str(exc)) from None
             if threading.current_thread() is threading.main_thread():
-                previous = signal.signal(signal.SIGINT, self._on_sigint)
-                stack.callback(signal.signal, signal.SIGINT, previous)
+                for signum in STOP_SIGNALS:
+                    stack.callback(signal.signal, signum, signal.signal(signum, self._on_stop_signal))
             return self._run(on_batch)
 
-    def _on_sigint(self, _signum: int, _frame: Any) -> None:
+    def _on_stop_signal(self, signum: int, _frame: Any) -> None:
         if self._stopping:
             raise KeyboardInterrupt
         self._stopping = True
-        print(f"\nStopping: writing the candidates under way (up to {STOP_GRACE:g} s; Ctrl-C again to stop at "
-              "once)", file=sys.stderr, flush=True)
+        self.stop_signal = signum
+        again = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"\nStopping ({signal.Signals(signum).name}): writing the candidates under way (up to "
+              f"{STOP_GRACE:g} s; {again} again to stop at once)", file=sys.stderr, flush=True)
 
     def _run(self, on_batch: Callable[[Campaign], None] | None) -> Summary:
         self._on_batch = on_batch
@@ -787,6 +827,7 @@ class Campaign:
                 status = "stopped"
         except KeyboardInterrupt:
             status = "stopped"
+            self.stop_signal = self.stop_signal or signal.SIGINT
             self.dropped += (sum(len(b.tasks) for b in getattr(self, "_inflight", ()))
                              + len(getattr(self, "llm_pending", ())))
         except BaseException:
@@ -795,10 +836,14 @@ class Campaign:
         finally:
             if progress is not None:
                 progress.close()
-            self.archive.set_campaign_status(self.campaign_id, status)
-            self._shutdown()
+            try:
+                self.archive.set_campaign_status(self.campaign_id, status)
+            except ArchiveFull as exc:  # a resume does not need it, and the error under way matters more
+                print(f"evolve: the campaign's status ({status}) was not recorded: {exc}", file=sys.stderr)
+            finally:
+                self._shutdown()
         return dataclasses.replace(self.summary(time.time() - started, status), dropped=self.dropped,
-                                   restarts=self.restarts)
+                                   restarts=self.restarts, stop_signal=self.stop_signal)
 
     def _loop(self, progress: Any) -> None:
         cfg = self.config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import signal
 import sys
 from typing import Any
 
@@ -187,7 +188,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(summary.best_source.rstrip())
     print(f"\nOpen the archive: evolve best {db} | evolve lineage {db} {summary.best_id} | evolve status {db}")
     print(f'In Python: from archive import Archive; Archive("{db}", readonly=True).best(10)')
-    return 0 if summary.status == "finished" else 130
+    # The shell's convention: 128 plus the number of the signal that stopped the command.
+    return 0 if summary.status == "finished" else 128 + (summary.stop_signal or signal.SIGINT)
 
 
 def cmd_problems(args: argparse.Namespace) -> int:

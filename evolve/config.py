@@ -53,6 +53,9 @@ class Config:
             cores, at least 4: XLA uses every core, so only a limit set for shared hardware should be tighter).
         keep_env: environment variables evaluators keep besides what Python, JAX and Ray need (they drop the
             rest, and every variable whose name looks like a secret is blanked).
+        disk_wait: seconds a campaign waits for space when the archive's disk is full, holding the results
+            it could not write and trying again every few seconds, before it stops with a message that says
+            how to resume.
         progress: show a live progress bar.
         mutator: ``gp``, ``llm`` or ``mixed``; None picks ``mixed`` when an LLM is configured
             (``llm_base_url``), else ``gp``.
@@ -110,6 +113,7 @@ class Config:
     memory_limit: float = 8.0
     cpu_limit: float | None = None
     keep_env: list[str] = field(default_factory=list)
+    disk_wait: float = 600.0
     progress: bool = True
     mutator: str | None = None
     llm_base_url: str | None = None
@@ -153,6 +157,8 @@ class Config:
             raise ValueError(f"config: llm_pause must be positive seconds, got {self.llm_pause}")
         if self.memory_limit < 0:
             raise ValueError(f"config: memory_limit is in GiB and must be >= 0 (0: no limit), got {self.memory_limit}")
+        if self.disk_wait < 0:
+            raise ValueError(f"config: disk_wait must be >= 0 seconds, got {self.disk_wait}")
         if self.cpu_limit is not None and self.cpu_limit <= 0:
             raise ValueError(f"config: cpu_limit must be positive seconds (or unset), got {self.cpu_limit}")
         if self.timeout is not None and self.timeout <= 0:

@@ -1,5 +1,5 @@
 """Crash and resume: a campaign killed with SIGKILL at random moments, during archive writes too, resumes and
-loses nothing; Ctrl-C stops it cleanly; a second campaign on the same archive is refused.
+loses nothing; Ctrl-C or SIGTERM stops it cleanly; a second campaign on the same archive is refused.
 
 Each campaign runs as a separate process (tests/crash_driver.py or the ``evolve`` command), with Ray of its own.
 """
@@ -30,12 +30,13 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     assert main(["check", str(tmp_path / "crash.sqlite")]) == 0
 
 
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+def _start_and_stop(tmp_path: Path, signum: int, group: bool) -> tuple[subprocess.Popen, str, str]:
+    """Start ``evolve run`` in a session of its own, send it ``signum`` once 24 candidates are written (to the
+    whole process group when ``group``, as a terminal sends Ctrl-C; else to the command alone, as ``kill``
+    does), wait for it to end; return the process and its output."""
     db = tmp_path / "stop.sqlite"
     cmd = [sys.executable, "-m", "evolve.cli", "run", "exp2", "-o", "points=4096", "-o", "tune_points=512",
            "--budget", "100000", "--workers", "2", "--batch-size", "4", "--db", str(db), "--no-progress"]
-    # A session of its own, so that Ctrl-C can go to the whole process group, as a terminal sends it (Ray's
-    # own processes get it too).
     # Output to files: Ray's processes may hold an inherited pipe open after the command has exited.
     out_file, err_file = (tmp_path / "out.txt").open("w"), (tmp_path / "err.txt").open("w")
     proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True, cwd=ROOT, start_new_session=True)
@@ -47,20 +48,40 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
             return 0
 
     assert wait_for(lambda: written() >= 24, 180, proc), (tmp_path / "err.txt").read_text()[-3000:]
-    os.killpg(proc.pid, signal.SIGINT)
+    if group:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
     proc.wait(timeout=90)
-    out, err = (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text()
+    return proc, (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text()
+
+
+def _group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path: Path) -> None:
+    # What `kill PID` or a batch scheduler ending the job sends.
+    proc, out, err = _start_and_stop(tmp_path, signal.SIGTERM, group=False)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert "Stopping (SIGTERM): writing the candidates under way" in err
+    assert f"Resume with: evolve run --resume --db {tmp_path / 'stop.sqlite'} --campaign 1" in out
+    archive = Archive(tmp_path / "stop.sqlite", readonly=True)
+    assert archive.campaign().status == "stopped" and archive.check().ok
+    assert wait_for(lambda: not _group_alive(proc.pid), 30), "Ray's processes outlived the campaign"
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    db = tmp_path / "stop.sqlite"
+    # Ctrl-C goes to the whole process group, as a terminal sends it (Ray's own processes get it too).
+    proc, out, err = _start_and_stop(tmp_path, signal.SIGINT, group=True)
     assert proc.returncode == 130, err[-3000:]  # the command's exit status after a Ctrl-C
-
-    def group_alive() -> bool:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-    assert wait_for(lambda: not group_alive(), 30), "Ray's processes outlived the campaign"
-    assert "Stopping: writing the candidates under way" in err
+    assert wait_for(lambda: not _group_alive(proc.pid), 30), "Ray's processes outlived the campaign"
+    assert "Stopping (SIGINT): writing the candidates under way" in err
     assert f"Resume with: evolve run --resume --db {db} --campaign 1" in out
     archive = Archive(db, readonly=True)
     assert archive.campaign().status == "stopped"
