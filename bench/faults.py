@@ -7,7 +7,7 @@ kills survived, candidates lost (goal: 0), hostile programs contained out of how
 evaluation rate after the corpus against a control run without it, LLM faults survived, and the longest stall of
 the loop (the longest gap between two batches of results) during an LLM outage. Writes bench/results/faults.json.
 
-    python bench/faults.py [--budget 400] [--seconds 10]
+    python bench/faults.py [--budget 400] [--seconds 10] [--outage 60]
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from bench._common import RESULTS, commit, write  # noqa: E402
 
+OUTAGE_SCENARIO = "outage_then_recovery"
+
 
 def survived(facts: dict[str, Any]) -> bool:
     """Whether a campaign came through an LLM fault as it must: finished with a sound archive, kept evaluating,
@@ -36,6 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=400, help="proposals of the SIGKILLed campaign")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each LLM fault campaign")
+    parser.add_argument("--outage", type=float, default=60.0,
+                        help="how long the endpoint answers 500s in the outage scenario (its campaign runs this "
+                             "plus 40 s, so that the recovery falls inside it)")
     parser.add_argument("--out", default=str(RESULTS / "faults.json"))
     args = parser.parse_args()
 
@@ -55,7 +60,9 @@ def main() -> None:
         ray.init(address="local", include_dashboard=False, log_to_driver=False)
         try:
             evaluators = kill_evaluators(tmp / "kill.sqlite", kills=3)
-            llm = [run_scenario(name, tmp / f"{name}.sqlite", seconds=args.seconds) for name in SCENARIOS]
+            llm = [run_scenario(name, tmp / f"{name}.sqlite", seconds=args.seconds) if name != OUTAGE_SCENARIO
+                   else run_scenario(name, tmp / f"{name}.sqlite", seconds=args.outage + 40, down_for=args.outage)
+                   for name in SCENARIOS]
         finally:
             ray.shutdown()
     for facts in llm:
@@ -75,6 +82,9 @@ def main() -> None:
         "gp_rate_ratio": after / before if after and before else None,
         "llm_faults_survived": sum(f["survived"] for f in llm), "llm_faults": len(llm),
         "longest_stall_during_llm_faults": max(f["longest_stall"] for f in llm),
+        "outage_seconds": args.outage,
+        "longest_stall_during_outage": next(f["longest_stall"] for f in llm if f["scenario"] == OUTAGE_SCENARIO),
+        "outage_recovered": next(bool(f["llm_ok_after_outage"]) for f in llm if f["scenario"] == OUTAGE_SCENARIO),
     }
     write({"benchmark": "faults", "commit": commit(), "summary": summary, "crash": crash, "hostile": hostile,
            "control": {k: v for k, v in control.items() if k != "outcomes"}, "evaluators": evaluators,

@@ -559,6 +559,9 @@ def faults_section(r: dict) -> list[str]:
         f"{'-' if ratio is None else f'{ratio:.2f}'} |",
         f"| LLM endpoint faults survived | {s['llm_faults_survived']} of {s['llm_faults']} |",
         f"| longest stall of the loop during an LLM fault | {s['longest_stall_during_llm_faults']:.2f} s |",
+        *([f"| endpoint down (500s) for {s['outage_seconds']:g} s: longest stall, LLM use resumed after | "
+           f"{s['longest_stall_during_outage']:.2f} s, {'yes' if s['outage_recovered'] else 'no'} |"]
+          if "outage_seconds" in s else []),
         "",
         "| LLM fault | calls | failed (all recorded) | longest call | GP evaluated meanwhile | longest stall | "
         "survived |",

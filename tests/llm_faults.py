@@ -36,16 +36,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 """What each scenario's server does, and the campaign settings it changes."""
 
 
-def run_scenario(name: str, db: Path, seconds: float = 10.0) -> dict[str, Any]:
-    """Run a mixed exp2 campaign for ``seconds`` (or the scenario's own) against the endpoint of scenario
-    ``name``; return the facts:
+def run_scenario(name: str, db: Path, seconds: float | None = None, down_for: float | None = None) -> dict[str, Any]:
+    """Run a mixed exp2 campaign for ``seconds`` (default: the scenario's own, else 10) against the endpoint of
+    scenario ``name`` (``down_for``: how long an outage lasts, instead of the scenario's); return the facts:
     the summary's status, LLM calls made and failed (and how many failed calls the archive recorded), the
     longest call, GP programs evaluated, the endpoint's outages as the campaign saw them, the longest gap
     between two batches of results, and for ``rate_limited`` the shortest wait after a 429."""
     from archive import Archive
     from evolve import Campaign, load_problem
 
-    spec = SCENARIOS[name]
+    spec = dict(SCENARIOS[name])
+    if down_for is not None:
+        spec["down_for"] = down_for
+    seconds = spec.get("seconds", 10.0) if seconds is None else seconds
     gaps: list[float] = []
     last = [time.monotonic()]
 
@@ -63,7 +66,7 @@ def run_scenario(name: str, db: Path, seconds: float = 10.0) -> dict[str, Any]:
         settings = {"mutator": "mixed", "llm_base_url": server.url, "llm_model": "scripted", "llm_deadline": DEADLINE,
                     "llm_retries": 1, "llm_in_flight": 2, "llm_pause": 1.0, **spec.get("settings", {})}
         campaign = Campaign(load_problem("exp2", points=4096, tune_points=512), db=str(db), budget=10**6,
-                            max_seconds=spec.get("seconds", seconds), seed=0, workers=2, batch_size=4, progress=False,
+                            max_seconds=seconds, seed=0, workers=2, batch_size=4, progress=False,
                             compile_cache="", **settings)
         started = time.monotonic()
         summary = campaign.run(on_batch=on_batch)

@@ -24,12 +24,14 @@ def test_the_faults_section_reports_the_counts():
     summary = {"campaign_kills": 7, "campaign_kills_during_writes": 3, "evaluator_kills": 3, "kills_survived": 10,
                "candidates_lost": 0, "archive_sound": True, "hostile_contained": 55, "hostile_programs": 55,
                "secret_seen": False, "written_outside": [], "gp_rate_ratio": 0.97, "llm_faults_survived": 7,
-               "llm_faults": 7, "longest_stall_during_llm_faults": 2.31}
+               "llm_faults": 7, "longest_stall_during_llm_faults": 2.31, "outage_seconds": 60.0,
+               "longest_stall_during_outage": 1.25, "outage_recovered": True}
     text = "\n".join(faults_section({"command": "python bench/faults.py", "commit": "abc1234", "summary": summary,
                                      "llm": [{**scenario(), "survived": True}]}))
     assert "| candidates lost (goal 0) | 0 |" in text
     assert "| hostile programs contained | 55 of 55 |" in text
     assert "| longest stall of the loop during an LLM fault | 2.31 s |" in text
+    assert "| endpoint down (500s) for 60 s: longest stall, LLM use resumed after | 1.25 s, yes |" in text
     assert "| hangs | 5 | 5 (5) | 2.01 s (deadline 2 s) | 40 | 0.40 s | yes |" in text
     assert "commit abc1234" in text
 
