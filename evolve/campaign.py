@@ -765,10 +765,18 @@ class Campaign:
                 stack.enter_context(self.archive.writer(owner))
             except ArchiveBusy as exc:
                 raise CampaignError(str(exc)) from None
-            if threading.current_thread() is threading.main_thread():
+            self._handles_signals = threading.current_thread() is threading.main_thread()
+            if self._handles_signals:
                 for signum in STOP_SIGNALS:
-                    stack.callback(signal.signal, signum, signal.signal(signum, self._on_stop_signal))
+                    stack.callback(signal.signal, signum, signal.getsignal(signum))
+                self._claim_stop_signals()
             return self._run(on_batch)
+
+    def _claim_stop_signals(self) -> None:
+        # Again after ray.init, which sets a SIGTERM handler of its own in the driver (it exits at once).
+        if self._handles_signals:
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, self._on_stop_signal)
 
     def _on_stop_signal(self, signum: int, _frame: Any) -> None:
         if self._stopping:
@@ -813,6 +821,7 @@ class Campaign:
                        if cfg.operator_choice == "bandit" else "operators drawn by weight")
                 print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
             self._start_ray()
+            self._claim_stop_signals()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
             self.actor_pids = self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
             if not self.resume or self.fresh:
