@@ -7,7 +7,7 @@ kills survived, candidates lost (goal: 0), hostile programs contained out of how
 evaluation rate after the corpus against a control run without it, LLM faults survived, and the longest stall of
 the loop (the longest gap between two batches of results) during an LLM outage. Writes bench/results/faults.json.
 
-    python bench/faults.py [--budget 400] [--seconds 10] [--outage 60]
+    python bench/faults.py [--budget 400] [--seconds 10] [--outage 60] [--rate-budget 2000]
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=400, help="proposals of the SIGKILLed campaign")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each LLM fault campaign")
+    parser.add_argument("--rate-budget", type=int, default=2000,
+                        help="GP proposals after the corpus, and in the control run without it, whose evaluation "
+                             "rates are compared (a few seconds each)")
     parser.add_argument("--outage", type=float, default=60.0,
                         help="how long the endpoint answers 500s in the outage scenario (its campaign runs this "
                              "plus 40 s, so that the recovery falls inside it)")
@@ -54,8 +57,8 @@ def main() -> None:
         print(f"crash and resume: {crash['kills']} kills, {crash['lost']} lost", flush=True)
         (tmp / "corpus").mkdir()
         (tmp / "control").mkdir()
-        hostile = run_hostile_corpus(tmp / "corpus", budget=96)
-        control = run_hostile_corpus(tmp / "control", budget=96, corpus_seeds=False)
+        hostile = run_hostile_corpus(tmp / "corpus", budget=args.rate_budget)
+        control = run_hostile_corpus(tmp / "control", budget=args.rate_budget, corpus_seeds=False)
         print(f"hostile corpus: {hostile['contained']}/{hostile['programs']} contained", flush=True)
         ray.init(address="local", include_dashboard=False, log_to_driver=False)
         try:
