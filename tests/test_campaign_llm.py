@@ -17,7 +17,9 @@ SCRIPT = [
     {"status": 429, "retry_after": 0.05},
     {"text": GOOD.format(c="0.65")},
     {"text": "```python\ndef g(x):\n    return x\n```"},
-    {"status": 500}, {"status": 500},
+    # Three 500s: with two calls in flight, each may get one of the first two and then succeed on its retry;
+    # the third is always some call's second failure (llm_retries=1), so one call fails whatever the order.
+    {"status": 500}, {"status": 500}, {"status": 500},
     {"text": GOOD.format(c="0.69")},
 ]
 
