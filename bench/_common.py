@@ -21,14 +21,19 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
 
 
-def commit() -> str | None:
-    """The commit of the code being measured (``git describe --always --dirty``), None outside a checkout."""
+def commit(where: Path = HERE) -> str | None:
+    """The commit of the code being measured (short hash), with ``-dirty`` when files other than
+    ``bench/results/`` differ from it (a benchmark's own results do not make the next one's code dirty); None
+    outside a checkout."""
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=HERE, capture_output=True, text=True,
-                             timeout=10, check=True)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                                  ":(top,exclude)bench/results"], cwd=where, capture_output=True, text=True,
+                                 timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return (head + ("-dirty" if changed else "")) or None
 
 
 def write(report: dict[str, Any], out: str | Path) -> Path:

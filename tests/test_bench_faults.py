@@ -1,4 +1,4 @@
-"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results."""
+"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results; the commit benchmarks record."""
 
 from __future__ import annotations
 
@@ -43,3 +43,25 @@ def test_exp2_figures_measured_before_the_float32_family_say_so():
     assert with_caveat("demo", {}, part) == ["### The demo", "", STALE, "", "| table |"]
     assert with_caveat("demo", {"commit": "abc1234"}, part) == part  # measured on recorded code: no caveat
     assert with_caveat("agents", {}, part) == part  # not an exp2 campaign
+
+
+def test_a_benchmark_records_its_commit_dirty_only_for_changed_code(tmp_path):
+    import subprocess
+
+    from bench._common import commit
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "bench" / "results" / "a.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c")
+    head = commit(tmp_path / "bench")
+    assert head and not head.endswith("-dirty")
+    (tmp_path / "bench" / "results" / "a.json").write_text('{"new": 1}')  # an earlier benchmark's results
+    assert commit(tmp_path / "bench") == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert commit(tmp_path / "bench") == head + "-dirty"
