@@ -1,4 +1,5 @@
-"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results; the commit benchmarks record."""
+"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results; the commit that
+benchmarks record."""
 
 from __future__ import annotations
 
