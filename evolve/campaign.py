@@ -640,21 +640,24 @@ class Campaign:
                 edges.append((row["id"], donor.id, "migration"))
 
     # ------------------------------------------------------------------ failures
-    def _quarantine(self, batch: _Batch, why: str) -> list[Record]:
-        """Re-run a batch whose evaluator hung or died one task at a time on fresh evaluators, so only
-        the guilty candidate is recorded as ``timeout`` (or ``error`` if its evaluator died)."""
+    def _quarantine(self, batch: _Batch) -> list[Record]:
+        """Re-run a batch whose evaluator hung or died one task at a time, each on a fresh evaluator after
+        one that failed, so only the guilty candidate is recorded as ``timeout`` (or ``error`` if its
+        evaluator died); leaves a working evaluator in the batch's slot."""
         ray = self._ray
         w = batch.worker
         records = []
+        broken = True  # the evaluator that hung or died
         for task in batch.tasks:
-            self._restart(w) if self.needs_restart[w] else None
-            self.needs_restart[w] = False
+            if broken:
+                self._restart(w)
+            broken = False
             actor = self.actors[w]
             made = None
             try:
                 made = ray.get(actor.mutate.remote(task), timeout=self.timeout + MARGIN)
             except Exception as exc:  # stuck in native code while mutating, or died
-                self.needs_restart[w] = True
+                broken = True
                 records.append(Record(task.id, None, "gp", self._fault_status(exc),
                                       error=self._fault(exc, "mutating", w)))
                 continue
@@ -665,11 +668,13 @@ class Campaign:
             try:
                 records.extend(ray.get(ref, timeout=self.timeout + MARGIN))
             except Exception as exc:
-                self.needs_restart[w] = True
+                broken = True
                 # Remember its code hash, so the same program is a duplicate, not another hang.
                 records.append(Record(task.id, made.source, made.operator or "gp", self._fault_status(exc),
                                       code_hash=_code_hash_or_none(made.source),
                                       error=self._fault(exc, "evaluating", w)))
+        if broken:
+            self._restart(w)
         return records
 
     def _fault_status(self, exc: BaseException) -> str:
@@ -692,13 +697,8 @@ class Campaign:
         ref = self._submit(0, [task])
         try:
             return self._ray.get(ref, timeout=wait)[0]
-        except Exception as exc:  # hung in native code, or the evaluator died
-            self.needs_restart[0] = True
-            rec = self._quarantine(_Batch([task], 0, ref, time.time()), str(exc))[0]
-            if self.needs_restart[0]:
-                self._restart(0)
-                self.needs_restart[0] = False
-            return rec
+        except Exception:  # hung in native code, or the evaluator died
+            return self._quarantine(_Batch([task], 0, ref, time.time()))[0]
 
     def _evaluate_seed(self) -> None:
         """Evaluate the seed (which must pass) and the problem's extra seeds (left out, with their record, if
@@ -808,7 +808,6 @@ class Campaign:
         self.ema_item = 0.1
         self.sent_code = [0] * cfg.workers
         self.sent_func = [0] * cfg.workers
-        self.needs_restart = [False] * cfg.workers
         self.llm = None
         status = "finished"
         progress = None
@@ -837,8 +836,7 @@ class Campaign:
         except KeyboardInterrupt:
             status = "stopped"
             self.stop_signal = self.stop_signal or signal.SIGINT
-            self.dropped += (sum(len(b.tasks) for b in getattr(self, "_inflight", ()))
-                             + len(getattr(self, "llm_pending", ())))
+            self.dropped += self._under_way()
         except BaseException:
             status = "failed"
             raise
@@ -854,6 +852,11 @@ class Campaign:
         return dataclasses.replace(self.summary(time.time() - started, status), dropped=self.dropped,
                                    restarts=self.restarts, stop_signal=self.stop_signal)
 
+    def _under_way(self) -> int:
+        """Candidates proposed and not yet back: in batches at the evaluators, or waiting on an LLM call."""
+        return (sum(len(b.tasks) for b in getattr(self, "_inflight", ()))
+                + len(getattr(self, "llm_pending", ())))
+
     def _loop(self, progress: Any) -> None:
         cfg = self.config
         ray = self._ray
@@ -868,7 +871,7 @@ class Campaign:
             if self._stopping:
                 stop_by = stop_by or time.time() + STOP_GRACE
                 if not inflight or time.time() >= stop_by:
-                    self.dropped += sum(len(b.tasks) for b in inflight) + len(self.llm_pending)
+                    self.dropped += self._under_way()
                     return
             while not self._stopping and len(inflight) < cfg.workers * cfg.pipeline_depth and (
                     self.proposed < cfg.budget or (self.llm_pending and self.llm_pending[0][0].done())):
@@ -905,20 +908,16 @@ class Campaign:
             self._time("wait", time.perf_counter() - t0)
             if not ready and time.time() < deadline:
                 continue
-            records = None
-            fault = None
+            records = None  # stays None when the batch passed its deadline or its evaluator died
             if ready:
                 try:
                     records = ray.get(head.ref)
-                except ray.exceptions.RayActorError as exc:
-                    fault = exc
-                except ray.exceptions.RayError as exc:
+                except ray.exceptions.RayActorError:
+                    pass
+                except ray.exceptions.RayError:
                     # A Ctrl-C in a terminal reaches Ray's own processes too: on the way out, drop the batch.
                     if not self._stopping:
                         raise
-                    fault = exc
-            else:
-                fault = TimeoutError("batch deadline passed")
             inflight.popleft()
             if records is None and self._stopping:  # no quarantine on the way out: a resume proposes it again
                 self.dropped += len(head.tasks)
@@ -926,11 +925,7 @@ class Campaign:
             if records is None:
                 # The evaluator hung in native code or died: replace it, find the guilty candidate, then
                 # send its other queued batches again.
-                self.needs_restart[w] = True
-                records = self._quarantine(head, str(fault))
-                if self.needs_restart[w]:
-                    self._restart(w)
-                    self.needs_restart[w] = False
+                records = self._quarantine(head)
                 for other in inflight:
                     if other.worker == w:
                         other.ref = self._submit(w, other.tasks)

@@ -89,6 +89,9 @@ class CandidateTimeout(BaseException):
     A BaseException, so that a candidate's own ``except Exception`` does not swallow it.
     """
 
+    status = "timeout"
+    """What the candidate is recorded as (as for :class:`evolve.sandbox.CandidateLimit`)."""
+
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
@@ -198,9 +201,8 @@ class Evaluator:
             with self._limits():
                 record = self._pipeline(task)
         except (CandidateTimeout, CandidateLimit) as exc:
-            status = getattr(exc, "status", "timeout")
             record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
-                            status, error=str(exc), code_hash=getattr(self, "_code_hash", None))
+                            exc.status, error=str(exc), code_hash=getattr(self, "_code_hash", None))
             self._lap("timeout")
         record.eval_seconds = time.perf_counter() - start
         record.phases = self._phases
@@ -218,7 +220,7 @@ class Evaluator:
             with self._limits():
                 return self._mutate(task)
         except (CandidateTimeout, CandidateLimit) as exc:
-            return Record(task.id, None, "gp", "timeout", error="mutation " + str(exc))
+            return Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
 
     def _mutate(self, task: Task) -> Task | Record:
         if task.source is not None:

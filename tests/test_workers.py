@@ -48,6 +48,18 @@ def test_a_candidate_over_its_cpu_time_is_stopped():
     assert rec.status == "timeout" and "used more than its 0.5 s of CPU time" in rec.error
 
 
+def test_a_mutation_over_the_memory_limit_is_an_error_not_a_timeout(evaluator, monkeypatch):
+    # Regression: the mutation path recorded every limit as a timeout, the memory cap's too.
+    from evolve.sandbox import CandidateLimit
+
+    def over(task):
+        raise CandidateLimit("went over the memory limit of 1.00 GiB of resident memory", status="error")
+
+    monkeypatch.setattr(evaluator, "_mutate", over)
+    rec = evaluator.mutate(Task(id=1, source=None, operator="gp", parents=[]))
+    assert rec.status == "error" and "mutation went over the memory limit" in rec.error
+
+
 def plain_problem():
     import jax.numpy as jnp
 
