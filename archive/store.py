@@ -56,7 +56,8 @@ def _full_disk_as_error(path: Path) -> Iterator[None]:
         yield
     except OperationalError as exc:
         orig = exc.orig
-        if getattr(orig, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL and "full" not in str(orig):
+        code = getattr(orig, "sqlite_errorcode", None)  # Python 3.11+; before, SQLite's message for it
+        if not (code == sqlite3.SQLITE_FULL if code is not None else "database or disk is full" in str(orig)):
             raise
         raise ArchiveFull(f"archive {path} could not be written: {orig} (the write was rolled back; the "
                           "archive is as it was)") from exc

@@ -25,7 +25,6 @@ def test_three_failures_take_the_endpoint_down_then_one_probe_brings_it_back():
     h.started()
     h.record(True, 41.0)  # back
     assert not h.down and h.available(41.0) and h.outages == [[3.0, 41.0]]
-    assert h.longest_outage(50.0) == 38.0
     assert h.current == 5.0  # the next outage starts from the short pause again
 
 
@@ -43,12 +42,12 @@ def test_late_failures_of_calls_sent_before_the_outage_do_not_lengthen_the_pause
     assert h.available(6.0) and h.current == 5.0
 
 
-def test_pause_and_the_longest_outage_while_still_down():
+def test_the_pause_is_capped_and_an_outage_stays_open_while_still_down():
     h = LLMHealth(threshold=1, pause=1.0, max_pause=2.0)
     h.record(False, 0.0)
     for t in (1.0, 3.0, 5.0):
         h.started()
         h.record(False, t)
-    assert h.current == 2.0 and h.longest_outage(6.0) == 6.0
+    assert h.current == 2.0 and h.outages == [[0.0, None]]
     with pytest.raises(ValueError):
         LLMHealth(pause=0.0)

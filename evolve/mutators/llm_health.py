@@ -74,9 +74,5 @@ class LLMHealth:
         self.probing = False
         self.until = max(self.until, now + wait)
 
-    def longest_outage(self, now: float) -> float:
-        """The longest time the endpoint was down so far (one still down counts up to ``now``)."""
-        return max(((end if end is not None else now) - start for start, end in self.outages), default=0.0)
-
 
 __all__ = ["LLMHealth"]
