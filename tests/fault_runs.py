@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evolve.campaign import NOT_PROPOSALS as NOT_PROPOSED
+
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "tests" / "crash_driver.py"
 HOST = ROOT / "tests" / "problems" / "hostile_host.py"
-NOT_PROPOSED = ("seed", "migration", "reset")
 SECRET = "s3cr3t-evolve-hostile-7f1c"
 PWNED = Path("/tmp")
 

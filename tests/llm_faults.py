@@ -44,6 +44,7 @@ def run_scenario(name: str, db: Path, seconds: float | None = None, down_for: fl
     between two batches of results, and for ``rate_limited`` the shortest wait after a 429."""
     from archive import Archive
     from evolve import Campaign, load_problem
+    from evolve.campaign import NOT_PROPOSALS
 
     spec = dict(SCENARIOS[name])
     if down_for is not None:
@@ -84,7 +85,7 @@ def run_scenario(name: str, db: Path, seconds: float | None = None, down_for: fl
         "longest_call": max((c.latency for c in calls), default=0.0), "deadline": settings["llm_deadline"],
         "llm_ok": sum(r.status == "ok" and r.operator.startswith("llm") for r in rows),
         "gp_evaluated": sum(r.status in ("ok", "error", "timeout") and not r.operator.startswith("llm")
-                            and r.operator not in ("seed", "migration", "reset") for r in rows),
+                            and r.operator not in NOT_PROPOSALS for r in rows),
         "outages": [[round(a - started, 2), None if b is None else round(b - started, 2)]
                     for a, b in campaign.llm_health.outages],
         "outage_window": ([round(server.down_until - spec["down_for"] - started, 2),
