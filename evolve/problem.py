@@ -139,6 +139,9 @@ class Problem:
         extra_seeds: further starting programs (e.g. the several seed agents of an agent search), evaluated
             after ``seed`` when a campaign starts and added to every island if they pass; one that fails is
             recorded with its reason and left out.
+        fit_constants: a problem's own constant fitter, ``fit_constants(source) -> source`` with its constants
+            fitted (e.g. the minimax fit of :mod:`evolve.minimax`); ``tune_constants`` uses it first and falls
+            back to its gradient or search tuner when it raises or changes nothing.
         uses_llm: the evaluation itself calls an LLM (an LLM-calling agent). A campaign then starts or
             resolves its LLM endpoint even with the GP mutator alone, and tells its evaluators where it is in
             the environment variables ``EVOLVE_LLM_BASE_URL`` and ``EVOLVE_LLM_MODEL``.
@@ -175,6 +178,7 @@ class Problem:
     batch_loss: Callable[[Callable[[Any], Callable[..., Any]]], Callable[[Any], Any]] | None = None
     extra_seeds: tuple[str, ...] = ()
     uses_llm: bool = False
+    fit_constants: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

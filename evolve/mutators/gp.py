@@ -48,6 +48,9 @@ OPERATORS = (
     "insert_where",
     "add_feature_term",
     "replace_action",
+    "insert_rational",
+    "name_square",
+    "square_half",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -69,6 +72,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "insert_where": 1.5,
     "add_feature_term": 1.5,
     "replace_action": 1.0,
+    "insert_rational": 1.0,
+    "name_square": 0.5,
+    "square_half": 0.25,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -379,10 +385,23 @@ def swap_operator(source: str, problem: Problem, rng: np.random.Generator) -> st
     return _edit(source, edit)
 
 
+def _named_before(slot: _Slot) -> list[str]:
+    """Names assigned by plain statements of the enclosing function before the statement holding ``slot``
+    (``u = x * x``): values a new term may reuse."""
+    names: list[str] = []
+    for stmt in slot.func.body:
+        if any(node is slot.node for node in ast.walk(stmt)):
+            break
+        if isinstance(stmt, ast.Assign):
+            names += [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def _term_variable(slot: _Slot, slots: list[_Slot], rng: np.random.Generator,
                    problem: Problem | None = None) -> ast.expr | None:
-    """A variable for a new term: an argument of the enclosing function, sometimes a small subexpression."""
-    names = _arg_names(slot.func, problem)
+    """A variable for a new term: an argument of the enclosing function or a value named before it (``u`` of
+    ``u = x * x``), sometimes a small subexpression."""
+    names = _arg_names(slot.func, problem) + _named_before(slot)
     pool = [
         s.node
         for s in slots
@@ -451,6 +470,107 @@ def insert_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
         if not forms:
             raise NotApplicable(f"binops {allowed} cannot write any insert_term form")
         _replace(slot, _pick(forms, rng)())
+
+    return _edit(source, edit)
+
+
+def insert_rational(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Turn a subexpression ``e`` (the whole result half of the time) into a rational one,
+    ``e / (1 + c*v)`` with a small ``c``: a denominator that ``insert_term`` then grows, and the constant fitter
+    fits with the numerator. The ``1`` is an integer, so no fit moves it (``p / q`` is fixed only up to a
+    common factor otherwise).
+
+    Raises:
+        NotApplicable: the problem's operators cannot divide or add, or there is nothing to divide.
+    """
+    allowed = _allowed_ops(problem)
+    if "/" not in allowed or "+" not in allowed or "*" not in allowed:
+        raise NotApplicable("a rational needs + * and / among the problem's binops")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if not s.literal]
+        if not slots:
+            raise NotApplicable("no expression to divide")
+        roots = [s for s in slots if s.root and isinstance(s.parent, ast.Return)]
+        slot = _pick(roots, rng) if roots and rng.random() < 0.5 else _pick(slots, rng)
+        v = _term_variable(slot, _collect(tree), rng, problem)
+        if v is None:
+            raise NotApplicable("no variable for the denominator")
+        denominator = _binop(ast.Constant(1), "+", _binop(_number(_short(rng.normal(0.0, 0.1))), "*", v))
+        _replace(slot, _binop(slot.node, "/", denominator))
+
+    return _edit(source, edit)
+
+
+def _fresh_name(func: _FunctionNode, stem: str) -> str:
+    taken = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | set(_arg_names(func))
+    return next(f"{stem}{i}" for i in range(len(taken) + 1) if f"{stem}{i}" not in taken)
+
+
+def name_square(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Name the square of a variable, ``u = v * v`` (``v`` an argument or a value named earlier), and use it
+    for one occurrence of ``v`` in the result: one multiplication that later terms reuse for free (a reused
+    value counts once), the step from ``q(x)`` to ``q(x * x)`` that odd and even functions need.
+
+    Raises:
+        NotApplicable: no multiplication allowed, or no variable in the result.
+    """
+    if "*" not in _allowed_ops(problem):
+        raise NotApplicable("naming a square needs * among the problem's binops")
+
+    def edit(tree: ast.Module) -> None:
+        slots = [s for s in _collect(tree) if isinstance(s.node, ast.Name)
+                 and isinstance(s.func.body[-1], ast.Return)
+                 and any(n is s.node for n in ast.walk(s.func.body[-1]))]
+        slots = [s for s in slots if s.node.id in _arg_names(s.func, problem) + _named_before(s)]
+        if not slots:
+            raise NotApplicable("no variable in the result to square")
+        slot = _pick(slots, rng)
+        var = slot.node.id
+        name = _fresh_name(slot.func, "u")
+        assign = ast.Assign(targets=[ast.Name(name, ast.Store())],
+                            value=_binop(ast.Name(var, ast.Load()), "*", ast.Name(var, ast.Load())))
+        slot.func.body.insert(len(slot.func.body) - 1, assign)
+        _replace(slot, ast.Name(name, ast.Load()))
+
+    return _edit(source, edit)
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, name: str, new: ast.expr) -> None:
+        self.name, self.new = name, new
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return copy.deepcopy(self.new) if node.id == self.name and isinstance(node.ctx, ast.Load) else node
+
+
+def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Write the result ``r(x)`` as ``h * h`` with ``h = r(x * 0.5)``: the argument halved and the result
+    squared, the doubling step of exponentials (``2**x = (2**(x/2))**2``) that lets a lower-degree ``r`` on half
+    the range do the work. The function must end in ``return r`` over its first argument; the halving is
+    applied there only, so earlier named values keep the full argument.
+
+    Raises:
+        NotApplicable: no ``*``, or no final return over the first argument.
+    """
+    if "*" not in _allowed_ops(problem):
+        raise NotApplicable("squaring needs * among the problem's binops")
+
+    def edit(tree: ast.Module) -> None:
+        funcs = [n for n in ast.walk(tree) if isinstance(n, _FunctionNode) and n.name == problem.entrypoint]
+        if not funcs or not funcs[0].body or not isinstance(funcs[0].body[-1], ast.Return):
+            raise NotApplicable("no final return to square")
+        func = funcs[0]
+        args = _arg_names(func, problem)
+        ret = func.body[-1]
+        if not args or ret.value is None or not any(isinstance(n, ast.Name) and n.id == args[0]
+                                                    for n in ast.walk(ret.value)):
+            raise NotApplicable("the result does not use the first argument")
+        half = _binop(ast.Name(args[0], ast.Load()), "*", ast.Constant(0.5))
+        name = _fresh_name(func, "h")
+        body = _Substitute(args[0], half).visit(ret.value)
+        func.body[-1:] = [ast.Assign(targets=[ast.Name(name, ast.Store())], value=body),
+                          ast.Return(_binop(ast.Name(name, ast.Load()), "*", ast.Name(name, ast.Load())))]
 
     return _edit(source, edit)
 
@@ -1194,6 +1314,10 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
 def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 0) -> str:
     """Fit every float literal of the EVOLVE block to minimise ``problem.loss``.
 
+    A problem with its own fitter (``problem.fit_constants``, e.g. the float32 problems' minimax fit) is fitted
+    by it first; the tuner below runs only when that fitter fails or changes nothing (another basin of a
+    nonlinear structure, from perturbed constants).
+
     The literals are lifted into a parameter vector ``p = p0 + |p0| * u`` (``|p0|`` taken as 1 for
     zeros), so steps are relative to each constant's size (order-1 constants and tiny high-order
     coefficients move alike). Dense BFGS (:func:`evolve.optimize.bfgs`) then minimises the loss in ``u`` for up to
@@ -1231,10 +1355,21 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
     import jax
     import jax.numpy as jnp
 
-    if problem.loss is None and problem.batch_loss is None:
-        raise NotApplicable(f"problem {problem.name!r} has no loss to tune constants against")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
+    if problem.fit_constants is not None:
+        try:
+            fitted = problem.fit_constants(source)
+        except Exception as exc:  # the problem's fitter cannot fit this structure: tune it as before
+            fitted, reason = source, f"{type(exc).__name__}: {exc}"
+        else:
+            reason = "the problem's fitter changed no constant"
+        if fitted != source:
+            return fitted
+        if problem.loss is None and problem.batch_loss is None:
+            raise NotApplicable(reason)
+    if problem.loss is None and problem.batch_loss is None:
+        raise NotApplicable(f"problem {problem.name!r} has no loss to tune constants against")
     prefix, block, suffix = _split(source)
     lifted, values = program.lift_constants(_parse_block(block))
     if not values:
@@ -1285,7 +1420,7 @@ def applies_to(operator: str, problem: Problem) -> bool:
     residuals, ``insert_where`` and ``add_feature_term`` features, ``replace_action`` two output values or
     more)."""
     if operator == "tune_constants":
-        return problem.loss is not None or problem.batch_loss is not None
+        return problem.loss is not None or problem.batch_loss is not None or problem.fit_constants is not None
     if operator == "insert_unary":
         return bool(problem.unary_functions)
     if operator == "add_param_term":
@@ -1300,6 +1435,10 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return problem.params_arg is not None and problem.residuals is not None
     if operator in ("insert_where", "add_feature_term"):
         return bool(problem.features)
+    if operator == "insert_rational":
+        return {"+", "*", "/"} <= set(problem.binops) and problem.params_arg is None and not problem.features
+    if operator in ("name_square", "square_half"):
+        return "*" in problem.binops and problem.params_arg is None and not problem.features
     if operator == "replace_action":
         return len(problem.output_values) > 1
     return operator in OPERATORS
@@ -1347,7 +1486,8 @@ class GPMutator:
         self,
         weights: Mapping[str, float] | None = None,
         tune_steps: int = 300,
-        tune_after: Sequence[str] = ("insert_term", "insert_where", "add_feature_term"),
+        tune_after: Sequence[str] = ("insert_term", "insert_where", "add_feature_term", "insert_rational",
+                                     "name_square", "square_half"),
     ) -> None:
         if weights is None:
             weights = DEFAULT_WEIGHTS
@@ -1416,6 +1556,9 @@ class GPMutator:
             "insert_where": insert_where,
             "add_feature_term": add_feature_term,
             "replace_action": replace_action,
+            "insert_rational": insert_rational,
+            "name_square": name_square,
+            "square_half": square_half,
         }
         child = single[operator](parent.source, problem, rng)
         if operator in self.tune_after and applies_to("tune_constants", problem):

@@ -275,16 +275,39 @@ def check_source(tree: ast.Module) -> str | None:
     return None
 
 
+_COMMUTATIVE = {"add", "mul", "max", "min"}
+
+
 def count_ops(jaxpr: Any) -> int:
-    """Count arithmetic equations in a (closed) jaxpr, recursing into nested jaxprs."""
+    """Count the arithmetic operations of a (closed) jaxpr on its expression graph: an operation on the same
+    inputs as an earlier one (``x * x`` written twice, or ``a + b`` and ``b + a``) computes the same value and
+    counts once, so a reused value costs one operation however it is written. Nested jaxprs are counted
+    whole; data movement (:data:`_FREE_PRIMITIVES`) is free."""
     inner = getattr(jaxpr, "jaxpr", jaxpr)
+    value: dict[Any, Any] = {}  # a variable -> the key of the computation that made it
+    seen: set[Any] = set()
     total = 0
+
+    def key_of(atom: Any) -> Any:
+        if hasattr(atom, "val"):  # a literal
+            return ("literal", repr(np.asarray(atom.val).tolist()), str(getattr(atom, "aval", "")))
+        return value.get(atom, ("var", id(atom)))
+
     for eqn in inner.eqns:
         subs = [v for v in eqn.params.values() if hasattr(v, "eqns") or hasattr(v, "jaxpr")]
         if subs:
             total += sum(count_ops(s) for s in subs)
-        elif eqn.primitive.name not in _FREE_PRIMITIVES:
-            total += 1
+            continue
+        inputs = [key_of(v) for v in eqn.invars]
+        if eqn.primitive.name in _COMMUTATIVE:
+            inputs = sorted(inputs, key=repr)
+        key = (eqn.primitive.name, tuple(inputs), repr(sorted(eqn.params.items(), key=lambda kv: kv[0])))
+        for i, out in enumerate(eqn.outvars):
+            value[out] = (key, i)
+        if eqn.primitive.name in _FREE_PRIMITIVES or key in seen:
+            continue
+        seen.add(key)
+        total += 1
     return total
 
 
@@ -377,12 +400,91 @@ def describe(target: Target, points: int, coverage: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# Best-uniform constants (evolve.minimax) for a target
+
+
+def ulp_weight(value: np.ndarray) -> np.ndarray:
+    """The weight that turns an error at a function value into float32 ULPs of that value, ``2**(23 - e)``
+    for a value in binade ``e`` (float64)."""
+    return np.exp2(23.0 - binade(np.asarray(value, dtype=np.float64)))
+
+
+def fit_points(target: Target, x: np.ndarray) -> Any:
+    """:class:`evolve.minimax.Points` at the float32 inputs ``x``: the function in float64 and the ULP weight,
+    leaving out inputs where the function is 0 or subnormal (no relative error is defined there, and XLA
+    flushes subnormals)."""
+    from evolve.minimax import Points
+
+    x64 = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        t = np.asarray(target.reference(x64), dtype=np.float64)
+    keep = np.isfinite(t) & (np.abs(t) >= np.finfo(np.float32).tiny) & (np.abs(x64) >= np.finfo(np.float32).tiny)
+    keep |= x64 == 0.0  # an input of 0 is exact; its value is not small
+    keep &= np.abs(t) >= np.finfo(np.float32).tiny
+    t = t[keep]
+    return Points(x64[keep], t, ulp_weight(t), np.exp2(binade(t)))
+
+
+def ulp_measure(x: np.ndarray, rounded: np.ndarray) -> Callable[[Callable[[Any], Callable[..., Any]], np.ndarray],
+                                                                 np.ndarray]:
+    """:data:`evolve.minimax.Measure` for float32 inputs ``x`` and their correctly rounded values ``rounded``:
+    each row of float32 constants run as the evaluator runs the program (operation by operation, each rounded
+    to float32), scored by its maximum ULP error with the mean as a tie-break (``max + mean / (max + 1)``,
+    which orders by the max first); ``inf`` for a non-finite output."""
+    xs = jnp.asarray(np.asarray(x, dtype=np.float32))[None, :]
+    want = jnp.asarray(np.asarray(rounded, dtype=np.float32))[None, :]
+
+    def measure(make: Callable[[Any], Callable[..., Any]], P: np.ndarray) -> np.ndarray:
+        P = np.asarray(P, dtype=np.float32)
+        rows = P.shape[0]
+        # Rows padded to a multiple of 16: each new shape compiles every eager operation again.
+        P = np.concatenate([P, np.repeat(P[:1], -rows % 16, axis=0)])
+        columns = [jnp.asarray(P[:, k:k + 1]) for k in range(P.shape[1])]
+        y = jnp.broadcast_to(jnp.asarray(make(columns)(xs), dtype=jnp.float32), (P.shape[0], xs.shape[1]))
+        d = ulp_distance(y, want)
+        top = np.asarray(jnp.max(d, axis=1), dtype=np.float64)
+        mean = np.asarray(jnp.mean(d.astype(jnp.float32), axis=1), dtype=np.float64)
+        finite = np.asarray(jnp.all(jnp.isfinite(y), axis=1))
+        return np.where(finite, top + mean / (top + 1.0), np.inf)[:rows]
+
+    return measure
+
+
+def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np.ndarray, entrypoint: str = "f",
+                   fit_size: int = 1024, measure_size: int = 2**14) -> Callable[[str], str]:
+    """``fit_constants(source) -> source`` for ``target``'s problem: the minimax constants of the program's
+    structure in float32 ULPs (:func:`evolve.minimax.fit_source`), on ``fit_size`` of the tuning inputs
+    ``fit_x`` (and all of them as check points), rounded to float32 against the exact ULP error on
+    ``measure_size`` of the measured inputs ``x`` (with correctly rounded values ``rounded``) and the tuning
+    inputs. Constants at the target's zero in ``x - zero`` stay exact."""
+    from evolve.minimax import fit_source
+
+    fit_x = np.asarray(fit_x, dtype=np.float32)
+    check = fit_points(target, fit_x)
+    pick = np.unique(np.linspace(0, check.x.size - 1, min(fit_size, check.x.size)).round().astype(np.int64))
+    near = np.flatnonzero(np.isin(check.x, near_zero(target, fit_x).astype(np.float64)))
+    pts = check.take(np.union1d(pick, near))
+    idx = np.unique(np.r_[np.linspace(0, x.size - 1, measure_size).round().astype(np.int64),
+                          np.searchsorted(x, fit_x).clip(0, x.size - 1)])
+    tiny = np.finfo(np.float32).tiny
+    idx = idx[(np.abs(x[idx]) >= tiny) | (x[idx] == 0)]
+    idx = idx[np.abs(rounded[idx]) >= tiny]  # subnormal results are accepted as 0 too: left to the evaluator
+    measure = ulp_measure(x[idx], rounded[idx])
+    anchors = () if target.zero is None else (float(np.float32(target.zero)),)
+
+    def fit_constants(source: str) -> str:
+        return fit_source(source, entrypoint, pts, check, measure=measure, anchors=anchors)[0]
+
+    return fit_constants
+
+
+# --------------------------------------------------------------------------------------------------
 # The problem
 
 
 def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: int = 4096, timeout: float = 10.0,
                     jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**20,
-                    speed_below: float = 64.0, seed: int = 0) -> Problem:
+                    speed_below: float = 64.0, seed: int = 0, minimax: bool = True) -> Problem:
     """The problem of approximating ``target`` in float32.
 
     Args:
@@ -398,6 +500,8 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         speed_below: time the speed only of candidates within this many ULPs (a far-off program's speed says
             nothing; its ``speed`` is 0).
         seed: seed of the sampled inputs.
+        minimax: fit a program's constants by the minimax fit of its structure (:func:`minimax_fitter`) before
+            falling back to the gradient tuner; False: the gradient tuner alone (as before the fitter).
     """
     if points < 1024:
         raise ValueError(f"points must be at least 1024, got {points}")
@@ -458,13 +562,24 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
             raise CandidateError(f"non-finite output at x={float(x_np[int(bad)])!r}")
         ops = count_ops(closed)
         max_ulp = int(max_ulp)
-        speed = 0.0
+        speed, as_run, jitted_ulp = 0.0, max_ulp, None
         if max_ulp <= speed_below:
-            speed = speed_ratio(lambda xs: outputs(xs) + jnp.zeros_like(xs), library, speed_x)
+            # The speed is that of the jitted program, which XLA may compile differently (fused multiply-adds:
+            # about 1 ULP apart at a sixth of the points): its accuracy is measured on every point too, and
+            # the worse of the two is the program's.
+            compiled = jax.jit(lambda xs: outputs(xs) + jnp.zeros_like(xs))
+            jitted = fitness(compiled(x), rounded, special, others)
+            if not bool(jitted[3]):
+                raise CandidateError(f"the jitted program's output is not finite at x={float(x_np[int(jitted[4])])!r}")
+            jitted_ulp = int(jitted[0])
+            if jitted_ulp > max_ulp:
+                max_ulp, worst, mean_ulp = jitted_ulp, jitted[1], jitted[2]
+            speed = speed_ratio(compiled, library, speed_x)
         return Result(
             score=float(max_ulp) + min(ops, 999) / 1000.0,
             metrics={"max_ulp": max_ulp, "mean_ulp": float(mean_ulp), "worst_x": float(x_np[int(worst)]),
-                     "ops": ops, "speed": round(speed, 4), "points": int(x_np.size), "coverage": coverage},
+                     "ops": ops, "speed": round(speed, 4), "points": int(x_np.size), "coverage": coverage,
+                     "max_ulp_as_run": as_run, "max_ulp_jitted": jitted_ulp},
         )
 
     def loss(fn: Any) -> jax.Array:
@@ -491,7 +606,9 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         check=check_source,
         binops=("+", "-", "*", "/"),
         tune_dtype="float64",
+        fit_constants=minimax_fitter(target, x_np, target_np, x_tune32) if minimax else None,
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
+                 "minimax": minimax,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,
                  "seed": seed},
     )

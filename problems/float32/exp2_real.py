@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from evolve import program
+from evolve.minimax import Points, fit_source
 from evolve.problem import CandidateError, Objective, Problem, Result
 from problems.float32.approx import check_source, count_ops, smooth_max
 from problems.float32.exp2 import SEED, TARGET
@@ -75,6 +76,13 @@ def make_problem(points: int = 2**14, tune_points: int = 2048, timeout: float = 
     def loss(fn: Any) -> jax.Array:
         return smooth_max(fn(jnp.asarray(x_tune)) / jnp.asarray(exact_tune) - 1.0)
 
+    # The minimax fit of a structure's constants in the relative error, on the tuning points, checked on all.
+    fit_pts = Points(x_tune, exact_tune, 1.0 / np.abs(exact_tune))
+    check_pts = Points(x_np, exact, 1.0 / np.abs(exact))
+
+    def fit_constants(source: str) -> str:
+        return fit_source(source, "f", fit_pts, check_pts, dtype="float64")[0]
+
     return Problem(
         name="exp2_real",
         description=DESCRIPTION,
@@ -93,6 +101,7 @@ def make_problem(points: int = 2**14, tune_points: int = 2048, timeout: float = 
         binops=("+", "-", "*", "/"),
         tune_dtype="float64",
         constant_dtype="float64",
+        fit_constants=fit_constants,
         options={"points": points, "tune_points": tune_points, "timeout": timeout},
     )
 
