@@ -244,7 +244,10 @@ def cmd_front(args: argparse.Namespace) -> int:
 
         campaign = archive.campaign(args.campaign)
         for b in measure_baselines(campaign.problem, campaign.config.get("problem_options") or {}):
-            rows.append((f"{b['kind']} {b['degree']}", "baseline", b["metrics"], b["source"]))
+            if b["metrics"] is None:  # a rational with a pole on the points: nothing to compare
+                continue
+            label = f"{b['kind']} {b['degree']}" + (f"/{b['denominator']}" if b["denominator"] else "")
+            rows.append((label, "baseline", b["metrics"], b["source"]))
     names = [name for name, _ in objectives]
     print(f"{'program':>12} {'operator':>20}  " + "  ".join(f"{n:>12}" for n in names))
     for label, operator, metrics, source in rows:

@@ -181,8 +181,13 @@ def _linearised(pts: Points, y: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, 
 
 def _lp(J: np.ndarray, r: np.ndarray, radius: float | None, one_sided: Any = None) -> tuple[np.ndarray, float] | None:
     """The step ``d`` minimising ``max(|r + J d|, r2 + J2 d)`` (``J`` ``(m, k)``, ``r`` ``(m,)``, already
-    weighted; ``one_sided`` is ``(J2, r2)`` or None), with ``|d_j| * scale_j <= radius`` when a radius is given;
-    and the predicted level. None if HiGHS fails."""
+    weighted; ``one_sided`` is ``(J2, r2)`` or None), within a trust region of ``radius`` (in units of the
+    current level) when one is given; and the predicted level. None if HiGHS fails.
+
+    The LP is posed in an orthonormal basis of ``J``'s columns (pivoted QR, dependent columns dropped): the
+    monomials of a polynomial or a rational are nearly collinear, and the simplex stalls on them as given.
+    """
+    from scipy.linalg import qr, solve_triangular
     from scipy.optimize import linprog
 
     m, k = J.shape
@@ -190,24 +195,44 @@ def _lp(J: np.ndarray, r: np.ndarray, radius: float | None, one_sided: Any = Non
     if one_sided is not None and one_sided[1].size:
         level = max(level, float(np.max(one_sided[1])))
     norm = level if level > 0 else 1.0
-    scale = np.max(np.abs(J), axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    A = J / scale / norm  # columns of unit size, the error in units of the current level
+    Q, R, piv = qr(J, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > 1e-13 * diag[0])) if diag.size and diag[0] > 0 else 0
+    if rank == 0:
+        return None
+    Q, R, piv = Q[:, :rank], R[:rank, :rank], piv[:rank]
+    qmax = np.max(np.abs(Q), axis=0)
+    A = Q / qmax  # the step is v: J d = Q z with z = R d[piv], v = qmax * z / norm
     b = r / norm
     ones = np.ones((m, 1))
     A_ub = np.vstack([np.hstack([A, -ones]), np.hstack([-A, -ones])])
     b_ub = np.concatenate([-b, b])
     if one_sided is not None and one_sided[1].size:
         J2, r2 = one_sided
-        A_ub = np.vstack([A_ub, np.hstack([J2 / scale / norm, -np.ones((r2.size, 1))])])
+        M2 = solve_triangular(R, J2[:, piv].T, trans="T").T  # J2 d = M2 z
+        A_ub = np.vstack([A_ub, np.hstack([M2 / qmax, -np.ones((r2.size, 1))])])
         b_ub = np.concatenate([b_ub, -r2 / norm])
-    bound = (None, None) if radius is None else (-radius, radius)
-    res = linprog(np.r_[np.zeros(k), 1.0], A_ub=A_ub, b_ub=b_ub, bounds=[bound] * k + [(0, None)],
+    if radius is not None:
+        # The trust region bounds each constant's move, scaled by how much its column moves the error
+        # (``|scale_j d_j| <= radius * level``): a box in the constants, where the linear model is trusted,
+        # not in the orthonormal basis, where a small step can be a large move of collinear constants.
+        scale = np.max(np.abs(J), axis=0)[piv]
+        B = (np.where(scale > 0, scale, 1.0)[:, None] * solve_triangular(R, np.diag(1.0 / qmax)))
+        rows = np.max(np.abs(B), axis=1)
+        rows = np.where(rows > 0, rows, 1.0)
+        B = B / rows[:, None]
+        zero = np.zeros((rank, 1))
+        A_ub = np.vstack([A_ub, np.hstack([B, zero]), np.hstack([-B, zero])])
+        b_ub = np.concatenate([b_ub, radius / rows, radius / rows])
+    res = linprog(np.r_[np.zeros(rank), 1.0], A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * rank + [(0, None)],
                   method="highs", options={"primal_feasibility_tolerance": 1e-10,
-                                           "dual_feasibility_tolerance": 1e-10})
+                                           "dual_feasibility_tolerance": 1e-10, "time_limit": 10.0})
     if res.status != 0 or res.x is None:
         return None
-    return res.x[:k] / scale, float(res.x[k]) * norm
+    z = res.x[:rank] * norm / qmax
+    d = np.zeros(k)
+    d[piv] = solve_triangular(R, z)
+    return d, float(res.x[rank]) * norm
 
 
 def _peaks(err: np.ndarray, count: int) -> np.ndarray:
@@ -235,7 +260,7 @@ def is_affine(structure: Structure, params: np.ndarray, x: np.ndarray, rng: np.r
 
 def fit(structure: Structure, params: np.ndarray, pts: Points, check: Points | None = None, *,
         iterations: int = 40, exchanges: int = 4, linear: bool | None = None, tol: float = 1e-9,
-        seed: int = 0) -> Fit:
+        floor: float = 0.0, seed: int = 0) -> Fit:
     """The constants minimising the largest weighted error of ``structure`` over ``pts`` (and ``check``).
 
     Args:
@@ -248,6 +273,8 @@ def fit(structure: Structure, params: np.ndarray, pts: Points, check: Points | N
         iterations: the most trust-region steps of a nonlinear fit.
         linear: whether the structure is affine in its free constants (tested when None).
         tol: relative improvement below which a nonlinear fit stops.
+        floor: a level below which no fit goes on (an error below what the format can show: the float64
+            rounding of a relative error, or a small fraction of a float32 ULP).
 
     Raises:
         FitError: the structure does not evaluate in numpy, or its error is not finite at the start.
@@ -271,7 +298,7 @@ def fit(structure: Structure, params: np.ndarray, pts: Points, check: Points | N
         if linear:
             params = _linear(structure, params, work, result)
         else:
-            params = _trust_region(structure, params, work, iterations, tol, result)
+            params = _trust_region(structure, params, work, iterations, tol, result, floor)
         level = float(np.max(np.abs(_weighted(structure, params, work))))
         if check is None:
             result.values, result.error = params, level
@@ -282,7 +309,7 @@ def fit(structure: Structure, params: np.ndarray, pts: Points, check: Points | N
             break
         worst = float(np.max(np.abs(err)))
         result.values, result.error = params, max(level, worst)
-        if worst <= level * (1.0 + 1e-6) or round_ == exchanges:
+        if worst <= level * (1.0 + 1e-6) or worst <= floor or round_ == exchanges:
             break
         work = work.join(check.take(_peaks(err, 8 * (structure.free.size + 2))))
     return result
@@ -324,7 +351,7 @@ def _linear(structure: Structure, params: np.ndarray, pts: Points, result: Fit) 
 
 
 def _trust_region(structure: Structure, params: np.ndarray, pts: Points, iterations: int, tol: float,
-                  result: Fit) -> np.ndarray:
+                  result: Fit, floor: float = 0.0) -> np.ndarray:
     """Madsen's trust-region sequential LP for ``min max |w (f(x; p) - t)|``, from ``params``."""
     y, J = structure.jacobian(params, pts.x)
     if not np.all(np.isfinite(y)):
@@ -332,6 +359,8 @@ def _trust_region(structure: Structure, params: np.ndarray, pts: Points, iterati
     level = float(np.max(pts.errors(y)))
     radius = 0.5
     for _ in range(iterations):
+        if level <= floor:
+            break
         result.iterations += 1
         Jw, r, one_sided = _linearised(pts, y, J)
         if not np.all(np.isfinite(Jw)):
@@ -419,7 +448,19 @@ def round_constants(structure: Structure, result: Fit, pts: Points, score: Score
             if np.all(np.isfinite(refit.values)):
                 rounded = refit.values
     sequential = rounded.astype(np.float32)
-    starts = np.stack([plain, sequential])
+    starts = [plain, sequential]
+    for k in structure.free:
+        # A constant within 2**-10 of a power of two, made exact: a leading 1.0 keeps x * (c0 + ...) from
+        # turning the smallest normal inputs into subnormals (flushed to zero by XLA), which a float32
+        # neighbour or two cannot reach from 0.9999995.
+        value = float(sequential[k])
+        if value != 0.0:
+            power = math.copysign(2.0 ** round(math.log2(abs(value))), value)
+            if value != power and abs(value / power - 1.0) < 2.0**-10:
+                snapped = sequential.copy()
+                snapped[k] = np.float32(power)
+                starts.append(snapped)
+    starts = np.stack(starts)
     keys = np.asarray(score(starts), dtype=np.float64)
     plain_score = float(keys[0])
     best, best_key = (starts[int(np.argmin(keys))], float(np.min(keys)))

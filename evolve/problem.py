@@ -142,6 +142,11 @@ class Problem:
         fit_constants: a problem's own constant fitter, ``fit_constants(source) -> source`` with its constants
             fitted (e.g. the minimax fit of :mod:`evolve.minimax`); ``tune_constants`` uses it first and falls
             back to its gradient or search tuner when it raises or changes nothing.
+        structures: whole programs whose constants are to be fitted (every constant a placeholder), that the GP
+            operator ``write_structure`` may propose in place of a parent: the forms a practitioner would write
+            first (the float32 targets' Horner polynomials and rationals of each degree), so that the search
+            never loses to a form it could have written itself. Their constants come from the search's own
+            fitting, never from the problem.
         uses_llm: the evaluation itself calls an LLM (an LLM-calling agent). A campaign then starts or
             resolves its LLM endpoint even with the GP mutator alone, and tells its evaluators where it is in
             the environment variables ``EVOLVE_LLM_BASE_URL`` and ``EVOLVE_LLM_MODEL``.
@@ -179,6 +184,7 @@ class Problem:
     extra_seeds: tuple[str, ...] = ()
     uses_llm: bool = False
     fit_constants: Callable[[str], str] | None = None
+    structures: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

@@ -51,6 +51,7 @@ OPERATORS = (
     "insert_rational",
     "name_square",
     "square_half",
+    "write_structure",
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -75,6 +76,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "insert_rational": 1.0,
     "name_square": 0.5,
     "square_half": 0.25,
+    "write_structure": 0.5,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -573,6 +575,21 @@ def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
                           ast.Return(_binop(ast.Name(name, ast.Load()), "*", ast.Name(name, ast.Load())))]
 
     return _edit(source, edit)
+
+
+def write_structure(source: str, problem: Problem, rng: np.random.Generator) -> str:
+    """Replace the parent's EVOLVE block by one of the problem's own structures (``Problem.structures``: a
+    Horner polynomial or a rational of some degree, its constants placeholders for the fit that follows), so
+    the search holds the classical forms beside what it grows.
+
+    Raises:
+        NotApplicable: the problem lists no structure.
+    """
+    if not problem.structures:
+        raise NotApplicable(f"problem {problem.name!r} lists no structure to write")
+    prefix, _, suffix = _split(source)
+    _, block, _ = _split(_pick(problem.structures, rng))
+    return program.join_block(prefix, block, suffix) if prefix or suffix else block
 
 
 def _deletions(node: ast.expr) -> list[ast.expr]:
@@ -1437,6 +1454,8 @@ def applies_to(operator: str, problem: Problem) -> bool:
         return bool(problem.features)
     if operator == "insert_rational":
         return {"+", "*", "/"} <= set(problem.binops) and problem.params_arg is None and not problem.features
+    if operator == "write_structure":
+        return bool(problem.structures)
     if operator in ("name_square", "square_half"):
         return "*" in problem.binops and problem.params_arg is None and not problem.features
     if operator == "replace_action":
@@ -1469,6 +1488,12 @@ def portfolio(problem: Problem, weights: Mapping[str, float] | None = None) -> l
     return [op for op in OPERATORS if weights.get(op, 0.0) > 0 and applies_to(op, problem)]
 
 
+FIT_AFTER = ("swap_operator", "delete_subexpression", "remove_term", "crossover", "simplify_constants")
+"""Operators whose children are refitted too when the problem brings its own fitter (``Problem.fit_constants``,
+milliseconds per structure, as the float32 problems' minimax fit): a structure is worth what its best constants
+make of it, and a deletion that leaves a redundant constant's work to the others loses nothing once refitted."""
+
+
 class GPMutator:
     """Proposes children with the AST operators of this module, sampled by weight.
 
@@ -1487,7 +1512,7 @@ class GPMutator:
         weights: Mapping[str, float] | None = None,
         tune_steps: int = 300,
         tune_after: Sequence[str] = ("insert_term", "insert_where", "add_feature_term", "insert_rational",
-                                     "name_square", "square_half"),
+                                     "name_square", "square_half", "write_structure"),
     ) -> None:
         if weights is None:
             weights = DEFAULT_WEIGHTS
@@ -1533,7 +1558,7 @@ class GPMutator:
             if len(parents) < 2:
                 raise NotApplicable("crossover needs two parents")
             child = crossover(parent.source, parents[1].source, problem, rng)
-            return Proposal(child, operator, {"other_parent": parents[1].id})
+            return self._tuned(operator, child, problem, rng, {"other_parent": parents[1].id})
         if operator == "tune_constants":
             seed = int(rng.integers(1, 2**31 - 1))
             child = tune_constants(parent.source, problem, steps=self.tune_steps, seed=seed)
@@ -1559,16 +1584,24 @@ class GPMutator:
             "insert_rational": insert_rational,
             "name_square": name_square,
             "square_half": square_half,
+            "write_structure": write_structure,
         }
-        child = single[operator](parent.source, problem, rng)
-        if operator in self.tune_after and applies_to("tune_constants", problem):
+        return self._tuned(operator, single[operator](parent.source, problem, rng), problem, rng)
+
+    def _tuned(self, operator: str, child: str, problem: Problem, rng: np.random.Generator,
+               meta: dict[str, Any] | None = None) -> Proposal:
+        """``child`` with its constants tuned when ``operator`` calls for it (``tune_after``, or
+        :data:`FIT_AFTER` for a problem with its own fitter), recorded as ``operator+tune``."""
+        meta = dict(meta or {})
+        refit = operator in self.tune_after or (problem.fit_constants is not None and operator in FIT_AFTER)
+        if refit and applies_to("tune_constants", problem):
             seed = int(rng.integers(1, 2**31 - 1))
             try:
                 tuned = tune_constants(child, problem, steps=self.tune_steps, seed=seed)
             except NotApplicable:
-                return Proposal(child, operator)
-            return Proposal(tuned, f"{operator}+tune", {"steps": self.tune_steps, "seed": seed})
-        return Proposal(child, operator)
+                return Proposal(child, operator, meta)
+            return Proposal(tuned, f"{operator}+tune", {**meta, "steps": self.tune_steps, "seed": seed})
+        return Proposal(child, operator, meta)
 
     def propose(
         self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator, exclude: Sequence[str] = ()

@@ -145,7 +145,9 @@ def domain_points(target: Target, points: int = SAMPLED_POINTS, exhaustive_limit
     Every float32 number of the domain when there are at most ``exhaustive_limit`` (``"exhaustive"``);
     otherwise (``"sampled"``) at least ``points`` of them: a uniform grid over the domain, the 4096
     consecutive numbers at each end and the 1024 on each side of every hard point (and of 0 when inside:
-    the subnormals), and seeded random numbers, half uniform in value and half uniform over the number line
+    the subnormals), the numbers just above the smallest normal one (:func:`above_smallest_normal`: there a
+    product with a constant below 1 turns subnormal, and XLA flushes it to zero), and seeded random numbers,
+    half uniform in value and half uniform over the number line
     (so every binade is visited, tiny inputs included).
     """
     first, last = _positions(target.low, target.high, target.include_high)
@@ -160,7 +162,7 @@ def domain_points(target: Target, points: int = SAMPLED_POINTS, exhaustive_limit
         centre = int(ordered(np.float32(point)))
         parts.append(np.arange(centre - near, centre + near + 1))
     grid = np.linspace(target.low, target.high, points // 2).astype(np.float32)
-    parts.append(ordered(grid))
+    parts += [ordered(grid), ordered(above_smallest_normal(target))]
     lo32, hi32 = from_ordered(np.array([first, last]))
     uniform = rng.uniform(float(lo32), float(hi32), points // 4).astype(np.float32)
     parts += [ordered(uniform), rng.integers(first, last + 1, points // 4)]
@@ -425,29 +427,66 @@ def fit_points(target: Target, x: np.ndarray) -> Any:
     return Points(x64[keep], t, ulp_weight(t), np.exp2(binade(t)))
 
 
-def ulp_measure(x: np.ndarray, rounded: np.ndarray) -> Callable[[Callable[[Any], Callable[..., Any]], np.ndarray],
-                                                                 np.ndarray]:
+def ulp_measure(x: np.ndarray, rounded: np.ndarray, xla: bool = False
+                ) -> Callable[[Callable[[Any], Callable[..., Any]], np.ndarray], np.ndarray]:
     """:data:`evolve.minimax.Measure` for float32 inputs ``x`` and their correctly rounded values ``rounded``:
-    each row of float32 constants run as the evaluator runs the program (operation by operation, each rounded
-    to float32), scored by its maximum ULP error with the mean as a tie-break (``max + mean / (max + 1)``,
-    which orders by the max first); ``inf`` for a non-finite output."""
-    xs = jnp.asarray(np.asarray(x, dtype=np.float32))[None, :]
-    want = jnp.asarray(np.asarray(rounded, dtype=np.float32))[None, :]
+    each row of float32 constants run operation by operation, each rounded to float32 as written, scored by its
+    maximum ULP error with the mean as a tie-break (``max + mean / (max + 1)``, which orders by the max first);
+    ``inf`` for a non-finite output.
+
+    It runs in numpy float32, whose ``+ - * /`` round exactly as XLA's do, with no compilation for each new
+    shape of a batch (eager JAX compiles every operation again for each); XLA flushes subnormal numbers to zero,
+    which the result is made to do too, and the inputs are chosen with no subnormal input or result (a
+    subnormal intermediate value is the one place the two could differ: the evaluator's own measurement, run in
+    JAX, is the one recorded). ``xla=True`` runs it in eager JAX instead, for the few inputs where flushing
+    decides (XLA flushes a result that rounds to the smallest normal number from below, numpy keeps it)."""
+    xs = np.asarray(x, dtype=np.float32)[None, :]
+    want = ordered(np.asarray(rounded, dtype=np.float32))[None, :]
+    tiny = np.finfo(np.float32).tiny
 
     def measure(make: Callable[[Any], Callable[..., Any]], P: np.ndarray) -> np.ndarray:
         P = np.asarray(P, dtype=np.float32)
         rows = P.shape[0]
-        # Rows padded to a multiple of 16: each new shape compiles every eager operation again.
-        P = np.concatenate([P, np.repeat(P[:1], -rows % 16, axis=0)])
-        columns = [jnp.asarray(P[:, k:k + 1]) for k in range(P.shape[1])]
-        y = jnp.broadcast_to(jnp.asarray(make(columns)(xs), dtype=jnp.float32), (P.shape[0], xs.shape[1]))
-        d = ulp_distance(y, want)
-        top = np.asarray(jnp.max(d, axis=1), dtype=np.float64)
-        mean = np.asarray(jnp.mean(d.astype(jnp.float32), axis=1), dtype=np.float64)
-        finite = np.asarray(jnp.all(jnp.isfinite(y), axis=1))
-        return np.where(finite, top + mean / (top + 1.0), np.inf)[:rows]
+        if xla:  # rows padded to a multiple of 16: each new shape compiles every eager operation again
+            P = np.concatenate([P, np.repeat(P[:1], -rows % 16, axis=0)])
+            y = np.asarray(make([jnp.asarray(P[:, k:k + 1]) for k in range(P.shape[1])])(jnp.asarray(xs)))
+        else:
+            with np.errstate(all="ignore"):
+                y = np.asarray(make([P[:, k:k + 1] for k in range(P.shape[1])])(xs))
+        if y.dtype != np.float32:
+            raise TypeError(f"the program computes in {y.dtype}, not float32")
+        y = np.broadcast_to(np.where(np.abs(y) < tiny, np.float32(0.0), y), (P.shape[0], xs.shape[1]))[:rows]
+        finite = np.all(np.isfinite(y), axis=1)
+        d = np.abs(ordered(np.where(np.isfinite(y), y, np.float32(0.0))) - want)
+        top = np.max(d, axis=1).astype(np.float64)
+        mean = np.mean(d, axis=1)
+        return np.where(finite, top + mean / (top + 1.0), np.inf)
 
     return measure
+
+
+def _worse(first: Callable[..., np.ndarray], second: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """A measure from two of :func:`ulp_measure`'s on other inputs: the larger maximum, ``first``'s mean."""
+
+    def measure(make: Callable[[Any], Callable[..., Any]], P: np.ndarray) -> np.ndarray:
+        a, b = first(make, P), second(make, P)
+        top_a, top_b = np.floor(a), np.floor(b)
+        top = np.maximum(top_a, top_b)
+        with np.errstate(invalid="ignore"):
+            mean = (a - top_a) * (top_a + 1.0)  # ulp_measure's key is max + mean / (max + 1)
+        return np.where(np.isfinite(a) & np.isfinite(b), top + mean / (top + 1.0), np.inf)
+
+    return measure
+
+
+def above_smallest_normal(target: Target) -> np.ndarray:
+    """The float32 numbers of the domain just above the smallest normal number in magnitude, at geometric steps
+    of the number line (``tiny``, its next 1, 2, 4... up to 2**22 numbers above), on each side of 0 the domain
+    reaches; empty for a domain that reaches no such number."""
+    tiny = int(ordered(np.float32(np.finfo(np.float32).tiny)))
+    steps = np.r_[0, 2 ** np.arange(23)]
+    out = np.concatenate([from_ordered(tiny + steps), from_ordered(-(tiny + steps))])
+    return out[(out >= np.float32(target.low)) & (out <= np.float32(target.high))]
 
 
 def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np.ndarray, entrypoint: str = "f",
@@ -470,12 +509,45 @@ def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np
     idx = idx[(np.abs(x[idx]) >= tiny) | (x[idx] == 0)]
     idx = idx[np.abs(rounded[idx]) >= tiny]  # subnormal results are accepted as 0 too: left to the evaluator
     measure = ulp_measure(x[idx], rounded[idx])
+    lowest = above_smallest_normal(target)
+    if lowest.size:
+        # Just above the smallest normal number a product with a constant below 1 is subnormal, and XLA flushes
+        # it to zero: 2**23 ULPs off. These few inputs are run as XLA runs them.
+        flushing = ulp_measure(lowest, correctly_rounded(target, lowest)[1], xla=True)
+        measure = _worse(measure, flushing)
     anchors = () if target.zero is None else (float(np.float32(target.zero)),)
 
     def fit_constants(source: str) -> str:
         return fit_source(source, entrypoint, pts, check, measure=measure, anchors=anchors)[0]
 
     return fit_constants
+
+
+STRUCTURE_DEGREES = tuple(range(2, 13))
+"""Degrees of the polynomial structures a float32 problem offers the search (``Problem.structures``)."""
+
+STRUCTURE_RATIONALS = 8
+"""The largest ``m + n`` of the rational structures ``p_m / q_n`` it offers."""
+
+
+def classical_structures(target: Target) -> tuple[str, ...]:
+    """The forms a numerical analyst writes first for ``target``, as structures for the search to fit
+    (``Problem.structures``): Horner polynomials of each degree in :data:`STRUCTURE_DEGREES` and rationals with
+    ``m + n <= STRUCTURE_RATIONALS``, in the target's shape (``(x - z) * q(x - z)``, ``x * q(x * x)``), every
+    constant 0.0: no value of a baseline, only its shape."""
+    from problems.float32 import baselines
+
+    out = []
+    for degree in STRUCTURE_DEGREES:
+        shape = baselines.form(target, degree)
+        if shape is not None:
+            out.append(baselines.horner_source(shape, np.zeros(shape.inner + 1)))
+    for total in range(2, STRUCTURE_RATIONALS + 1):
+        for n in range(1, total + 1):
+            shape = baselines.rational_form(target, total - n, n)
+            if shape is not None:
+                out.append(baselines.rational_source(shape[0], np.zeros(shape[1] + 1), np.zeros(shape[2])))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -607,6 +679,7 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         binops=("+", "-", "*", "/"),
         tune_dtype="float64",
         fit_constants=minimax_fitter(target, x_np, target_np, x_tune32) if minimax else None,
+        structures=classical_structures(target) if minimax else (),
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
                  "minimax": minimax,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,

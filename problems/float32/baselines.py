@@ -1,15 +1,19 @@
-"""The approximations numerical analysts already use, computed in code: Taylor and minimax polynomials.
+"""The approximations numerical analysts already use, computed in code: Taylor and minimax polynomials, and
+minimax rationals.
 
 Every baseline is a program in the candidates' own language (Horner form, float32 constants), so the problem
 measures it exactly as it measures an evolved one. The polynomial's form follows the target
 (:class:`problems.float32.approx.Target`): ``p(x)`` in general, ``(x - z) * q(x - z)`` for a function that
 is 0 at ``z`` inside the domain, ``x * q(x * x)`` for an odd one, so that the relative error stays bounded
 where the function vanishes. Minimax polynomials come from the Remez exchange algorithm on the relative error
-(numpy, float64, on a dense Chebyshev grid; the function's values there from mpmath).
+(numpy, float64, on a dense Chebyshev grid; the function's values there from mpmath). Minimax rationals
+``p_m / q_n`` come from the engine's own minimax fit (:mod:`evolve.minimax`, trust-region sequential LP on the
+relative error), started from the degree-``m`` minimax polynomial over 1.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +23,11 @@ from numpy.polynomial import chebyshev as cheb
 
 from problems.float32.approx import Target
 
-DEGREES = tuple(range(2, 9))
-"""The degrees of the baselines, in ``x``."""
+DEGREES = tuple(range(2, 13))
+"""The degrees of the polynomial baselines, in ``x``."""
+
+RATIONAL_DEGREES = 12
+"""The largest ``m + n`` of the rational baselines ``p_m / q_n``."""
 
 
 @dataclass(frozen=True)
@@ -162,10 +169,17 @@ def taylor(target: Target, f: Form) -> np.ndarray:
     return np.array(terms[1:] if f.factor else terms)
 
 
-def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32) -> str:
-    """The program evaluating ``f`` with ``q``'s ``coefficients`` in Horner form, constants rounded to
-    ``dtype``."""
-    c = [repr(float(dtype(v))) for v in coefficients]
+def _horner(coefficients: Sequence[str], var: str) -> str:
+    """``c0 + v * (c1 + v * (...))`` of literal texts."""
+    q = coefficients[-1]
+    for v in reversed(coefficients[:-1]):
+        q = f"{v} + {var} * {q if q == coefficients[-1] else f'({q})'}"
+    return q
+
+
+def _program(f: Form, value: Callable[[str], str], dtype: type) -> str:
+    """The program of form ``f`` around ``value(var)``, the expression in the form's variable (``u = x * x``
+    for an odd form, ``u = x - shift`` for a shifted one, else ``x``), times its factor."""
     lines = ["# EVOLVE-BLOCK-START", "def f(x):"]
     var = "x"
     if f.odd:
@@ -174,26 +188,113 @@ def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32) -
     elif f.shift != 0.0:
         lines.append(f"    u = x - {float(dtype(f.shift))!r}")
         var = "u"
-    q = c[-1]
-    for v in reversed(c[:-1]):
-        q = f"{v} + {var} * {q if q == c[-1] else f'({q})'}"
+    q = value(var)
     body = f"x * ({q})" if f.odd else f"{var} * ({q})" if f.factor else q
     lines += [f"    return {body}", "# EVOLVE-BLOCK-END", ""]
     return "\n".join(lines)
+
+
+def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32) -> str:
+    """The program evaluating ``f`` with ``q``'s ``coefficients`` in Horner form, constants rounded to
+    ``dtype``."""
+    return _program(f, lambda var: _horner([repr(float(dtype(v))) for v in coefficients], var), dtype)
+
+
+def rational_source(f: Form, numerator: np.ndarray, denominator: np.ndarray, dtype: type = np.float32) -> str:
+    """The program evaluating ``f`` as a rational, ``outer(p(u) / (1 + u * q(u)))``: ``p``'s coefficients
+    ``numerator`` and ``q``'s ``denominator`` (power series in ``u``, lowest first) in Horner form, constants
+    rounded to ``dtype``; the denominator's ``1`` an integer."""
+    def ratio(var: str) -> str:
+        p = _horner([repr(float(dtype(v))) for v in numerator], var)
+        q = _horner(["1", *(repr(float(dtype(v))) for v in denominator)], var)
+        return f"({p}) / ({q})"
+
+    return _program(f, ratio, dtype)
+
+
+def relative_points(target: Target, count: int) -> Any:
+    """:class:`evolve.minimax.Points` for the relative error: ``count`` Chebyshev points of the domain with both
+    ends, approaching the function's zero geometrically where it has one (left out itself)."""
+    from evolve.minimax import Points
+
+    k = np.arange(count)
+    s = -np.cos(np.pi * (k + 0.5) / count)
+    x = np.r_[target.low, target.low + (s + 1.0) * (target.high - target.low) / 2.0, target.high]
+    if target.zero is not None:
+        steps = (target.high - target.low) * np.geomspace(1e-12, 1e-3, 200)
+        x = np.r_[x, target.zero + steps, target.zero - steps]
+        x = x[(x >= target.low) & (x <= target.high) & (x != target.zero)]
+    x = np.unique(x)
+    with np.errstate(all="ignore"):
+        t = np.asarray(target.reference(x), dtype=np.float64)
+    keep = np.isfinite(t) & (t != 0)
+    return Points(x[keep], t[keep], 1.0 / np.abs(t[keep]))
+
+
+@dataclass(frozen=True)
+class Rational:
+    """A minimax rational: ``p``'s and ``q``'s coefficients (``q``'s constant 1 left out) and its largest
+    relative error."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray
+    max_error: float
+
+
+def rational_form(target: Target, m: int, n: int) -> tuple[Form, int, int] | None:
+    """The form of a rational of degree ``m`` over ``n`` in ``x`` for ``target``, and the degrees of ``p`` and
+    ``q`` in ``u``; None when the target's shape has no such rational (an odd function's numerator is odd and
+    its denominator even)."""
+    if n < 1 or m < 0:
+        return None
+    if target.odd:
+        if m % 2 == 0 or n % 2 == 1:
+            return None
+        return Form(m, (m - 1) // 2, 0.0, False, True), (m - 1) // 2, n // 2
+    if target.zero is not None:
+        if m < 1:
+            return None
+        return Form(m, m - 1, target.zero, True, False), m - 1, n
+    return Form(m, m, 0.0, False, False), m, n
+
+
+def rational_minimax(target: Target, m: int, n: int, points: int = 1500, check: int = 20000) -> Rational | None:
+    """The minimax rational of degree ``m`` over ``n`` of ``target`` in the relative error, fitted by
+    :func:`evolve.minimax.fit` (trust-region sequential LP) from the minimax polynomial of degree ``m`` over
+    the constant 1; None when the target's form has no such rational."""
+    from evolve import program
+    from evolve.minimax import Structure, fit, fixed_shifts
+
+    shape = rational_form(target, m, n)
+    if shape is None:
+        return None
+    f, p_degree, q_degree = shape
+    start = remez(target, f).coefficients if m > 0 or f.factor else np.array([1.0])
+    source = rational_source(f, np.asarray(start)[: p_degree + 1], np.zeros(q_degree), np.float64)
+    lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
+    anchors = () if target.zero is None else (target.zero,)
+    structure = Structure(lifted, "f", len(values), fixed_shifts(lifted, values, anchors))
+    result = fit(structure, np.asarray(values), relative_points(target, points), relative_points(target, check),
+                 iterations=80, floor=1e-13)  # far below float32's 6e-8, above float64's rounding
+    free = result.values[structure.free]
+    return Rational(free[: p_degree + 1], free[p_degree + 1:], result.error)
 
 
 @dataclass(frozen=True)
 class Baseline:
     """One classic approximation of a target, as a program."""
 
-    kind: str  # "taylor" or "minimax"
+    kind: str  # "taylor", "minimax" or "rational"
     degree: int
     source: str
-    real_error: float  # the largest relative error of the real-valued polynomial (minimax: from Remez)
+    real_error: float  # the largest relative error in real numbers (minimax: from Remez; rational: its fit)
+    denominator: int = 0  # a rational's denominator degree (its numerator's is ``degree``)
 
 
-def baselines(target: Target, degrees: tuple[int, ...] = DEGREES, dtype: type = np.float32) -> list[Baseline]:
-    """The Taylor and minimax polynomials of ``target`` of each degree its form allows, as programs."""
+def baselines(target: Target, degrees: tuple[int, ...] = DEGREES, dtype: type = np.float32,
+              rational_degrees: int = RATIONAL_DEGREES) -> list[Baseline]:
+    """The Taylor and minimax polynomials of ``target`` of each degree its form allows, and the minimax
+    rationals ``p_m / q_n`` with ``m + n <= rational_degrees`` (0: none), as programs."""
     out = []
     centre = (target.low + target.high) / 2.0
     for degree in degrees:
@@ -207,32 +308,61 @@ def baselines(target: Target, degrees: tuple[int, ...] = DEGREES, dtype: type = 
         series = taylor(target, about)
         out.append(Baseline("taylor", degree, horner_source(about, series, dtype),
                             relative_error(target, about, series)))
+    for total in range(1, rational_degrees + 1):
+        for n in range(1, total + 1):
+            shape = rational_form(target, total - n, n)
+            if shape is None:
+                continue
+            r = rational_minimax(target, total - n, n)
+            assert r is not None
+            out.append(Baseline("rational", total - n, rational_source(shape[0], r.numerator, r.denominator, dtype),
+                                r.max_error, denominator=n))
     return out
 
 
 def measure_baselines(problem_name: str, options: dict[str, Any] | None = None,
-                      degrees: tuple[int, ...] = DEGREES) -> list[dict[str, Any]]:
-    """The baselines of a float32 problem (``exp2``, ``log2``..., ``exp2_real``), each measured by the problem
-    itself with ``options``: dicts of ``kind``, ``degree``, ``source``, ``real_error`` and ``metrics``.
+                      degrees: tuple[int, ...] = DEGREES, rational_degrees: int = RATIONAL_DEGREES
+                      ) -> list[dict[str, Any]]:
+    """The baselines of a float32 problem (``exp2``, ``log2``..., ``exp2_real``, or a user's target module by
+    file path or dotted name, one that defines ``TARGET``), each measured by the problem itself with
+    ``options``: dicts of ``kind``, ``degree``, ``denominator``, ``source``, ``real_error`` and ``metrics``
+    (None, with ``error``, for a rational the problem cannot measure: a pole among its points).
 
     Raises:
-        ValueError: the problem is not one of :mod:`problems.float32`'s targets.
+        ValueError: the problem is not a float32 target (its module defines no ``TARGET``).
     """
     import importlib
+    import importlib.util
+    from pathlib import Path
 
     from evolve import load_problem, program
 
+    module: Any = None
     try:
-        module = importlib.import_module(f"problems.float32.{problem_name}")
+        if problem_name.endswith(".py"):
+            spec = importlib.util.spec_from_file_location(Path(problem_name).stem, problem_name)
+            if spec is not None and spec.loader is not None:
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+        else:
+            dotted = problem_name if "." in problem_name else f"problems.float32.{problem_name}"
+            module = importlib.import_module(dotted)
         target = module.TARGET
-    except (ImportError, AttributeError):
-        raise ValueError(f"baselines exist for the float32 targets of problems/float32 only; {problem_name!r} is "
-                         "not one of them") from None
+    except (ImportError, AttributeError, FileNotFoundError):
+        raise ValueError(f"baselines exist for float32 targets only (a module that defines TARGET, as in "
+                         f"problems/float32); {problem_name!r} is not one") from None
+    if not isinstance(target, Target):
+        raise ValueError(f"{problem_name!r}: TARGET is a {type(target).__name__}, not a float32 Target")
     problem = load_problem(problem_name, **(options or {}))
     dtype = np.float64 if problem.constant_dtype == "float64" else np.float32
     out = []
-    for b in baselines(target, degrees, dtype):
-        result = problem.evaluate(program.compile_program(program.parse(b.source), problem.entrypoint))
-        out.append({"kind": b.kind, "degree": b.degree, "source": b.source, "real_error": b.real_error,
-                    "metrics": result.metrics})
+    for b in baselines(target, degrees, dtype, rational_degrees):
+        try:
+            result = problem.evaluate(program.compile_program(program.parse(b.source), problem.entrypoint))
+        except Exception as exc:  # noqa: BLE001 (a rational's pole, or a non-finite output, is recorded)
+            out.append({"kind": b.kind, "degree": b.degree, "denominator": b.denominator, "source": b.source,
+                        "real_error": b.real_error, "metrics": None, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        out.append({"kind": b.kind, "degree": b.degree, "denominator": b.denominator, "source": b.source,
+                    "real_error": b.real_error, "metrics": result.metrics})
     return out
