@@ -51,12 +51,23 @@ def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, sma
                         progress=False, disk_wait=120.0)
     limit = fill_disk(campaign.archive)
     batches = [0]
+    add, freeing = campaign.archive.add, []
+
+    def add_or_free(*rows, **kwargs):
+        try:
+            return add(*rows, **kwargs)
+        except ArchiveFull:
+            if not freeing:  # someone frees space 1.5 s after the first write that found the disk full
+                freeing.append(threading.Timer(1.5, lambda: limit.__setitem__(0, 2**30)))
+                freeing[0].start()
+            raise
+
+    monkeypatch.setattr(campaign.archive, "add", add_or_free)
 
     def on_batch(_campaign) -> None:
         batches[0] += 1
         if batches[0] == 3:
             limit[0] = 1  # the disk fills up
-            threading.Timer(1.5, lambda: limit.__setitem__(0, 2**30)).start()  # someone frees space
 
     summary = campaign.run(on_batch=on_batch)
     err = capsys.readouterr().err

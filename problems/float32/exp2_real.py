@@ -20,7 +20,7 @@ import numpy as np
 from evolve import program
 from evolve.minimax import Points, fit_source
 from evolve.problem import CandidateError, Objective, Problem, Result
-from problems.float32.approx import check_source, count_ops, smooth_max
+from problems.float32.approx import check_source, classical_structures, count_ops, smooth_max
 from problems.float32.exp2 import SEED, TARGET
 
 DESCRIPTION = """\
@@ -102,6 +102,7 @@ def make_problem(points: int = 2**14, tune_points: int = 2048, timeout: float = 
         tune_dtype="float64",
         constant_dtype="float64",
         fit_constants=fit_constants,
+        structures=classical_structures(TARGET),
         options={"points": points, "tune_points": tune_points, "timeout": timeout},
     )
 
