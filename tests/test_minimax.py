@@ -20,20 +20,6 @@ from problems.float32.log2 import TARGET as LOG2
 from problems.float32.tanh import TARGET as TANH
 
 
-def relative_points(target: approx.Target, count: int) -> minimax.Points:
-    """Chebyshev points of the domain (both ends; the function's zero left out), weighted for relative error."""
-    k = np.arange(count)
-    s = -np.cos(np.pi * (k + 0.5) / count)
-    x = np.r_[target.low, target.low + (s + 1.0) * (target.high - target.low) / 2.0, target.high]
-    if target.zero is not None:  # approach the zero geometrically: the relative error is largest there
-        steps = np.geomspace(1e-12, 1e-3, 200)
-        x = np.r_[x, target.zero + steps, target.zero - steps]
-        x = x[(x >= target.low) & (x <= target.high) & (x != target.zero)]
-    x = np.unique(x)
-    t = target.reference(x)
-    return minimax.Points(x, t, 1.0 / np.abs(t))
-
-
 def structure_of(source: str, anchors: tuple[float, ...] = ()) -> tuple[minimax.Structure, np.ndarray]:
     lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
     fixed = minimax.fixed_shifts(lifted, values, anchors)
@@ -42,7 +28,7 @@ def structure_of(source: str, anchors: tuple[float, ...] = ()) -> tuple[minimax.
 
 @pytest.mark.parametrize("target", [EXP2, LOG2], ids=["exp2", "log2"])
 def test_the_fit_of_a_horner_structure_reproduces_the_minimax_polynomial(target):
-    pts, check = relative_points(target, 1500), relative_points(target, 40000)
+    pts, check = baselines.relative_points(target, 1500), baselines.relative_points(target, 40000)
     anchors = () if target.zero is None else (target.zero,)
     for degree in range(3, 9):
         form = baselines.form(target, degree)
@@ -55,7 +41,7 @@ def test_the_fit_of_a_horner_structure_reproduces_the_minimax_polynomial(target)
 
 
 def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
-    pts, check = relative_points(TANH, 1500), relative_points(TANH, 20000)
+    pts, check = baselines.relative_points(TANH, 1500), baselines.relative_points(TANH, 20000)
     # x * p(u) / q(u) with u = x * x: 11 operations, started from the line y = x.
     source = "def f(x):\n    u = x * x\n    return x * (1.0 + u * (0.0 + u * 0.0)) / (1 + u * (0.0 + u * 0.0))\n"
     structure, values = structure_of(source)

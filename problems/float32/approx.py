@@ -420,9 +420,9 @@ def fit_points(target: Target, x: np.ndarray) -> Any:
     x64 = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         t = np.asarray(target.reference(x64), dtype=np.float64)
-    keep = np.isfinite(t) & (np.abs(t) >= np.finfo(np.float32).tiny) & (np.abs(x64) >= np.finfo(np.float32).tiny)
-    keep |= x64 == 0.0  # an input of 0 is exact; its value is not small
-    keep &= np.abs(t) >= np.finfo(np.float32).tiny
+    tiny = np.finfo(np.float32).tiny
+    # A subnormal input is read as 0 by XLA, while an input of 0 itself is exact.
+    keep = np.isfinite(t) & (np.abs(t) >= tiny) & ((np.abs(x64) >= tiny) | (x64 == 0.0))
     t = t[keep]
     return Points(x64[keep], t, ulp_weight(t), np.exp2(binade(t)))
 
