@@ -15,6 +15,7 @@ import pytest
 from evolve import load_problem, minimax, program
 from evolve.mutators import gp
 from problems.float32 import approx, baselines
+from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
 from problems.float32.tanh import TARGET as TANH
@@ -53,6 +54,40 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
     assert ops == 11
     for degree in (9, 11):  # x * q(x * x): 10 and 12 operations
         assert fitted.error < remez_error(degree) / 100
+
+
+def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
+    problem = load_problem("exp2_real", points=4096, tune_points=1024)
+    structures = [s for s in problem.structures if "(e + o) / (e - o)" in s]
+    assert len(structures) == len(approx.RECIPROCAL_ORDERS)
+    metrics = {}
+    for source in structures:
+        fitted = problem.fit_constants(source)
+        m = problem.evaluate(program.compile_program(fitted, "f")).metrics
+        metrics[m["ops"]] = m["max_rel_error"]
+    assert sorted(metrics) == [6, 8, 10, 12, 14]
+    # The degree-5 minimax polynomial, 10 operations, is 7.5e-8 off; the [4/4] rational fitted from Pade, 5.7e-12.
+    assert metrics[10] < 1e-10
+    assert metrics[8] < baselines.remez(EXP2, baselines.form(EXP2, 4)).max_error / 100
+    # Only a target declaring f(-x) = 1 / f(x) is offered them.
+    assert not any("(e + o)" in s for s in approx.classical_structures(TANH))
+
+
+def test_the_scaled_split_keeps_the_correction_that_xla_flushes_near_the_smallest_normal():
+    erf = load_problem("erf", points=2**16)
+    form = baselines.form(ERF, 13)
+    zeros = np.zeros(form.inner + 1)
+    worst = {}
+    for split in (None, "plain", "scaled"):
+        source = baselines.horner_source(form, zeros, split=split)
+        assert source in erf.structures
+        worst[split] = erf.evaluate(program.compile_program(erf.fit_constants(source), "f")).metrics
+    # x + x * 0.128...: the correction is subnormal just above the smallest normal x, and flushed to 0 there.
+    assert worst["plain"]["max_ulp"] > 1e5 and worst["plain"]["worst_x"] < 1e-37
+    # Scaled by 2**24 first, it is not; the last operation adds a small correction to x: within 1 ULP, where
+    # x * q(x * x) with the same constants' freedom rounds q first and misses by 2.
+    assert worst["scaled"]["max_ulp"] <= 1 < worst[None]["max_ulp"]
+    assert worst["scaled"]["ops"] == worst[None]["ops"] + 3
 
 
 def remez_error(degree: int) -> float:

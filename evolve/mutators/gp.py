@@ -76,7 +76,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "insert_rational": 1.0,
     "name_square": 0.5,
     "square_half": 0.25,
-    "write_structure": 0.5,
+    "write_structure": 1.0,
 }
 
 _BINOP_TYPES: dict[str, type[ast.operator]] = {

@@ -66,6 +66,8 @@ class Target:
         zero: where the function is 0, if it is inside the domain: relative accuracy there needs a factor
             ``(x - zero)``, which the polynomial baselines write.
         odd: whether the function is odd (the baselines write ``x * q(x * x)``).
+        reciprocal: whether ``f(-x) = 1 / f(x)`` (exponentials): the search is offered the rationals
+            ``(E(x*x) + x*O(x*x)) / (E(x*x) - x*O(x*x))`` that keep this (:func:`reciprocal_structures`).
     """
 
     name: str
@@ -79,6 +81,7 @@ class Target:
     hard_points: tuple[float, ...] = ()
     zero: float | None = None
     odd: bool = False
+    reciprocal: bool = False
 
     @property
     def domain(self) -> str:
@@ -523,30 +526,78 @@ def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np
     return fit_constants
 
 
-STRUCTURE_DEGREES = tuple(range(2, 13))
-"""Degrees of the polynomial structures a float32 problem offers the search (``Problem.structures``)."""
+STRUCTURE_DEGREES = tuple(range(2, 17))
+"""Degrees of the polynomial structures a float32 problem offers the search (``Problem.structures``): beyond
+the baselines' 12, because an odd function's degree-11 polynomial is 0.84 ULP off erf in real numbers already."""
 
 STRUCTURE_RATIONALS = 8
 """The largest ``m + n`` of the rational structures ``p_m / q_n`` it offers."""
+
+RECIPROCAL_ORDERS = tuple(range(2, 7))
+"""The orders ``n`` of the ``[n/n]`` reciprocal rationals offered for a target with ``f(-x) = 1 / f(x)``."""
 
 
 def classical_structures(target: Target) -> tuple[str, ...]:
     """The forms a numerical analyst writes first for ``target``, as structures for the search to fit
     (``Problem.structures``): Horner polynomials of each degree in :data:`STRUCTURE_DEGREES` and rationals with
     ``m + n <= STRUCTURE_RATIONALS``, in the target's shape (``(x - z) * q(x - z)``, ``x * q(x * x)``), every
-    constant 0.0: no value of a baseline, only its shape."""
+    constant 0.0: no value of a baseline, only its shape. A factored polynomial comes also as its factor plus a
+    correction (``u + u * q``, and scaled by ``2**24`` where the factor reaches the smallest normal number:
+    :func:`problems.float32.baselines._program`), whose last operation adds a small correction to an exact
+    value; and an exponential's reciprocal rationals (:func:`reciprocal_structures`)."""
     from problems.float32 import baselines
 
     out = []
     for degree in STRUCTURE_DEGREES:
         shape = baselines.form(target, degree)
-        if shape is not None:
-            out.append(baselines.horner_source(shape, np.zeros(shape.inner + 1)))
+        if shape is None:
+            continue
+        zeros = np.zeros(shape.inner + 1)
+        out.append(baselines.horner_source(shape, zeros))
+        if shape.odd or shape.factor:
+            out.append(baselines.horner_source(shape, zeros, split="plain"))
+            if shape.odd or shape.shift == 0.0:
+                out.append(baselines.horner_source(shape, zeros, split="scaled"))
     for total in range(2, STRUCTURE_RATIONALS + 1):
         for n in range(1, total + 1):
             shape = baselines.rational_form(target, total - n, n)
             if shape is not None:
                 out.append(baselines.rational_source(shape[0], np.zeros(shape[1] + 1), np.zeros(shape[2])))
+    if target.reciprocal:
+        out.extend(reciprocal_structures(target))
+    return tuple(out)
+
+
+def _nested_in_s(lead: str, coefficients: list[float], monic: bool = False) -> str:
+    """``(lead * s + c[k-1]) * s + ... + c[0]`` in Horner form (``coefficients`` lowest first); ``monic`` when
+    ``lead`` is ``s`` itself, the leading coefficient 1."""
+    out = lead
+    for i, c in enumerate(reversed(coefficients)):
+        out = f"{out} + {c!r}" if monic and i == 0 else f"{f'({out})' if ' + ' in out else out} * s + {c!r}"
+    return out
+
+
+def reciprocal_structures(target: Target, orders: tuple[int, ...] = RECIPROCAL_ORDERS) -> tuple[str, ...]:
+    """For a target with ``f(-x) = 1 / f(x)``: the ``[n/n]`` rationals ``(e + o) / (e - o)`` with ``e = E(x*x)``
+    monic and ``o = x * O(x*x)``, which keep that symmetry, for each ``n`` in ``orders`` (``2n + 2`` operations;
+    ``n = 4`` is ``(s + a) * s + b`` and ``x * (c * s + d)``, 10 operations). Their constants start at the
+    target's Padé approximant about 0, ``P(x) / P(-x)``: a rational with every constant 0 is 0 / 0 with no
+    direction to fit from, and from other flat starts the trust-region fit stops in local minima."""
+    import mpmath
+
+    out = []
+    with mpmath.workdps(40):
+        taylor = mpmath.taylor(target.precise, 0, 2 * max(orders))
+        for n in orders:
+            p, _ = mpmath.pade(taylor[: 2 * n + 1], n, n)
+            p = [float(v) for v in p]
+            even, odd = p[0::2], p[1::2]
+            lead = even[-1]
+            even, odd = [v / lead for v in even], [v / lead for v in odd]
+            e = _nested_in_s("s", even[:-1], monic=True)
+            o = _nested_in_s(repr(odd[-1]), odd[:-1])
+            out.append("\n".join(["# EVOLVE-BLOCK-START", "def f(x):", "    s = x * x", f"    e = {e}",
+                                   f"    o = x * ({o})", "    return (e + o) / (e - o)", "# EVOLVE-BLOCK-END", ""]))
     return tuple(out)
 
 

@@ -177,9 +177,19 @@ def _horner(coefficients: Sequence[str], var: str) -> str:
     return q
 
 
-def _program(f: Form, value: Callable[[str], str], dtype: type) -> str:
+SPLIT_SCALE = 2**24
+"""The power of two a scaled split form (:func:`_program`) multiplies its factor by before adding the correction."""
+
+
+def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | None = None) -> str:
     """The program of form ``f`` around ``value(var)``, the expression in the form's variable (``u = x * x``
-    for an odd form, ``u = x - shift`` for a shifted one, else ``x``), times its factor."""
+    for an odd form, ``u = x - shift`` for a shifted one, else ``x``), times its factor ``v`` (``x`` or ``u``).
+
+    ``split`` writes a factored form as its factor plus a correction, so that the last operation adds a small
+    correction to an exact value, as libm writes ``log1p(u) = u + u * r(u)``: ``"plain"`` is ``v + v * q``;
+    ``"scaled"`` is ``(w + w * q) / 2**24`` with ``w = v * 2**24``, for a correction ``v * c`` that would be
+    subnormal (and flushed to 0 by XLA) where ``v`` is near the smallest normal number. Both integers are exact,
+    and integer literals are not constants the fit moves."""
     lines = ["# EVOLVE-BLOCK-START", "def f(x):"]
     var = "x"
     if f.odd:
@@ -189,15 +199,24 @@ def _program(f: Form, value: Callable[[str], str], dtype: type) -> str:
         lines.append(f"    u = x - {float(dtype(f.shift))!r}")
         var = "u"
     q = value(var)
-    body = f"x * ({q})" if f.odd else f"{var} * ({q})" if f.factor else q
+    factor = "x" if f.odd else var if f.factor else None
+    if factor is None or split is None:
+        body = q if factor is None else f"{factor} * ({q})"
+    elif split == "plain":
+        body = f"{factor} + {factor} * ({q})"
+    elif split == "scaled":
+        lines.append(f"    w = {factor} * {SPLIT_SCALE}")
+        body = f"(w + w * ({q})) / {SPLIT_SCALE}"
+    else:
+        raise ValueError(f"split must be None, 'plain' or 'scaled', got {split!r}")
     lines += [f"    return {body}", "# EVOLVE-BLOCK-END", ""]
     return "\n".join(lines)
 
 
-def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32) -> str:
+def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32, split: str | None = None) -> str:
     """The program evaluating ``f`` with ``q``'s ``coefficients`` in Horner form, constants rounded to
-    ``dtype``."""
-    return _program(f, lambda var: _horner([repr(float(dtype(v))) for v in coefficients], var), dtype)
+    ``dtype``; ``split`` as :func:`_program` (the coefficients are then those of ``q - 1``)."""
+    return _program(f, lambda var: _horner([repr(float(dtype(v))) for v in coefficients], var), dtype, split)
 
 
 def rational_source(f: Form, numerator: np.ndarray, denominator: np.ndarray, dtype: type = np.float32) -> str:
