@@ -145,8 +145,11 @@ class Problem:
         structures: whole programs whose constants are to be fitted (every constant a placeholder), that the GP
             operator ``write_structure`` may propose in place of a parent: the forms a practitioner would write
             first (the float32 targets' Horner polynomials and rationals of each degree), so that the search
-            never loses to a form it could have written itself. Their constants come from the search's own
-            fitting, never from the problem.
+            never loses to a form it could have written itself. An entry may be a family (a tuple of programs,
+            one form at each degree): ``write_structure`` picks an entry, then a member, so a form with many
+            degrees does not crowd out the rest. Their constants are fitted by the search itself; the problem
+            gives at most a start the fit needs (a rational's Padé approximant, where all-zero constants are
+            0 / 0).
         uses_llm: the evaluation itself calls an LLM (an LLM-calling agent). A campaign then starts or
             resolves its LLM endpoint even with the GP mutator alone, and tells its evaluators where it is in
             the environment variables ``EVOLVE_LLM_BASE_URL`` and ``EVOLVE_LLM_MODEL``.
@@ -184,7 +187,7 @@ class Problem:
     extra_seeds: tuple[str, ...] = ()
     uses_llm: bool = False
     fit_constants: Callable[[str], str] | None = None
-    structures: tuple[str, ...] = ()
+    structures: tuple[str | tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):

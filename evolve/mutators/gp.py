@@ -580,7 +580,8 @@ def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
 def write_structure(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Replace the parent's EVOLVE block by one of the problem's own structures (``Problem.structures``: a
     Horner polynomial or a rational of some degree, its constants placeholders for the fit that follows), so
-    the search holds the classical forms beside what it grows.
+    the search holds the classical forms beside what it grows. An entry that is a family is one pick, then one
+    of its members.
 
     Raises:
         NotApplicable: the problem lists no structure.
@@ -588,7 +589,8 @@ def write_structure(source: str, problem: Problem, rng: np.random.Generator) -> 
     if not problem.structures:
         raise NotApplicable(f"problem {problem.name!r} lists no structure to write")
     prefix, _, suffix = _split(source)
-    _, block, _ = _split(_pick(problem.structures, rng))
+    entry = _pick(problem.structures, rng)
+    _, block, _ = _split(entry if isinstance(entry, str) else _pick(entry, rng))
     return program.join_block(prefix, block, suffix) if prefix or suffix else block
 
 

@@ -492,6 +492,12 @@ def above_smallest_normal(target: Target) -> np.ndarray:
     return out[(out >= np.float32(target.low)) & (out <= np.float32(target.high))]
 
 
+def centre(target: Target) -> float:
+    """The middle of ``target``'s domain, as a float32 number (exactly the middle when it is one: 1.5 for
+    [1, 2)); a structure's shift ``x - centre`` is kept exact by the fit, like one at the function's zero."""
+    return float(np.float32((np.float64(target.low) + np.float64(target.high)) / 2.0))
+
+
 def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np.ndarray, entrypoint: str = "f",
                    fit_size: int = 1024, measure_size: int = 2**14) -> Callable[[str], str]:
     """``fit_constants(source) -> source`` for ``target``'s problem: the minimax constants of the program's
@@ -518,7 +524,7 @@ def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np
         # it to zero: 2**23 ULPs off. These few inputs are run as XLA runs them.
         flushing = ulp_measure(lowest, correctly_rounded(target, lowest)[1], xla=True)
         measure = _worse(measure, flushing)
-    anchors = () if target.zero is None else (float(np.float32(target.zero)),)
+    anchors = (*(() if target.zero is None else (float(np.float32(target.zero)),)), centre(target))
 
     def fit_constants(source: str) -> str:
         return fit_source(source, entrypoint, pts, check, measure=measure, anchors=anchors)[0]
@@ -537,35 +543,45 @@ RECIPROCAL_ORDERS = tuple(range(2, 7))
 """The orders ``n`` of the ``[n/n]`` reciprocal rationals offered for a target with ``f(-x) = 1 / f(x)``."""
 
 
-def classical_structures(target: Target) -> tuple[str, ...]:
-    """The forms a numerical analyst writes first for ``target``, as structures for the search to fit
-    (``Problem.structures``): Horner polynomials of each degree in :data:`STRUCTURE_DEGREES` and rationals with
-    ``m + n <= STRUCTURE_RATIONALS``, in the target's shape (``(x - z) * q(x - z)``, ``x * q(x * x)``), every
-    constant 0.0: no value of a baseline, only its shape. A factored polynomial comes also as its factor plus a
-    correction (``u + u * q``, and scaled by ``2**24`` where the factor reaches the smallest normal number:
-    :func:`problems.float32.baselines._program`), whose last operation adds a small correction to an exact
-    value; and an exponential's reciprocal rationals (:func:`reciprocal_structures`)."""
+def classical_structures(target: Target) -> tuple[tuple[str, ...], ...]:
+    """The forms a numerical analyst writes first for ``target``, as families of structures for the search to
+    fit (``Problem.structures``, one form at each degree per family): Horner polynomials of each degree in
+    :data:`STRUCTURE_DEGREES` and rationals with ``m + n <= STRUCTURE_RATIONALS``, in the target's shape
+    (``(x - z) * q(x - z)``, ``x * q(x * x)``), every constant 0.0: no value of a baseline, only its shape. A
+    factored polynomial comes also as its factor plus a correction (``u + u * q``, and scaled by ``2**24`` where
+    the factor reaches the smallest normal number: :func:`problems.float32.baselines._program`), whose last
+    operation adds a small correction to an exact value; a polynomial not in ``x * x`` also with ``q`` in
+    ``x - centre`` (:func:`centre`: 1 ULP on log2 with ``u + u * q(x - 1.5)``); and an exponential's reciprocal
+    rationals (:func:`reciprocal_structures`)."""
     from problems.float32 import baselines
 
-    out = []
+    middle = centre(target)
+    families: dict[str, list[str]] = {}
     for degree in STRUCTURE_DEGREES:
         shape = baselines.form(target, degree)
         if shape is None:
             continue
         zeros = np.zeros(shape.inner + 1)
-        out.append(baselines.horner_source(shape, zeros))
+        forms: dict[str, dict[str, Any]] = {"horner": {}}
         if shape.odd or shape.factor:
-            out.append(baselines.horner_source(shape, zeros, split="plain"))
+            forms["split"] = {"split": "plain"}
             if shape.odd or shape.shift == 0.0:
-                out.append(baselines.horner_source(shape, zeros, split="scaled"))
+                forms["scaled split"] = {"split": "scaled"}
+        if not shape.odd and middle != shape.shift:
+            if shape.factor:
+                forms["centred split"] = {"split": "plain", "centre": middle}
+            forms["centred"] = {"centre": middle}
+        for name, how in forms.items():
+            families.setdefault(name, []).append(baselines.horner_source(shape, zeros, **how))
     for total in range(2, STRUCTURE_RATIONALS + 1):
         for n in range(1, total + 1):
             shape = baselines.rational_form(target, total - n, n)
             if shape is not None:
-                out.append(baselines.rational_source(shape[0], np.zeros(shape[1] + 1), np.zeros(shape[2])))
+                families.setdefault("rational", []).append(
+                    baselines.rational_source(shape[0], np.zeros(shape[1] + 1), np.zeros(shape[2])))
     if target.reciprocal:
-        out.extend(reciprocal_structures(target))
-    return tuple(out)
+        families["reciprocal"] = list(reciprocal_structures(target))
+    return tuple(tuple(members) for members in families.values())
 
 
 def _nested_in_s(lead: str, coefficients: list[float], monic: bool = False) -> str:

@@ -181,7 +181,8 @@ SPLIT_SCALE = 2**24
 """The power of two a scaled split form (:func:`_program`) multiplies its factor by before adding the correction."""
 
 
-def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | None = None) -> str:
+def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | None = None,
+             centre: float | None = None) -> str:
     """The program of form ``f`` around ``value(var)``, the expression in the form's variable (``u = x * x``
     for an odd form, ``u = x - shift`` for a shifted one, else ``x``), times its factor ``v`` (``x`` or ``u``).
 
@@ -189,7 +190,11 @@ def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | Non
     correction to an exact value, as libm writes ``log1p(u) = u + u * r(u)``: ``"plain"`` is ``v + v * q``;
     ``"scaled"`` is ``(w + w * q) / 2**24`` with ``w = v * 2**24``, for a correction ``v * c`` that would be
     subnormal (and flushed to 0 by XLA) where ``v`` is near the smallest normal number. Both integers are exact,
-    and integer literals are not constants the fit moves."""
+    and integer literals are not constants the fit moves.
+
+    ``centre`` writes ``q`` in ``v = x - centre`` instead (not for an odd form): centred on the middle of the
+    domain, Horner's partial sums stay small, so their rounding errors do, where the same polynomial in
+    ``u = x - 1`` on log2's [1, 2) sums terms of alternating sign near 0.5 at every step."""
     lines = ["# EVOLVE-BLOCK-START", "def f(x):"]
     var = "x"
     if f.odd:
@@ -198,7 +203,13 @@ def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | Non
     elif f.shift != 0.0:
         lines.append(f"    u = x - {float(dtype(f.shift))!r}")
         var = "u"
-    q = value(var)
+    inner = var
+    if centre is not None:
+        if f.odd:
+            raise ValueError("an odd form is a polynomial in x * x: it has no centre to shift to")
+        lines.append(f"    v = x - {float(dtype(centre))!r}")
+        inner = "v"
+    q = value(inner)
     factor = "x" if f.odd else var if f.factor else None
     if factor is None or split is None:
         body = q if factor is None else f"{factor} * ({q})"
@@ -213,10 +224,13 @@ def _program(f: Form, value: Callable[[str], str], dtype: type, split: str | Non
     return "\n".join(lines)
 
 
-def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32, split: str | None = None) -> str:
+def horner_source(f: Form, coefficients: np.ndarray, dtype: type = np.float32, split: str | None = None,
+                  centre: float | None = None) -> str:
     """The program evaluating ``f`` with ``q``'s ``coefficients`` in Horner form, constants rounded to
-    ``dtype``; ``split`` as :func:`_program` (the coefficients are then those of ``q - 1``)."""
-    return _program(f, lambda var: _horner([repr(float(dtype(v))) for v in coefficients], var), dtype, split)
+    ``dtype``; ``split`` and ``centre`` as :func:`_program` (the coefficients are then those of ``q - 1``, and
+    in ``x - centre``)."""
+    return _program(f, lambda var: _horner([repr(float(dtype(v))) for v in coefficients], var), dtype, split,
+                    centre)
 
 
 def rational_source(f: Form, numerator: np.ndarray, denominator: np.ndarray, dtype: type = np.float32) -> str:
