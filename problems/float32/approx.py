@@ -68,6 +68,8 @@ class Target:
         odd: whether the function is odd (the baselines write ``x * q(x * x)``).
         reciprocal: whether ``f(-x) = 1 / f(x)`` (exponentials): the search is offered the rationals
             ``(E(x*x) + x*O(x*x)) / (E(x*x) - x*O(x*x))`` that keep this (:func:`reciprocal_structures`).
+        families: structure families the target's author writes beside the classical ones (programs whose
+            constants the fit finds: ``Problem.structures``), e.g. the sigmoid through ``exp``.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Target:
     zero: float | None = None
     odd: bool = False
     reciprocal: bool = False
+    families: tuple[tuple[str, ...], ...] = ()
 
     @property
     def domain(self) -> str:
@@ -551,8 +554,8 @@ def classical_structures(target: Target) -> tuple[tuple[str, ...], ...]:
     factored polynomial comes also as its factor plus a correction (``u + u * q``, and scaled by ``2**24`` where
     the factor reaches the smallest normal number: :func:`problems.float32.baselines._program`), whose last
     operation adds a small correction to an exact value; a polynomial not in ``x * x`` also with ``q`` in
-    ``x - centre`` (:func:`centre`: 1 ULP on log2 with ``u + u * q(x - 1.5)``); and an exponential's reciprocal
-    rationals (:func:`reciprocal_structures`)."""
+    ``x - centre`` (:func:`centre`: 1 ULP on log2 with ``u + u * q(x - 1.5)``); an exponential's reciprocal
+    rationals (:func:`reciprocal_structures`); and the families the target's author adds (``Target.families``)."""
     from problems.float32 import baselines
 
     middle = centre(target)
@@ -581,7 +584,7 @@ def classical_structures(target: Target) -> tuple[tuple[str, ...], ...]:
                     baselines.rational_source(shape[0], np.zeros(shape[1] + 1), np.zeros(shape[2])))
     if target.reciprocal:
         families["reciprocal"] = list(reciprocal_structures(target))
-    return tuple(tuple(members) for members in families.values())
+    return (*(tuple(members) for members in families.values()), *target.families)
 
 
 def _nested_in_s(lead: str, coefficients: list[float], monic: bool = False) -> str:
@@ -593,28 +596,31 @@ def _nested_in_s(lead: str, coefficients: list[float], monic: bool = False) -> s
     return out
 
 
+def reciprocal_lines(function: Callable[[Any], Any], n: int, var: str = "x") -> list[str]:
+    """The lines of a program body that set ``e`` and ``o`` so that ``(e + o) / (e - o)`` is the ``[n/n]``
+    Padé approximant of ``function`` (an mpmath function with ``f(-v) = 1 / f(v)``, as ``mpmath.exp``) about 0
+    in ``var``: ``s = var * var``, ``e = E(s)`` monic, ``o = var * O(s)``."""
+    import mpmath
+
+    with mpmath.workdps(40):
+        p, _ = mpmath.pade(mpmath.taylor(function, 0, 2 * n), n, n)
+    p = [float(v) for v in p]
+    even, odd = p[0::2], p[1::2]
+    lead = even[-1]
+    even, odd = [v / lead for v in even], [v / lead for v in odd]
+    return [f"    s = {var} * {var}", f"    e = {_nested_in_s('s', even[:-1], monic=True)}",
+            f"    o = {var} * ({_nested_in_s(repr(odd[-1]), odd[:-1])})"]
+
+
 def reciprocal_structures(target: Target, orders: tuple[int, ...] = RECIPROCAL_ORDERS) -> tuple[str, ...]:
     """For a target with ``f(-x) = 1 / f(x)``: the ``[n/n]`` rationals ``(e + o) / (e - o)`` with ``e = E(x*x)``
     monic and ``o = x * O(x*x)``, which keep that symmetry, for each ``n`` in ``orders`` (``2n + 2`` operations;
     ``n = 4`` is ``(s + a) * s + b`` and ``x * (c * s + d)``, 10 operations). Their constants start at the
-    target's Padé approximant about 0, ``P(x) / P(-x)``: a rational with every constant 0 is 0 / 0 with no
-    direction to fit from, and from other flat starts the trust-region fit stops in local minima."""
-    import mpmath
-
-    out = []
-    with mpmath.workdps(40):
-        taylor = mpmath.taylor(target.precise, 0, 2 * max(orders))
-        for n in orders:
-            p, _ = mpmath.pade(taylor[: 2 * n + 1], n, n)
-            p = [float(v) for v in p]
-            even, odd = p[0::2], p[1::2]
-            lead = even[-1]
-            even, odd = [v / lead for v in even], [v / lead for v in odd]
-            e = _nested_in_s("s", even[:-1], monic=True)
-            o = _nested_in_s(repr(odd[-1]), odd[:-1])
-            out.append("\n".join(["# EVOLVE-BLOCK-START", "def f(x):", "    s = x * x", f"    e = {e}",
-                                   f"    o = x * ({o})", "    return (e + o) / (e - o)", "# EVOLVE-BLOCK-END", ""]))
-    return tuple(out)
+    target's Padé approximant about 0, ``P(x) / P(-x)`` (:func:`reciprocal_lines`): a rational with every
+    constant 0 is 0 / 0 with no direction to fit from, and from other flat starts the trust-region fit stops
+    in local minima."""
+    return tuple("\n".join(["# EVOLVE-BLOCK-START", "def f(x):", *reciprocal_lines(target.precise, n),
+                            "    return (e + o) / (e - o)", "# EVOLVE-BLOCK-END", ""]) for n in orders)
 
 
 # --------------------------------------------------------------------------------------------------
