@@ -416,7 +416,7 @@ class Rounded:
 
 
 def round_constants(structure: Structure, result: Fit, pts: Points, score: Score, *, neighbours: int = 2,
-                    rounds: int = 24) -> Rounded:
+                    rounds: int = 24, start: np.ndarray | None = None) -> Rounded:
     """Float32 constants for a fitted structure, chosen for the program as it runs.
 
     1. Sequential rounding: the free constants are rounded to float32 one at a time, the one whose rounding
@@ -426,7 +426,9 @@ def round_constants(structure: Structure, result: Fit, pts: Points, score: Score
        batch, every free constant moved by up to ``neighbours`` float32 numbers either way and takes the best
        move while it improves the score (at most ``rounds`` moves).
 
-    Returns constants never worse under ``score`` than plain rounding of ``result.values``.
+    Returns constants never worse under ``score`` than plain rounding of ``result.values``, nor than ``start``
+    (the program's own constants, ``(n,)``, when given: a fit in real numbers can lose to them where rounding
+    errors, not the approximation, decide the error).
     """
     values = result.values.copy()
     plain = values.astype(np.float32)
@@ -449,6 +451,8 @@ def round_constants(structure: Structure, result: Fit, pts: Points, score: Score
                 rounded = refit.values
     sequential = rounded.astype(np.float32)
     starts = [plain, sequential]
+    if start is not None and np.all(np.isfinite(start)):
+        starts.append(np.asarray(start, dtype=np.float32))
     for k in structure.free:
         # A constant within 2**-10 of a power of two, made exact: a leading 1.0 keeps x * (c0 + ...) from
         # turning the smallest normal inputs into subnormals (flushed to zero by XLA), which a float32
@@ -550,7 +554,9 @@ def fit_source(source: str, entrypoint: str, pts: Points, check: Points | None =
     plain = rounded_score = None
     final: np.ndarray = result.values
     if measure is not None:
-        rounded = round_constants(structure, result, pts, lambda P: measure(structure.make, P))
+        with np.errstate(over="ignore"):
+            own = np.asarray(values, dtype=np.float64).astype(np.float32)
+        rounded = round_constants(structure, result, pts, lambda P: measure(structure.make, P), start=own)
         final, plain, rounded_score = rounded.values.astype(np.float64), rounded.plain_score, rounded.score
     out = program.join_block(prefix, program.unparse(program.lower_constants(lifted, final, dtype=dtype)), suffix)
     info = Refit(result.linear, result.start_error, result.error, plain, rounded_score, result.lps,

@@ -127,6 +127,23 @@ def test_float32_rounding_is_never_worse_than_plain_rounding(exp2_small):
     assert gains >= 1  # it does more than round
 
 
+def test_float32_rounding_never_loses_to_the_programs_own_constants():
+    # Where rounding errors, not the approximation, decide the error (the sigmoid through exp), the fit in
+    # real numbers can land on constants that run worse than those the program had.
+    source = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
+    structure, values = structure_of(source)
+    pts = approx.fit_points(EXP2, np.linspace(0, 1, 500, dtype=np.float32))
+    fitted = minimax.fit(structure, values, pts)
+    own = values.astype(np.float32)
+
+    def score(P: np.ndarray) -> np.ndarray:  # a measure under which the program's own constants are best
+        return np.abs(P.astype(np.float64) - own).sum(axis=1)
+
+    assert minimax.round_constants(structure, fitted, pts, score).score > 0
+    kept = minimax.round_constants(structure, fitted, pts, score, start=own)
+    assert kept.score == 0 and np.array_equal(kept.values, own)
+
+
 def test_the_ulp_fit_counts_outputs_below_a_binade_twice():
     # 2**x at x = 0 is 1.0: an output just below 1 is twice as many float32 numbers away as one above.
     pts = minimax.Points(np.array([0.0]), np.array([1.0]), np.array([2.0**23]), np.array([1.0]))
