@@ -21,8 +21,10 @@ OUTAGE = 5.0
 SCENARIOS: dict[str, dict[str, Any]] = {
     "hangs": {"script": [{"sleep": 3600.0}]},
     "slow": {"script": [{"sleep": 0.8, "text": GOOD}]},
+    # Three 429s each asking for RETRY_AFTER, then good answers: under a full test session's load 10 s did not
+    # always leave room for a good answer after the waits, so the campaign runs long enough to see one.
     "rate_limited": {"script": [{"status": 429, "retry_after": RETRY_AFTER}] * 3 + [{"text": GOOD}],
-                     "settings": {"llm_in_flight": 1, "llm_retries": 0}},
+                     "seconds": 20.0, "settings": {"llm_in_flight": 1, "llm_retries": 0}},
     # Long enough to see the outage end on a loaded machine: it starts with the first batch, and while it lasts
     # the probes back off 1, 2, 4 s.
     # A pure LLM campaign, so that calls fail in a row and take the endpoint for down (GP then fills in).
