@@ -254,6 +254,17 @@ def plot(run: dict[str, Any], out: Path) -> Path:
     return path
 
 
+def kept_runs(out: Path, args: argparse.Namespace) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """The earlier runs in ``out`` that this run keeps (every known target it does not measure again, with the
+    same settings), and the order of targets in the file. The default user target stays known when a run names
+    no ``--extra``: its earlier figures are kept, not dropped."""
+    extra_names = [Path(p).stem for p in args.extra]
+    extra_names += [Path(p).stem for p in EXTRA if Path(p).stem not in extra_names]
+    ran = set(args.targets) | {Path(p).stem for p in args.extra}
+    kept = earlier_runs(out, args, skip=ran, key="target", known=(*TARGETS, *extra_names))
+    return [r for r in kept if "fitter" in r], (*TARGETS, *extra_names)  # runs without "fitter" predate the fit
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", nargs="*", default=list(TARGETS), choices=list(TARGETS))
@@ -265,12 +276,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS / "float32.json"))
     args = parser.parse_args()
     out = Path(args.out)
-    extra_names = [Path(p).stem for p in args.extra]
-    kept = earlier_runs(out, args, skip=set(args.targets) | set(extra_names), key="target",
-                        known=(*TARGETS, *extra_names))
-    kept = [r for r in kept if "fitter" in r]  # runs from before the minimax fit report other goals
+    kept, order = kept_runs(out, args)
     runs: list[dict[str, Any]] = []
-    order = (*TARGETS, *extra_names)
     with tempfile.TemporaryDirectory() as tmp:
         for target in (*args.targets, *args.extra):
             run = run_target(target, args, tmp)

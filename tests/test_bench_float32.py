@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench.float32 import at_accuracy, fewer_ops, front_against_minimax, holds_in_float
+import argparse
+import json
+
+from bench.float32 import at_accuracy, fewer_ops, front_against_minimax, holds_in_float, kept_runs
 from bench.report import float32_section
 
 
@@ -90,3 +93,15 @@ def test_the_float32_section_reports_each_target_and_its_goals():
     assert "[exp2](bench/results/float32-exp2.png)" in text
     assert "left out of the ops comparison: exp2_real (minimax 3)." in text
     assert "Measured on commit unrecorded (exp2, float32_exp, exp2_real)." in text
+
+
+def test_a_run_without_extra_targets_keeps_the_user_targets_earlier_figures(tmp_path):
+    # `--extra` with no paths measured no user target, and the earlier float32_exp entry was dropped from the file.
+    out = tmp_path / "float32.json"
+    old = [{"target": t, "fitter": {}} for t in ("exp2", "tanh", "float32_exp")]
+    out.write_text(json.dumps({"seconds": 600.0, "workers": 2, "seed": 0, "runs": old}))
+    args = argparse.Namespace(targets=["exp2"], extra=[], seconds=600.0, workers=2, seed=0)
+    kept, order = kept_runs(out, args)
+    assert [r["target"] for r in kept] == ["tanh", "float32_exp"] and "float32_exp" in order
+    args.extra = ["somewhere/float32_exp.py"]  # measured again: the old entry makes way
+    assert [r["target"] for r in kept_runs(out, args)[0]] == ["tanh"]
