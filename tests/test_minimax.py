@@ -216,6 +216,17 @@ def test_a_targets_own_family_is_offered_and_fitted_the_sigmoid_through_exp():
     assert metrics["ops"] == 16 and metrics["max_ulp"] < 60
 
 
+def test_tanh_is_offered_lambert_continued_fraction_and_it_fits_within_3_ulp():
+    from problems.float32 import tanh
+
+    problem = load_problem("tanh", points=2**16)
+    source = tanh.lambert(levels=(8,))[0]  # x / (1 + u / (3 + ... u / 17)): 18 ops
+    assert any(source in family for family in problem.structures)
+    metrics = problem.evaluate(program.compile_program(problem.fit_constants(source), "f")).metrics
+    # The best the search found before, a rational x * p(u) / q(u), was 4 ULPs at 19 ops.
+    assert metrics["ops"] == 18 and metrics["max_ulp"] <= 3
+
+
 def test_write_structure_picks_a_family_then_a_member():
     problem = dataclasses.replace(load_problem("exp2", points=2**16),
                                   structures=(("def f(x):\n    return x\n",),
