@@ -13,11 +13,14 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
+import urllib.parse
 import warnings
 from collections import deque
 from collections.abc import Callable
@@ -38,8 +41,9 @@ from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.mutators.llm_health import LLMHealth
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
+from evolve.runner import ConfinedEvaluator
 from evolve.sandbox import blank_secrets, death_note
-from evolve.workers import Evaluator, Record, Task
+from evolve.workers import Record, Task
 
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
@@ -179,7 +183,7 @@ class Campaign:
                     # "local": always a fresh instance of our own, never a cluster someone left running.
                     ray.init(address="local", num_cpus=cpus, **kwargs)
             self._owns_ray = True
-        cls = ray.remote(Evaluator)
+        cls = ray.remote(ConfinedEvaluator)
         opts: dict[str, Any] = {"num_cpus": self.config.worker_cpus, "max_restarts": 0}
         if self.config.worker_gpus:
             opts["num_gpus"] = self.config.worker_gpus
@@ -207,7 +211,26 @@ class Campaign:
             "memory_limit": self.config.memory_limit,
             "cpu_seconds": self.config.cpu_limit,
             "keep_env": keep,
+            # Candidates run in a child process the kernel confines (evolve.runner): it may write in the
+            # campaign's scratch folder only, and reach no network but an LLM-calling problem's endpoint.
+            "scratch": str(self._scratch()),
+            "tcp_ports": self._endpoint_ports(),
+            "confine": self.config.sandbox_os,
         }
+
+    def _scratch(self) -> Path:
+        """The campaign's scratch folder (private, removed when the campaign ends): the one place its
+        evaluators' candidates may write."""
+        if getattr(self, "_scratch_dir", None) is None:
+            self._scratch_dir = Path(tempfile.mkdtemp(prefix="evolve-campaign-"))
+        return self._scratch_dir
+
+    def _endpoint_ports(self) -> tuple[int, ...]:
+        """The TCP port of the LLM endpoint an LLM-calling problem's evaluation calls (none otherwise)."""
+        if not (self.problem.uses_llm and self.llm_endpoint is not None):
+            return ()
+        url = urllib.parse.urlsplit(self.llm_endpoint[0])
+        return (url.port or (443 if url.scheme == "https" else 80),)
 
     def _new_actor(self) -> Any:
         return self._actor_cls.remote(*self._actor_args, **self._actor_kwargs)
@@ -823,6 +846,9 @@ class Campaign:
             self._claim_stop_signals()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
             self.actor_pids = self._ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
+            self.confinement = self._ray.get(self.actors[0].confined.remote(), timeout=START_TIMEOUT)
+            if self.confinement.missing:  # the user should know what the kernel does not enforce
+                print(self.confinement.describe(), file=sys.stderr)
             if not self.resume or self.fresh:
                 self._evaluate_seed()
                 self.rng = np.random.default_rng(cfg.seed)
@@ -998,13 +1024,16 @@ class Campaign:
             except Exception:
                 pass
         self.actors = []
+        if getattr(self, "_scratch_dir", None) is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+            self._scratch_dir = None
         if getattr(self, "_owns_ray", False):
             self._ray.shutdown()
 
 
 # Settings a resumed campaign may change; the rest come from the archive.
 RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout",
-                    "compile_cache", "memory_limit", "cpu_limit", "keep_env",
+                    "compile_cache", "memory_limit", "cpu_limit", "keep_env", "sandbox_os",
                     "llm_base_url", "llm_deadline", "llm_in_flight", "llm_pause", "max_llm_calls", "max_tokens")
 
 

@@ -53,6 +53,9 @@ class Config:
             cores, at least 4: XLA uses every core, so only a limit set for shared hardware should be tighter).
         keep_env: environment variables evaluators keep besides what Python, JAX and Ray need (they drop the
             rest, and every variable whose name looks like a secret is blanked).
+        sandbox_os: run candidates in a process the kernel confines (``evolve.confine``: no file writes outside
+            the campaign's scratch folder, no network but an LLM-calling problem's endpoint). Turn it off only
+            where it breaks an accelerator's driver; the static check then holds alone.
         disk_wait: seconds a campaign waits for space when the archive's disk is full, holding the results
             it could not write and trying again every few seconds, before it stops with a message that says
             how to resume.
@@ -113,6 +116,7 @@ class Config:
     memory_limit: float = 8.0
     cpu_limit: float | None = None
     keep_env: list[str] = field(default_factory=list)
+    sandbox_os: bool = True
     disk_wait: float = 600.0
     progress: bool = True
     mutator: str | None = None
