@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -38,7 +39,7 @@ from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.mutators.llm_health import LLMHealth
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
-from evolve.sandbox import blank_secrets, death_note
+from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
 from evolve.workers import Evaluator, Record, Task
 
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
@@ -207,14 +208,15 @@ class Campaign:
             "memory_limit": self.config.memory_limit,
             "cpu_seconds": self.config.cpu_limit,
             "keep_env": keep,
+            "note_folder": str(self.note_folder),
         }
 
     def _new_actor(self) -> Any:
         return self._actor_cls.remote(*self._actor_args, **self._actor_kwargs)
 
     def _restart(self, w: int) -> None:
-        if self.actor_pids[w]:
-            death_note(self.actor_pids[w]).unlink(missing_ok=True)
+        if self.actor_pids[w]:  # its note was read by _fault, or is stale: not for a new evaluator of that pid
+            death_note(self.actor_pids[w], self.note_folder).unlink(missing_ok=True)
         try:
             self._ray.kill(self.actors[w], no_restart=True)
         except Exception:
@@ -683,10 +685,8 @@ class Campaign:
     def _fault(self, exc: BaseException, doing: str, w: int) -> str:
         if isinstance(exc, self._ray.exceptions.GetTimeoutError):
             return f"killed with its evaluator after {self.timeout + MARGIN:g} s {doing} (stuck outside Python)"
-        note = death_note(self.actor_pids[w]) if self.actor_pids[w] else None
-        if note is not None and note.exists():  # the evaluator killed itself and said why
-            reason = note.read_text()[:500]
-            note.unlink(missing_ok=True)
+        reason = read_note(death_note(self.actor_pids[w], self.note_folder)) if self.actor_pids[w] else None
+        if reason:  # the evaluator killed itself and said why
             return f"while {doing}, {reason}"
         return f"evaluator process died while {doing}: {type(exc).__name__}: {str(exc)[:500]}"
 
@@ -819,6 +819,7 @@ class Campaign:
                 how = (f"operators chosen by a bandit among {len(self.bandit.portfolio)}"
                        if cfg.operator_choice == "bandit" else "operators drawn by weight")
                 print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
+            self.note_folder = note_folder()  # removed by _shutdown
             self._start_ray()
             self._claim_stop_signals()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
@@ -1000,6 +1001,9 @@ class Campaign:
         self.actors = []
         if getattr(self, "_owns_ray", False):
             self._ray.shutdown()
+        if getattr(self, "note_folder", None) is not None:  # after the evaluators: none writes there any more
+            shutil.rmtree(self.note_folder, ignore_errors=True)
+            self.note_folder = None
 
 
 # Settings a resumed campaign may change; the rest come from the archive.

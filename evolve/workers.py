@@ -150,16 +150,19 @@ class Evaluator:
         memory_limit: float = 0.0,
         cpu_seconds: float | None = None,
         keep_env: tuple[str, ...] = (),
+        note_folder: str | None = None,
     ) -> None:
         """``isolated``: this is an evaluator process of its own (a Ray actor), which may scrub its
         environment of secrets (all but ``keep_env`` and what Python, JAX and Ray need) and watch its memory
         (over ``memory_limit`` GiB the candidate is stopped, then the process killed; 0: no limit).
         ``cpu_seconds``: CPU time (all threads) a candidate may use; None: the timeout times the number of
         cores, at least 4 (XLA spreads work over every core, so a tighter default would stop legitimate
-        candidates on a big machine; on shared hardware set it lower)."""
+        candidates on a big machine; on shared hardware set it lower). ``note_folder``: the campaign's private
+        folder where the memory watchdog writes why it killed this evaluator (:func:`evolve.sandbox.note_folder`;
+        None: no note)."""
         if isolated:
             scrub_environment(keep=keep_env)
-        self.watchdog = MemoryWatchdog(memory_limit * 2**30 if isolated else 0.0)
+        self.watchdog = MemoryWatchdog(memory_limit * 2**30 if isolated else 0.0, note_folder)
         enable_compile_cache(compile_cache)
         self.problem = load_spec(problem) if isinstance(problem, ProblemSpec) else problem
         self.dedupe = dedupe

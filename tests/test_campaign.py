@@ -258,3 +258,35 @@ def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_s
     problem = dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n", extra_seeds=(small_exp2.seed,))
     with pytest.raises(CampaignError, match="seed program .* fails"):
         Campaign(problem, db=str(tmp_path / "bad.sqlite"), budget=4, **FAST).run()
+
+
+def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends(ray_session, tmp_path, small_exp2,
+                                                                                  monkeypatch):
+    # Regression: evaluators wrote why they killed themselves to /tmp/evolve-evaluator-PID.reason, a path anyone
+    # on the machine could guess and plant a link at.
+    import dataclasses
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    from evolve import campaign as campaign_module
+    from evolve.campaign import CampaignError
+
+    made: list = []
+    real = campaign_module.note_folder
+
+    def noted() -> Path:
+        folder = real()
+        made.append((folder, stat.S_IMODE(folder.stat().st_mode)))
+        return folder
+
+    monkeypatch.setattr(campaign_module, "note_folder", noted)
+    # A seed that fails: the shortest campaign that starts its evaluators, and one that ends by an error.
+    campaign = Campaign(dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n"),
+                        db=str(tmp_path / "notes.sqlite"), budget=4, **FAST)
+    with pytest.raises(CampaignError, match="seed program"):
+        campaign.run()
+    (folder, mode), = made
+    assert folder.parent == Path(tempfile.gettempdir()) and mode == 0o700
+    assert campaign._actor_kwargs["note_folder"] == str(folder)  # where each evaluator's watchdog writes
+    assert not folder.exists()
