@@ -108,6 +108,29 @@ class _Batch:
     dispatched: float
 
 
+UNEVALUATED = "not evaluated: "
+"""How the error of a program the driver stores as never evaluated begins (see :func:`_unevaluated`)."""
+
+
+def _unevaluated(rec: Record) -> Record:
+    """``rec`` as the driver stores it when it is no duplicate of a program the campaign knows: an ``ok`` record
+    with no score (one its evaluator skipped as a repeat of a program the campaign has no record of, or one from a
+    broken evaluator) becomes an ``error`` that says so, since ``ok`` promises a score. Other records are kept."""
+    if rec.status != "ok" or rec.score is not None:
+        return rec
+    why = (f"its evaluator skipped it as a repeat (by its {rec.skipped} hash) of a program this campaign has no "
+           "record of" if rec.skipped else "its evaluator reported it evaluated, with no score")
+    return dataclasses.replace(rec, status="error", error=UNEVALUATED + why, metrics=None)
+
+
+def _can_be_original(status: str, score: float | None, error: str | None) -> bool:
+    """Whether a stored program's hashes may stand for later repeats of it: not an invalid one (a repeat is judged
+    again), not an ``ok`` one with no score, and not one never evaluated (a repeat of it must not be a duplicate of
+    nothing). A failed one may: its repeats would fail too."""
+    return (status != "invalid" and not (status == "ok" and score is None)
+            and not (status == "error" and (error or "").startswith(UNEVALUATED)))
+
+
 def _code_hash_or_none(source: str | None) -> str | None:
     try:
         return program.code_hash(source) if source else None
@@ -284,7 +307,7 @@ class Campaign:
             self.generation[r.id] = r.generation
             if r.status != "duplicate" and r.operator not in COPY_OPERATORS:
                 self.outcome[r.id] = (r.status, r.score, r.metrics)
-            if r.status != "invalid":
+            if _can_be_original(r.status, r.score, r.error):
                 self._remember(r.code_hash, r.func_hash, root)
         if not rows:  # stopped (or killed) before its seed was written: start it afresh
             self.fresh = True
@@ -594,11 +617,14 @@ class Campaign:
                                             "original_score": o_score, "match": bool(match),
                                             "metrics_differ": differs}}
             return row
+        rec = _unevaluated(rec)
+        row.update(status=rec.status, error=rec.error, metrics=rec.metrics)
         self.roots[task.id] = task.id
-        if rec.status != "invalid":
+        if _can_be_original(rec.status, rec.score, rec.error):
             self._remember(rec.code_hash, rec.func_hash, task.id)
         self.outcome[task.id] = (rec.status, rec.score, rec.metrics)
-        if rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm"):
+        if (rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm")
+                and not rec.error.startswith(UNEVALUATED)):  # not the LLM's fault: not shown to it
             self.recent_errors.append(rec.error)
         if rec.status in ("ok", "error", "timeout"):
             self.counts["evaluated"] += 1
@@ -712,6 +738,11 @@ class Campaign:
         for k, task in enumerate(tasks):
             self.island_of[task.id] = 0
             rec = self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1))
+            original = None
+            if rec.status != "invalid":
+                original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
+            if original is None:
+                rec = _unevaluated(rec)
             if k == 0 and rec.status != "ok":
                 self._write([self._record_row(rec, task, time.time(), [])], [])
                 raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
@@ -720,9 +751,6 @@ class Campaign:
                    "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
                    "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
                    "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
-            original = None
-            if rec.status != "invalid":
-                original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
             if original is not None:  # an extra seed that repeats an earlier one
                 row.update(status="duplicate", duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
@@ -731,7 +759,7 @@ class Campaign:
             if row["status"] == "duplicate":
                 continue
             self.roots[pid] = pid
-            if rec.status != "invalid":  # as in the main loop: a repeat of a failed program is a duplicate too
+            if _can_be_original(rec.status, rec.score, rec.error):  # as in the main loop
                 self._remember(rec.code_hash, rec.func_hash, pid)
             self.outcome[pid] = (rec.status, rec.score, rec.metrics)
             if rec.status != "ok":

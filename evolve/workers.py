@@ -200,13 +200,25 @@ class Evaluator:
         """Turn one task into a record; never raises for anything the candidate does."""
         start = self._last = time.perf_counter()
         self._phases: dict[str, float] = {}
+        self._source, self._operator, self._code_hash, self._func_hash = task.source, task.operator or "gp", None, None
         try:
             with self._limits():
                 record = self._pipeline(task)
         except (CandidateTimeout, CandidateLimit) as exc:
-            record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
-                            exc.status, error=str(exc), code_hash=getattr(self, "_code_hash", None))
+            # With the hashes computed so far: the driver remembers them, so a repeat (by code or by behaviour)
+            # is its duplicate, not another run to the limit.
+            record = Record(task.id, self._source, self._operator, exc.status, error=str(exc),
+                            code_hash=self._code_hash, func_hash=self._func_hash)
             self._lap("timeout")
+        # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
+        # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
+        # full evaluation, a hash outlived a record that lost it, and a repeat was skipped as the duplicate of a
+        # program the driver never heard of.) An invalid program is judged again: the driver keeps no hash of it.
+        if self.dedupe and record.status != "invalid":
+            if record.code_hash:
+                self.seen_code.add(record.code_hash)
+            if record.func_hash:
+                self.seen_func.add(record.func_hash)
         record.eval_seconds = time.perf_counter() - start
         record.phases = self._phases
         return record
@@ -248,7 +260,6 @@ class Evaluator:
         return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit, meta)
 
     def _pipeline(self, task: Task) -> Record:
-        self._source, self._operator, self._code_hash = task.source, task.operator or "gp", None
         if task.source is None:
             made = self._mutate(task)
             self._lap("mutate")
@@ -282,7 +293,6 @@ class Evaluator:
             # (skipped here, it would be recorded as evaluated with no score).
             record.status, record.error = "invalid", str(exc)
             return record
-        self.seen_code.add(code_hash)
         if self.dedupe:
             try:
                 outputs = self.problem.probe(tree) if self.problem.probe else fn(*self._probe_inputs())
@@ -290,11 +300,11 @@ class Evaluator:
             except Exception as exc:
                 record.status, record.error = "error", "probe run failed: " + _message(exc)
                 return record
+            self._func_hash = record.func_hash
             if record.skipped is None and record.func_hash in self.seen_func:
                 record.skipped = "func"
                 if not task.audit:
                     return record
-            self.seen_func.add(record.func_hash)
         self._lap("probe")
 
         try:
