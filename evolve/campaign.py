@@ -30,7 +30,7 @@ import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
 from archive.models import COPY_OPERATORS
-from evolve import program
+from evolve import limits, program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
 from evolve.mutators.base import Parent
@@ -491,7 +491,8 @@ class Campaign:
             operator = f"llm-{mode}"
             self.llm_calls[pid] = {
                 "campaign_id": self.campaign_id, "program_id": pid, "model": call.model, "mode": mode,
-                "prompt": call.messages, "response": call.text, "error": call.error, "tokens_in": call.tokens_in,
+                "prompt": call.messages, "response": limits.cut(call.text, limits.RESPONSE_CHARS),
+                "error": limits.cut(call.error, limits.ERROR_CHARS), "tokens_in": call.tokens_in,
                 "tokens_out": call.tokens_out, "latency": call.latency, "attempts": call.attempts,
                 "_inspirations": [p.id for p in inspirations],
             }
@@ -499,6 +500,9 @@ class Campaign:
             try:
                 if not call.ok:
                     raise LLMParseError(f"LLM call failed: {call.error}")
+                if len(call.text) > limits.RESPONSE_CHARS:  # not worth parsing: its program would be refused
+                    raise LLMParseError(f"the LLM's answer is {len(call.text):,} characters, over the "
+                                        f"{limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
                 source, how = parse_answer(mode, call.text, parents[0].source, self.problem.entrypoint)
             except LLMParseError as exc:
                 self.llm_failed.append((Record(pid, "", operator, "invalid", error=str(exc)), task))
@@ -524,6 +528,7 @@ class Campaign:
         t0 = time.perf_counter()
         now = time.time()
         for rec, task in zip(records, tasks, strict=True):
+            limits.bound_record(rec)  # again: an evaluator is not trusted to have bounded its records
             row = self._record_row(rec, task, now, edges)
             self._reward(row, rec, task)
             rows.append(row)
@@ -737,7 +742,8 @@ class Campaign:
         self.next_id += len(tasks)
         for k, task in enumerate(tasks):
             self.island_of[task.id] = 0
-            rec = self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1))
+            rec = limits.bound_record(
+                self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1)))
             original = None
             if rec.status != "invalid":
                 original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)

@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from evolve import limits
 from evolve import program as prog
 from evolve.fhash import functional_hash
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.problem import Problem, ProblemSpec, load_spec
 from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, interval_timer, scrub_environment
-
-MAX_ERROR_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -106,19 +105,8 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def _message(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _json_number(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_number(v) for v in value]
-    arr = np.asarray(value)
-    return arr.item() if arr.size == 1 else arr.tolist()
+    # Whole: every record is cut to its bounds once, on its way out (limits.bound_record).
+    return f"{type(exc).__name__}: {exc}"
 
 
 def enable_compile_cache(path: str | None) -> None:
@@ -203,12 +191,14 @@ class Evaluator:
         self._source, self._operator, self._code_hash, self._func_hash = task.source, task.operator or "gp", None, None
         try:
             with self._limits():
-                record = self._pipeline(task)
+                # Bounded within the limits: making a problem's metrics plain JSON may call into what the candidate
+                # returned.
+                record = limits.bound_record(self._pipeline(task))
         except (CandidateTimeout, CandidateLimit) as exc:
             # With the hashes computed so far: the driver remembers them, so a repeat (by code or by behaviour)
             # is its duplicate, not another run to the limit.
-            record = Record(task.id, self._source, self._operator, exc.status, error=str(exc),
-                            code_hash=self._code_hash, func_hash=self._func_hash)
+            record = limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
+                                                code_hash=self._code_hash, func_hash=self._func_hash))
             self._lap("timeout")
         # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
         # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
@@ -233,9 +223,10 @@ class Evaluator:
         record when no child can be made. Runs under the deadline like evaluation does."""
         try:
             with self._limits():
-                return self._mutate(task)
+                made = self._mutate(task)
         except (CandidateTimeout, CandidateLimit) as exc:
-            return Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
+            made = Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
+        return limits.bound_record(made) if isinstance(made, Record) else made
 
     def _mutate(self, task: Task) -> Task | Record:
         if task.source is not None:
@@ -268,6 +259,8 @@ class Evaluator:
             task = made
         source, operator, meta = task.source, task.operator or "given", dict(task.meta)
         self._source, self._operator = source, operator
+        if isinstance(source, str) and len(source) > limits.SOURCE_CHARS:  # not even parsed
+            return Record(task.id, source, operator, "invalid", error=limits.source_refusal(len(source)), meta=meta)
 
         try:
             tree = prog.parse(source)
@@ -289,8 +282,7 @@ class Evaluator:
         try:
             fn = prog.compile_program(tree, self.problem.entrypoint)
         except prog.ProgramError as exc:
-            # Not remembered: the driver keeps no hash of an invalid program, so a repeat must be judged again
-            # (skipped here, it would be recorded as evaluated with no score).
+            # Its message may hold the candidate's own (an exception its module body raised): bound_record cuts it.
             record.status, record.error = "invalid", str(exc)
             return record
         if self.dedupe:
@@ -314,8 +306,11 @@ class Evaluator:
             return record
         finally:
             self._lap("evaluate")
-        record.score = float(result.score)
-        record.metrics = _json_number(dict(result.metrics))
+        try:
+            record.score, record.metrics = float(result.score), dict(result.metrics)
+        except (AttributeError, TypeError, ValueError) as exc:  # the problem's bug: said, not a crashed batch
+            record.status, record.error = "error", f"the problem's evaluate returned no usable Result: {_message(exc)}"
+            return record
         if not np.isfinite(record.score):
             record.status, record.error = "error", f"score is not finite ({record.score})"
         return record
