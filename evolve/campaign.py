@@ -32,7 +32,7 @@ import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
 from archive.models import COPY_OPERATORS
-from evolve import program
+from evolve import limits, program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
 from evolve.mutators.base import Parent
@@ -42,7 +42,7 @@ from evolve.mutators.llm_health import LLMHealth
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
 from evolve.runner import ConfinedEvaluator
-from evolve.sandbox import blank_secrets, death_note
+from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
 from evolve.workers import Record, Task
 
 NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
@@ -109,6 +109,29 @@ class _Batch:
     worker: int
     ref: Any
     dispatched: float
+
+
+UNEVALUATED = "not evaluated: "
+"""How the error of a program the driver stores as never evaluated begins (see :func:`_unevaluated`)."""
+
+
+def _unevaluated(rec: Record) -> Record:
+    """``rec`` as the driver stores it when it is no duplicate of a program the campaign knows: an ``ok`` record
+    with no score (one its evaluator skipped as a repeat of a program the campaign has no record of, or one from a
+    broken evaluator) becomes an ``error`` that says so, since ``ok`` promises a score. Other records are kept."""
+    if rec.status != "ok" or rec.score is not None:
+        return rec
+    why = (f"its evaluator skipped it as a repeat (by its {rec.skipped} hash) of a program this campaign has no "
+           "record of" if rec.skipped else "its evaluator reported it evaluated, with no score")
+    return dataclasses.replace(rec, status="error", error=UNEVALUATED + why, metrics=None)
+
+
+def _can_be_original(status: str, score: float | None, error: str | None) -> bool:
+    """Whether a stored program's hashes may stand for later repeats of it: not an invalid one (a repeat is judged
+    again), not an ``ok`` one with no score, and not one never evaluated (a repeat of it must not be a duplicate of
+    nothing). A failed one may: its repeats would fail too."""
+    return (status != "invalid" and not (status == "ok" and score is None)
+            and not (status == "error" and (error or "").startswith(UNEVALUATED)))
 
 
 def _code_hash_or_none(source: str | None) -> str | None:
@@ -211,9 +234,12 @@ class Campaign:
             "memory_limit": self.config.memory_limit,
             "cpu_seconds": self.config.cpu_limit,
             "keep_env": keep,
+            "note_folder": str(self.note_folder),
             # Candidates run in a child process the kernel confines (evolve.runner): it may write in the
-            # campaign's scratch folder only, and reach no network but an LLM-calling problem's endpoint.
+            # campaign's scratch folder and the note folder only, and reach no network but an LLM-calling
+            # problem's endpoint.
             "scratch": str(self._scratch()),
+            "writable": (str(self.note_folder),),
             "tcp_ports": self._endpoint_ports(),
             "confine": self.config.sandbox_os,
         }
@@ -236,8 +262,8 @@ class Campaign:
         return self._actor_cls.remote(*self._actor_args, **self._actor_kwargs)
 
     def _restart(self, w: int) -> None:
-        if self.actor_pids[w]:
-            death_note(self.actor_pids[w]).unlink(missing_ok=True)
+        if self.actor_pids[w]:  # its note was read by _fault, or is stale: not for a new evaluator of that pid
+            death_note(self.actor_pids[w], self.note_folder).unlink(missing_ok=True)
         try:
             self._ray.kill(self.actors[w], no_restart=True)
         except Exception:
@@ -305,7 +331,7 @@ class Campaign:
             self.generation[r.id] = r.generation
             if r.status != "duplicate" and r.operator not in COPY_OPERATORS:
                 self.outcome[r.id] = (r.status, r.score, r.metrics)
-            if r.status != "invalid":
+            if _can_be_original(r.status, r.score, r.error):
                 self._remember(r.code_hash, r.func_hash, root)
         if not rows:  # stopped (or killed) before its seed was written: start it afresh
             self.fresh = True
@@ -489,7 +515,8 @@ class Campaign:
             operator = f"llm-{mode}"
             self.llm_calls[pid] = {
                 "campaign_id": self.campaign_id, "program_id": pid, "model": call.model, "mode": mode,
-                "prompt": call.messages, "response": call.text, "error": call.error, "tokens_in": call.tokens_in,
+                "prompt": call.messages, "response": limits.cut(call.text, limits.RESPONSE_CHARS),
+                "error": limits.cut(call.error, limits.ERROR_CHARS), "tokens_in": call.tokens_in,
                 "tokens_out": call.tokens_out, "latency": call.latency, "attempts": call.attempts,
                 "_inspirations": [p.id for p in inspirations],
             }
@@ -497,6 +524,9 @@ class Campaign:
             try:
                 if not call.ok:
                     raise LLMParseError(f"LLM call failed: {call.error}")
+                if len(call.text) > limits.RESPONSE_CHARS:  # not worth parsing: its program would be refused
+                    raise LLMParseError(f"the LLM's answer is {len(call.text):,} characters, over the "
+                                        f"{limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
                 source, how = parse_answer(mode, call.text, parents[0].source, self.problem.entrypoint)
             except LLMParseError as exc:
                 self.llm_failed.append((Record(pid, "", operator, "invalid", error=str(exc)), task))
@@ -522,6 +552,7 @@ class Campaign:
         t0 = time.perf_counter()
         now = time.time()
         for rec, task in zip(records, tasks, strict=True):
+            limits.bound_record(rec)  # again: an evaluator is not trusted to have bounded its records
             row = self._record_row(rec, task, now, edges)
             self._reward(row, rec, task)
             rows.append(row)
@@ -615,11 +646,14 @@ class Campaign:
                                             "original_score": o_score, "match": bool(match),
                                             "metrics_differ": differs}}
             return row
+        rec = _unevaluated(rec)
+        row.update(status=rec.status, error=rec.error, metrics=rec.metrics)
         self.roots[task.id] = task.id
-        if rec.status != "invalid":
+        if _can_be_original(rec.status, rec.score, rec.error):
             self._remember(rec.code_hash, rec.func_hash, task.id)
         self.outcome[task.id] = (rec.status, rec.score, rec.metrics)
-        if rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm"):
+        if (rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm")
+                and not rec.error.startswith(UNEVALUATED)):  # not the LLM's fault: not shown to it
             self.recent_errors.append(rec.error)
         if rec.status in ("ok", "error", "timeout"):
             self.counts["evaluated"] += 1
@@ -706,10 +740,8 @@ class Campaign:
     def _fault(self, exc: BaseException, doing: str, w: int) -> str:
         if isinstance(exc, self._ray.exceptions.GetTimeoutError):
             return f"killed with its evaluator after {self.timeout + MARGIN:g} s {doing} (stuck outside Python)"
-        note = death_note(self.actor_pids[w]) if self.actor_pids[w] else None
-        if note is not None and note.exists():  # the evaluator killed itself and said why
-            reason = note.read_text()[:500]
-            note.unlink(missing_ok=True)
+        reason = read_note(death_note(self.actor_pids[w], self.note_folder)) if self.actor_pids[w] else None
+        if reason:  # the evaluator killed itself and said why
             return f"while {doing}, {reason}"
         return f"evaluator process died while {doing}: {type(exc).__name__}: {str(exc)[:500]}"
 
@@ -734,7 +766,13 @@ class Campaign:
         self.next_id += len(tasks)
         for k, task in enumerate(tasks):
             self.island_of[task.id] = 0
-            rec = self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1))
+            rec = limits.bound_record(
+                self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1)))
+            original = None
+            if rec.status != "invalid":
+                original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
+            if original is None:
+                rec = _unevaluated(rec)
             if k == 0 and rec.status != "ok":
                 self._write([self._record_row(rec, task, time.time(), [])], [])
                 raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
@@ -743,9 +781,6 @@ class Campaign:
                    "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
                    "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
                    "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
-            original = None
-            if rec.status != "invalid":
-                original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
             if original is not None:  # an extra seed that repeats an earlier one
                 row.update(status="duplicate", duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
@@ -754,7 +789,7 @@ class Campaign:
             if row["status"] == "duplicate":
                 continue
             self.roots[pid] = pid
-            if rec.status != "invalid":  # as in the main loop: a repeat of a failed program is a duplicate too
+            if _can_be_original(rec.status, rec.score, rec.error):  # as in the main loop
                 self._remember(rec.code_hash, rec.func_hash, pid)
             self.outcome[pid] = (rec.status, rec.score, rec.metrics)
             if rec.status != "ok":
@@ -842,6 +877,7 @@ class Campaign:
                 how = (f"operators chosen by a bandit among {len(self.bandit.portfolio)}"
                        if cfg.operator_choice == "bandit" else "operators drawn by weight")
                 print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
+            self.note_folder = note_folder()  # removed by _shutdown
             self._start_ray()
             self._claim_stop_signals()
             self.actors = [self._new_actor() for _ in range(cfg.workers)]
@@ -1029,6 +1065,9 @@ class Campaign:
             self._scratch_dir = None
         if getattr(self, "_owns_ray", False):
             self._ray.shutdown()
+        if getattr(self, "note_folder", None) is not None:  # after the evaluators: none writes there any more
+            shutil.rmtree(self.note_folder, ignore_errors=True)
+            self.note_folder = None
 
 
 # Settings a resumed campaign may change; the rest come from the archive.

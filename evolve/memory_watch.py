@@ -10,7 +10,8 @@ The evaluator tells it when a candidate starts (``1`` on its standard input) and
 means the evaluator is gone. While a candidate runs and the evaluator is over ``limit`` bytes, it sends
 SIGUSR1 (the evaluator raises :class:`evolve.sandbox.CandidateLimit` in the candidate); if the evaluator is
 still over the limit ``grace`` seconds later, or reaches twice the limit, it writes the reason to the death note
-and SIGKILLs the evaluator, which the driver then replaces.
+(a new file in the campaign's private note folder; see :func:`write_note`) and SIGKILLs the evaluator, which the
+driver then replaces.
 
 It imports nothing of evolve (it runs as ``python -I -S memory_watch.py PID LIMIT NOTE``, so it starts in
 milliseconds and holds a few MB).
@@ -68,15 +69,35 @@ def watch(pid: int, limit: float, note: str, control: int, *, poll: float = POLL
             reason = (f"the candidate took the evaluator's resident memory to {used / 2**30:.2f} GiB, over the "
                       f"limit of {limit / 2**30:.2f} GiB, and did not stop (evaluator killed)")
             try:
-                with open(note, "w") as f:
-                    f.write(reason)
+                write_note(note, reason)
             finally:
                 kill(pid, signal.SIGKILL)
             return reason
 
 
+def write_note(note: str, reason: str) -> bool:
+    """Write ``reason`` to the death note ``note`` (nothing for an empty path); whether it was written.
+
+    Only a new file is written, never through a link: a file or link already at that path (planted, or left
+    over) makes it give up rather than overwrite or follow it. The reason is not worth a failure: the kill
+    happens either way."""
+    if not note:
+        return False
+    try:
+        fd = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(reason)
+    except OSError:  # a full disk
+        return False
+    return True
+
+
 def main(argv: list[str]) -> None:
-    """``memory_watch.py PID LIMIT_BYTES NOTE``: watch PID, controlled through standard input."""
+    """``memory_watch.py PID LIMIT_BYTES NOTE``: watch PID, controlled through standard input (NOTE empty:
+    write no death note)."""
     # A terminal's Ctrl-C reaches the whole process group; the evaluator's fate is the driver's to decide.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pid, limit, note = int(argv[1]), float(argv[2]), argv[3]

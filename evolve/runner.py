@@ -120,6 +120,8 @@ class ConfinedEvaluator:
         from evolve import confine as confine_module
         from evolve.problem import ProblemSpec
 
+        self._note_folder = kwargs.get("note_folder")
+
         self.scratch = scratch or tempfile.mkdtemp(prefix="evolve-scratch-")
         Path(self.scratch).mkdir(parents=True, exist_ok=True, mode=0o700)
         cache = kwargs.get("compile_cache")
@@ -154,16 +156,17 @@ class ConfinedEvaluator:
         return value
 
     def _died(self) -> None:
-        from evolve.sandbox import death_note
+        from evolve.memory_watch import write_note
+        from evolve.sandbox import death_note, read_note
 
         code = self._process.wait()
-        note = death_note(self.runner_pid) if getattr(self, "runner_pid", None) else None
-        reason = note.read_text() if note is not None and note.exists() else f"exit status {code}"
-        if getattr(self, "runner_pid", None) is None:
+        pid, folder = getattr(self, "runner_pid", None), self._note_folder
+        reason = (read_note(death_note(pid, folder)) if pid and folder else None) or f"exit status {code}"
+        if pid is None:
             raise RunnerDied(f"the candidate runner did not start ({reason})")
-        # The driver learns why an evaluator died from its death note: pass the runner's on, then die too.
-        death_note(os.getpid()).write_text(reason)
-        os._exit(1)
+        if folder:  # the driver learns why an evaluator died from its death note: pass the runner's on
+            write_note(str(death_note(os.getpid(), folder)), reason)
+        os._exit(1)  # and die too, so that the driver replaces this evaluator
 
     def _call(self, method: str, *args: Any) -> Any:
         try:

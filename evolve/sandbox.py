@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -75,9 +76,40 @@ class CandidateLimit(BaseException):
         self.status = status
 
 
-def death_note(pid: int) -> Path:
-    """Where the evaluator with process id ``pid`` writes why it killed itself (read by the driver)."""
-    return Path(tempfile.gettempdir()) / f"evolve-evaluator-{pid}.reason"
+NOTE_CHARS = 500
+"""Most characters of a death note the driver reads (the watchdog's reasons are one short sentence)."""
+
+
+def note_folder() -> Path:
+    """A new folder for the death notes of one campaign's evaluators (see :func:`death_note`).
+
+    :func:`tempfile.mkdtemp` gives it a name no one can guess and mode 0700, so another user of a shared
+    ``/tmp`` can neither plant a file or link where a note will be written nor read one; the driver removes it
+    when the campaign ends."""
+    return Path(tempfile.mkdtemp(prefix="evolve-notes-"))
+
+
+def death_note(pid: int, folder: str | Path) -> Path:
+    """Where the evaluator with process id ``pid`` writes why it killed itself, in its campaign's note folder
+    (:func:`note_folder`); the driver reads it with :func:`read_note`."""
+    return Path(folder) / f"evaluator-{pid}.reason"
+
+
+def read_note(path: Path) -> str | None:
+    """The reason in the death note ``path`` (its first :data:`NOTE_CHARS` characters), which is then removed;
+    None when there is no note. A link or anything but a plain file is not followed or read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        text = os.read(fd, 4 * NOTE_CHARS).decode("utf-8", errors="replace")[:NOTE_CHARS]
+    finally:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+    return text
 
 
 class MemoryWatchdog:
@@ -86,12 +118,13 @@ class MemoryWatchdog:
     The watching is done by a small process of its own (:mod:`evolve.memory_watch`), so that it goes on while
     a candidate holds the GIL in one long C call. Over the limit, the candidate gets :class:`CandidateLimit`
     (status ``error``) and unwinds, which frees its memory; if the evaluator is still over the limit 2 s later
-    (stuck in native code) or reaches twice the limit, the watchdog writes the reason to :func:`death_note`
-    and kills the evaluator, which the driver then replaces.
+    (stuck in native code) or reaches twice the limit, the watchdog writes the reason to its :func:`death_note`
+    in ``note_folder`` (none without a folder) and kills the evaluator, which the driver then replaces.
     """
 
-    def __init__(self, limit: float) -> None:
+    def __init__(self, limit: float, note_folder: str | Path | None = None) -> None:
         self.limit = limit
+        self.note = str(death_note(os.getpid(), note_folder)) if note_folder else ""
         self.active = False
         self._process: subprocess.Popen[bytes] | None = None
         if limit <= 0 or not Path(f"/proc/{os.getpid()}/statm").exists() \
@@ -105,7 +138,7 @@ class MemoryWatchdog:
     def _start(self) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-S", str(Path(__file__).with_name("memory_watch.py")), str(os.getpid()),
-             repr(float(self.limit)), str(death_note(os.getpid()))],
+             repr(float(self.limit)), self.note],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -181,5 +214,5 @@ def cpu_limit(seconds: float | None) -> Any:
                           lambda: CandidateLimit(f"used more than its {seconds:g} s of CPU time"))
 
 
-__all__ = ["CandidateLimit", "KEEP", "MemoryWatchdog", "SECRET", "blank_secrets", "cpu_limit", "death_note",
-           "interval_timer", "scrub_environment", "secret_names"]
+__all__ = ["CandidateLimit", "KEEP", "MemoryWatchdog", "NOTE_CHARS", "SECRET", "blank_secrets", "cpu_limit",
+           "death_note", "interval_timer", "note_folder", "read_note", "scrub_environment", "secret_names"]

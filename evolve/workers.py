@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from evolve import limits
 from evolve import program as prog
 from evolve.fhash import functional_hash
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.problem import Problem, ProblemSpec, load_spec
 from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, interval_timer, scrub_environment
-
-MAX_ERROR_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -106,19 +105,8 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def _message(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _json_number(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_number(v) for v in value]
-    arr = np.asarray(value)
-    return arr.item() if arr.size == 1 else arr.tolist()
+    # Whole: every record is cut to its bounds once, on its way out (limits.bound_record).
+    return f"{type(exc).__name__}: {exc}"
 
 
 def enable_compile_cache(path: str | None) -> None:
@@ -150,16 +138,19 @@ class Evaluator:
         memory_limit: float = 0.0,
         cpu_seconds: float | None = None,
         keep_env: tuple[str, ...] = (),
+        note_folder: str | None = None,
     ) -> None:
         """``isolated``: this is an evaluator process of its own (a Ray actor), which may scrub its
         environment of secrets (all but ``keep_env`` and what Python, JAX and Ray need) and watch its memory
         (over ``memory_limit`` GiB the candidate is stopped, then the process killed; 0: no limit).
         ``cpu_seconds``: CPU time (all threads) a candidate may use; None: the timeout times the number of
         cores, at least 4 (XLA spreads work over every core, so a tighter default would stop legitimate
-        candidates on a big machine; on shared hardware set it lower)."""
+        candidates on a big machine; on shared hardware set it lower). ``note_folder``: the campaign's private
+        folder where the memory watchdog writes why it killed this evaluator (:func:`evolve.sandbox.note_folder`;
+        None: no note)."""
         if isolated:
             scrub_environment(keep=keep_env)
-        self.watchdog = MemoryWatchdog(memory_limit * 2**30 if isolated else 0.0)
+        self.watchdog = MemoryWatchdog(memory_limit * 2**30 if isolated else 0.0, note_folder)
         enable_compile_cache(compile_cache)
         self.problem = load_spec(problem) if isinstance(problem, ProblemSpec) else problem
         self.dedupe = dedupe
@@ -197,13 +188,27 @@ class Evaluator:
         """Turn one task into a record; never raises for anything the candidate does."""
         start = self._last = time.perf_counter()
         self._phases: dict[str, float] = {}
+        self._source, self._operator, self._code_hash, self._func_hash = task.source, task.operator or "gp", None, None
         try:
             with self._limits():
-                record = self._pipeline(task)
+                # Bounded within the limits: making a problem's metrics plain JSON may call into what the candidate
+                # returned.
+                record = limits.bound_record(self._pipeline(task))
         except (CandidateTimeout, CandidateLimit) as exc:
-            record = Record(task.id, getattr(self, "_source", task.source), getattr(self, "_operator", ""),
-                            exc.status, error=str(exc), code_hash=getattr(self, "_code_hash", None))
+            # With the hashes computed so far: the driver remembers them, so a repeat (by code or by behaviour)
+            # is its duplicate, not another run to the limit.
+            record = limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
+                                                code_hash=self._code_hash, func_hash=self._func_hash))
             self._lap("timeout")
+        # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
+        # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
+        # full evaluation, a hash outlived a record that lost it, and a repeat was skipped as the duplicate of a
+        # program the driver never heard of.) An invalid program is judged again: the driver keeps no hash of it.
+        if self.dedupe and record.status != "invalid":
+            if record.code_hash:
+                self.seen_code.add(record.code_hash)
+            if record.func_hash:
+                self.seen_func.add(record.func_hash)
         record.eval_seconds = time.perf_counter() - start
         record.phases = self._phases
         return record
@@ -218,9 +223,10 @@ class Evaluator:
         record when no child can be made. Runs under the deadline like evaluation does."""
         try:
             with self._limits():
-                return self._mutate(task)
+                made = self._mutate(task)
         except (CandidateTimeout, CandidateLimit) as exc:
-            return Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
+            made = Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
+        return limits.bound_record(made) if isinstance(made, Record) else made
 
     def _mutate(self, task: Task) -> Task | Record:
         if task.source is not None:
@@ -245,7 +251,6 @@ class Evaluator:
         return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit, meta)
 
     def _pipeline(self, task: Task) -> Record:
-        self._source, self._operator, self._code_hash = task.source, task.operator or "gp", None
         if task.source is None:
             made = self._mutate(task)
             self._lap("mutate")
@@ -254,6 +259,8 @@ class Evaluator:
             task = made
         source, operator, meta = task.source, task.operator or "given", dict(task.meta)
         self._source, self._operator = source, operator
+        if isinstance(source, str) and len(source) > limits.SOURCE_CHARS:  # not even parsed
+            return Record(task.id, source, operator, "invalid", error=limits.source_refusal(len(source)), meta=meta)
 
         try:
             tree = prog.parse(source)
@@ -275,11 +282,9 @@ class Evaluator:
         try:
             fn = prog.compile_program(tree, self.problem.entrypoint)
         except prog.ProgramError as exc:
-            # Not remembered: the driver keeps no hash of an invalid program, so a repeat must be judged again
-            # (skipped here, it would be recorded as evaluated with no score).
+            # Its message may hold the candidate's own (an exception its module body raised): bound_record cuts it.
             record.status, record.error = "invalid", str(exc)
             return record
-        self.seen_code.add(code_hash)
         if self.dedupe:
             try:
                 outputs = self.problem.probe(tree) if self.problem.probe else fn(*self._probe_inputs())
@@ -287,11 +292,11 @@ class Evaluator:
             except Exception as exc:
                 record.status, record.error = "error", "probe run failed: " + _message(exc)
                 return record
+            self._func_hash = record.func_hash
             if record.skipped is None and record.func_hash in self.seen_func:
                 record.skipped = "func"
                 if not task.audit:
                     return record
-            self.seen_func.add(record.func_hash)
         self._lap("probe")
 
         try:
@@ -301,8 +306,11 @@ class Evaluator:
             return record
         finally:
             self._lap("evaluate")
-        record.score = float(result.score)
-        record.metrics = _json_number(dict(result.metrics))
+        try:
+            record.score, record.metrics = float(result.score), dict(result.metrics)
+        except (AttributeError, TypeError, ValueError) as exc:  # the problem's bug: said, not a crashed batch
+            record.status, record.error = "error", f"the problem's evaluate returned no usable Result: {_message(exc)}"
+            return record
         if not np.isfinite(record.score):
             record.status, record.error = "error", f"score is not finite ({record.score})"
         return record

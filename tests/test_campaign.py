@@ -258,3 +258,85 @@ def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_s
     problem = dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n", extra_seeds=(small_exp2.seed,))
     with pytest.raises(CampaignError, match="seed program .* fails"):
         Campaign(problem, db=str(tmp_path / "bad.sqlite"), budget=4, **FAST).run()
+
+
+def test_a_repeat_of_a_program_stopped_at_its_timeout_is_its_duplicate(ray_session, tmp_path):
+    # Regression: the evaluator remembered the functional hash of a program whose full evaluation then ran past
+    # its timeout, with a record that did not carry the hash: a program with the same behaviour was skipped as a
+    # duplicate the driver never heard of, stored `ok` with no score, and `evolve check` failed the archive.
+    import dataclasses
+
+    problem = dataclasses.replace(load_problem(str(PROBLEMS / "faulty.py"), timeout=1.5), extra_seeds=(
+        "def f(x):\n    return x * 2.0\n",  # f(1) = 2: its evaluation hangs in Python, its probe does not
+        "def f(x):\n    return x + x\n",  # the same function, in other words
+    ))
+    db = str(tmp_path / "repeat.sqlite")
+    summary = Campaign(problem, db=db, budget=2, seed=0, workers=1, batch_size=2, progress=False,
+                       operator_weights={"perturb_constant": 1.0}).run()
+    seeds = [r for r in check_integrity(Archive(db, readonly=True), summary.campaign_id) if r.operator == "seed"]
+    assert [r.status for r in seeds] == ["ok", "timeout", "duplicate"]
+    assert seeds[2].duplicate_of == seeds[1].id and seeds[2].duplicate_by == "func"
+
+
+def test_the_driver_never_stores_ok_without_a_score_nor_makes_such_a_program_an_original(tmp_path, small_exp2):
+    from tests_helpers import driver
+
+    from evolve.mutators.base import Parent
+    from evolve.workers import Record, Task
+
+    campaign = driver(tmp_path / "driver.sqlite", small_exp2)
+    parent = (Parent(1, small_exp2.seed, 1.0),)
+    source = "def f(x):\n    return 1.0 + x * {}\n"
+    records = [
+        # Skipped by its evaluator as the repeat of a program this campaign has no record of.
+        Record(2, source.format(0.5), "gp", "ok", code_hash="c2", func_hash="f-unknown", skipped="func"),
+        Record(3, source.format(0.25), "gp", "ok", code_hash="c3", func_hash="f-unknown", score=0.5,
+               metrics={"ops": 2}),  # the same behaviour, evaluated: an original, not a duplicate of 2
+        Record(4, source.format(0.125), "gp", "ok", code_hash="c4", func_hash="f4"),  # "evaluated", no score
+    ]
+    campaign._process(records, [Task(r.id, parent, operator="gp") for r in records])
+    rows = {r.id: r for r in campaign.archive.programs(campaign_id=campaign.campaign_id)}
+    assert [rows[i].status for i in (2, 3, 4)] == ["error", "ok", "error"]
+    assert rows[2].error.startswith("not evaluated: its evaluator skipped it as a repeat (by its func hash)")
+    assert rows[4].error == "not evaluated: its evaluator reported it evaluated, with no score"
+    assert rows[2].func_hash == "f-unknown" and rows[3].score == 0.5  # what the evaluator said is kept
+    assert campaign.func_seen == {"f-unknown": 3} and "c2" not in campaign.code_seen and "c4" not in campaign.code_seen
+    assert [m.id for m in campaign.population.islands[0].members] == [3]
+    report = campaign.archive.check()
+    assert report.ok, report.problems
+    resumed = Campaign(small_exp2, db=str(tmp_path / "driver.sqlite"), resume=True, progress=False)
+    resumed._init_state()
+    resumed._rebuild()  # a resume draws the same conclusions from the archive alone
+    assert resumed.func_seen == campaign.func_seen and resumed.code_seen == campaign.code_seen
+
+
+def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends(ray_session, tmp_path, small_exp2,
+                                                                                  monkeypatch):
+    # Regression: evaluators wrote why they killed themselves to /tmp/evolve-evaluator-PID.reason, a path anyone
+    # on the machine could guess and plant a link at.
+    import dataclasses
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    from evolve import campaign as campaign_module
+    from evolve.campaign import CampaignError
+
+    made: list = []
+    real = campaign_module.note_folder
+
+    def noted() -> Path:
+        folder = real()
+        made.append((folder, stat.S_IMODE(folder.stat().st_mode)))
+        return folder
+
+    monkeypatch.setattr(campaign_module, "note_folder", noted)
+    # A seed that fails: the shortest campaign that starts its evaluators, and one that ends by an error.
+    campaign = Campaign(dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n"),
+                        db=str(tmp_path / "notes.sqlite"), budget=4, **FAST)
+    with pytest.raises(CampaignError, match="seed program"):
+        campaign.run()
+    (folder, mode), = made
+    assert folder.parent == Path(tempfile.gettempdir()) and mode == 0o700
+    assert campaign._actor_kwargs["note_folder"] == str(folder)  # where each evaluator's watchdog writes
+    assert not folder.exists()

@@ -214,3 +214,47 @@ def test_an_agent_problem_outside_a_campaign_says_where_to_get_an_endpoint(monke
 def test_agents_may_use_text_builtins():
     words = compiled(agent("return str(len(set(task.split())))"))
     assert words("a b a", llm=None) == "2"
+
+
+def unchecked(source: str):
+    """``source`` compiled without the static check: the call budget must hold whatever the check lets by."""
+    return program.compile_program(program.parse(source), llm_agent.ENTRYPOINT)
+
+
+def counted(made: list[str]):
+    """The oracle, noting each real call in ``made``."""
+
+    def complete(prompt: str, temperature: float) -> tuple[str, int]:
+        made.append(prompt)
+        return oracle(prompt, temperature)
+
+    return complete
+
+
+def test_an_agent_cannot_lift_its_call_budget_or_hide_its_calls():
+    # Regression: llm was an object with writable budget, calls, tokens and seconds: an agent that set
+    # llm.budget = 10**6 and llm.calls = 0 made 120 real calls with a budget of 8, and 0 were recorded.
+    made: list[str] = []
+    lifter = unchecked(agent("llm.budget = 10**6\nllm.seconds = 10**6\nfor _ in range(20):\n    llm(task)\n"
+                             "    llm.calls = 0\n    llm.tokens = 0\nreturn 1"))
+    with pytest.raises(CandidateError, match="more than 8 llm calls on validation task 0"):
+        llm_agent.run_tasks(lifter, SETS["validation"], counted(made), budget=8, seconds=30.0)
+    assert len(made) == 8
+    made.clear()
+    hider = unchecked(agent("for _ in range(3):\n    llm(task)\nllm.calls = 0\nllm.tokens = 0\nreturn 1"))
+    runs = llm_agent.run_tasks(hider, SETS["validation"][:4], counted(made), budget=8, seconds=30.0)
+    assert len(made) == 12 and list(runs["calls"]) == [3] * 4 and list(runs["tokens"]) == [21] * 4
+    handles: list = []
+    llm_agent.run_tasks(lambda task, llm: handles.append(llm), SETS["validation"][:1], oracle, 8, 30.0)
+    assert [name for name in dir(handles[0]) if not name.startswith("_")] == []  # nothing but a call
+
+
+def test_an_agent_cannot_spend_the_calls_of_an_earlier_task():
+    # A handle kept from an earlier task (in a mutable default) was a second budget no one counted.
+    made: list[str] = []
+    keeper = unchecked("def forward(task, llm, kept=[]):\n    kept.append(llm)\n    if len(kept) == 1:\n"
+                       "        return 0\n    for _ in range(8):\n        llm(task)\n        kept[0](task)\n"
+                       "    return 1\n")
+    with pytest.raises(CandidateError, match="back to the llm of an earlier task on validation task 1"):
+        llm_agent.run_tasks(keeper, SETS["validation"], counted(made), budget=8, seconds=30.0)
+    assert len(made) == 1  # the first call of task 1 through its own llm; the earlier one refused at once

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from evolve.sandbox import CandidateLimit, blank_secrets, cpu_limit, death_note, scrub_environment, secret_names
+from evolve.sandbox import (
+    CandidateLimit,
+    blank_secrets,
+    cpu_limit,
+    death_note,
+    note_folder,
+    read_note,
+    scrub_environment,
+    secret_names,
+)
 
 
 def test_secrets_and_unneeded_variables_are_removed_what_runs_jax_and_ray_is_kept():
@@ -95,10 +106,39 @@ def test_the_memory_watchdog_signals_once_then_kills_after_the_grace_or_at_twice
     assert sent == [signal.SIGUSR1] and reason == "the evaluator closed the watchdog's input"
 
 
+def test_a_death_note_is_never_written_through_a_planted_link_or_over_a_planted_file(tmp_path):
+    # Regression: the note went to the predictable /tmp/evolve-evaluator-PID.reason, opened with open(..., "w"),
+    # so another user could plant a link there and have the watchdog overwrite any file the driver's user owns.
+    folder = note_folder()
+    try:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.parent == Path(tempfile.gettempdir())
+        assert death_note(1234, folder).parent == folder
+        victim = tmp_path / "victim"
+        victim.write_text("precious")
+        over_limit = [(b"1", 250), (None, 250)]
+        linked = death_note(1234, folder)
+        linked.symlink_to(victim)
+        reason, sent = _watch_with(over_limit, note=str(linked))
+        assert sent == [signal.SIGUSR1, signal.SIGKILL]  # killed all the same
+        assert victim.read_text() == "precious" and read_note(linked) is None
+        planted = death_note(1235, folder)
+        planted.write_text("planted")
+        _watch_with(over_limit, note=str(planted))
+        assert planted.read_text() == "planted"
+        written = death_note(1236, folder)
+        reason, _ = _watch_with(over_limit, note=str(written))
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        assert read_note(written) == reason and not written.exists()  # read once, then removed
+    finally:
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
+
+
 GIL_HOLDER = """
 import re, sys
 from evolve.sandbox import MemoryWatchdog
-watchdog = MemoryWatchdog(300 * 2**20)
+watchdog = MemoryWatchdog(300 * 2**20, sys.argv[1])
 s = "a" * 10**8
 print(watchdog.pid, flush=True)
 with watchdog.watching():
@@ -114,17 +154,16 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_memory_taken_inside_one_c_call_that_holds_the_gil_is_capped():
+def test_memory_taken_inside_one_c_call_that_holds_the_gil_is_capped(tmp_path):
     # A watchdog thread could not look before findall returned (at 3 times the cap); the watchdog process
-    # kills the evaluator on the way, at twice the cap, writes why, and then ends too.
-    child = subprocess.Popen([sys.executable, "-c", GIL_HOLDER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=Path(__file__).resolve().parent.parent)
+    # kills the evaluator on the way, at twice the cap, writes why in the folder it was given, and then ends too.
+    child = subprocess.Popen([sys.executable, "-c", GIL_HOLDER, str(tmp_path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
     out, err = child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL, err
     assert "returned" not in out
-    note = death_note(child.pid)
-    assert "did not stop (evaluator killed)" in note.read_text()
-    note.unlink()
+    assert "did not stop (evaluator killed)" in read_note(death_note(child.pid, tmp_path))
+    assert not (Path(tempfile.gettempdir()) / f"evolve-evaluator-{child.pid}.reason").exists()
     watchdog = int(out.split()[0])
     deadline = time.time() + 10
     while not _gone(watchdog) and time.time() < deadline:

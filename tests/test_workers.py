@@ -129,3 +129,51 @@ def test_chosen_gp_operator_is_applied_or_replaced(small_exp2):
     integer_only = (Parent(1, "def f(x):\n    return 1 + x\n"),)
     rec = evaluator.evaluate_task(Task(3, parents=integer_only, seed=3, operator="tune_constants"))
     assert rec.operator != "tune_constants" and set(rec.meta["not_applicable"]) == {"tune_constants"}
+
+
+def stalling_problem(stall: type[BaseException] | None = None):
+    """A problem whose full evaluation runs past its 0.5 s timeout (or raises ``stall``, once), while its probe
+    does not."""
+    import time
+
+    import jax.numpy as jnp
+
+    from evolve.problem import Problem, Result
+
+    x = jnp.linspace(0.0, 1.0, 32)
+    raised = []
+
+    def evaluate(fn):
+        if stall is not None and not raised:
+            raised.append(stall)
+            raise stall()
+        if stall is None:
+            while True:
+                time.sleep(0.01)
+        return Result(float(jnp.mean(fn(x))))
+
+    return Problem(name="stalling", description="", seed=SEED, entrypoint="f", probe_inputs=(x,),
+                   evaluate=evaluate, timeout=0.5)
+
+
+def test_a_program_stopped_at_its_limit_in_full_evaluation_is_an_original_the_driver_hears_of():
+    # Regression: the functional hash was remembered before the full evaluation, and the timeout record did not
+    # carry it, so a later program with that behaviour was skipped as the duplicate of a program the driver never
+    # heard of, and stored as `ok` with no score.
+    evaluator = Evaluator(stalling_problem(), timeout=0.5)
+    first = run_one(evaluator, "def f(x):\n    return x * 2.0\n")
+    assert first.status == "timeout" and first.code_hash and first.func_hash
+    again = run_one(evaluator, "def f(x):\n    return x + x\n")
+    assert again.skipped == "func" and again.func_hash == first.func_hash
+
+
+class Interrupted(BaseException):
+    """Stands for what ends an evaluation with no record at all (Ray cancelling the task, say)."""
+
+
+def test_a_hash_skips_later_candidates_only_once_its_record_is_complete():
+    evaluator = Evaluator(stalling_problem(Interrupted), timeout=5.0)
+    with pytest.raises(Interrupted):
+        run_one(evaluator, "def f(x):\n    return x * 2.0\n")
+    again = run_one(evaluator, "def f(x):\n    return x + x\n")  # its original never got a record: evaluated
+    assert again.status == "ok" and again.skipped is None and again.score == pytest.approx(1.0, rel=1e-6)

@@ -91,8 +91,13 @@ class BudgetExceeded(Exception):
 
 
 class Calls:
-    """The ``llm`` an agent gets for one task: counts calls and tokens, refuses calls over the budget or past
-    the task's deadline (and remembers that it did, so an agent that catches the refusal still fails).
+    """The accounts of one task's ``llm`` calls: counts calls and tokens, refuses calls over the budget or past the
+    task's deadline (and remembers that it did, so an agent that catches the refusal still fails).
+
+    The agent never gets this object, only :meth:`handle`: a plain function that can call and nothing else. Its
+    state lives here, out of the agent's reach (a closure's cells are reachable only through dunder attributes,
+    which the static check refuses), so an agent cannot lift its budget or reset its counts; the evaluation reads
+    the counts from here, never from the handle.
 
     Args:
         complete: ``complete(prompt, temperature) -> (reply, tokens)``; raises on an endpoint failure.
@@ -109,12 +114,26 @@ class Calls:
         self.tokens = 0
         self.refused: str | None = None
         self.failed: str | None = None
+        self.closed = False
 
-    def __call__(self, prompt: str, temperature: float = 0.0) -> str:
+    def handle(self) -> Callable[..., str]:
+        """The ``llm(prompt, temperature=0.0) -> str`` the agent gets: it calls through these accounts, and has
+        no attribute of its own that changes them (one the agent sets on it is only that, an attribute)."""
+        accounts = self
+
+        def llm(prompt: str, temperature: float = 0.0) -> str:
+            return accounts.call(prompt, temperature)
+
+        return llm
+
+    def call(self, prompt: str, temperature: float = 0.0) -> str:
+        """One call of the model, counted, or refused (:class:`BudgetExceeded`) over the budget or the time."""
         if not isinstance(prompt, str):
             raise TypeError(f"llm(prompt) takes a str, got {type(prompt).__name__}")
         if not 0.0 <= float(temperature) <= 2.0:
             raise ValueError(f"llm temperature must be in [0, 2], got {temperature}")
+        if self.closed:  # a handle the agent kept from an earlier task: it must not spend calls no one counts
+            self.refused = self.refused or "back to the llm of an earlier task"
         if self.calls >= self.budget:
             self.refused = self.refused or f"more than {self.budget} llm calls"
         why = self.limit_passed()
@@ -129,6 +148,10 @@ class Calls:
             raise
         self.tokens += tokens
         return reply
+
+    def close(self) -> None:
+        """End the task: a later call through its handle is refused."""
+        self.closed = True
 
     def limit_passed(self) -> str | None:
         """Why this task went over its limits (a refused call, or its time up); None within them."""
@@ -190,21 +213,25 @@ def run_tasks(forward: Callable[..., Any], tasks: list[Task], complete: Callable
     calls = np.zeros(len(tasks))
     tokens = np.zeros(len(tasks))
     first_error, errors = None, 0
+    earlier: list[Calls] = []
     for i, task in enumerate(tasks):
-        llm = Calls(complete, budget, seconds)
+        ledger = Calls(complete, budget, seconds)
         try:
-            answer = forward(task.question, llm)
+            answer = forward(task.question, ledger.handle())
         except Exception as exc:  # the agent's own bug on this task: a wrong answer, as in ADAS
             answer, errors = None, errors + 1
             first_error = first_error or f"{type(exc).__name__}: {exc}"
-        if llm.failed:
-            raise RuntimeError(llm.failed)
-        why = llm.limit_passed()
-        if why:
-            raise CandidateError(f"forward went {why} on {split} task {i} (budget: {budget} calls, "
-                                 f"{seconds:g} s per task)")
+        ledger.close()
+        for past in (*earlier, ledger):
+            if past.failed:
+                raise RuntimeError(past.failed)
+            why = past.limit_passed() if past is ledger else past.refused
+            if why:
+                raise CandidateError(f"forward went {why} on {split} task {i} (budget: {budget} calls, "
+                                     f"{seconds:g} s per task)")
+        earlier.append(ledger)
         correct[i] = arithmetic_tasks.is_correct(answer, task)
-        calls[i], tokens[i] = llm.calls, llm.tokens
+        calls[i], tokens[i] = ledger.calls, ledger.tokens
     return {"correct": correct, "calls": calls, "tokens": tokens, "errors": errors, "first_error": first_error}
 
 
@@ -267,7 +294,7 @@ def make_problem(seed: int = 0, train: int = 40, validation: int = 30, heldout: 
                 return stand_in(prompt, temperature)
 
             try:
-                answer = repr(forward(task.question, Calls(recorded, calls_per_task, task_seconds)))
+                answer = repr(forward(task.question, Calls(recorded, calls_per_task, task_seconds).handle()))
             except Exception as exc:
                 answer = f"raised {type(exc).__name__}"
             digest = hashlib.sha256("\x00".join([*prompts, answer]).encode()).digest()
