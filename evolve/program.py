@@ -206,8 +206,6 @@ def _identifiers(node: ast.AST) -> Iterator[tuple[str, str]]:
         yield "name", node.name
     elif isinstance(node, ast.MatchMapping) and node.rest:
         yield "name", node.rest
-    elif isinstance(node, ast.MatchClass):
-        yield from (("keyword", k) for k in node.kwd_attrs)
 
 
 def _problem_with(node: ast.AST) -> str | None:
@@ -225,13 +223,30 @@ def _problem_with(node: ast.AST) -> str | None:
         if kind == "name" and ident in BANNED_NAMES:
             return f"`{ident}` is not allowed"
     if isinstance(node, ast.Attribute):
-        attr = node.attr
-        if attr.startswith("_"):
-            return f"attributes starting with '_' are not allowed (.{attr})"
-        if attr in BANNED_ATTRIBUTES:
-            return f"attribute `.{attr}` is not allowed"
-        if attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
-            return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
+        return _attribute_problem(node.attr)
+    if isinstance(node, ast.MatchClass):
+        # `case C(name=v)` binds `subject.name`: the same lookup as `.name`, so the same rules.
+        for attr in node.kwd_attrs:
+            reason = _attribute_problem(attr)
+            if reason is not None:
+                return reason
+        if node.patterns:
+            # `case C(v)` binds the attribute named by `C.__match_args__`, which the check cannot see (a library
+            # class may name a private field there).
+            return ("positional patterns in a class pattern are not allowed (they bind attributes the check cannot "
+                    f"see; name them: `case {ast.unparse(node.cls)}(attr=v)`, or `case {ast.unparse(node.cls)}() "
+                    "as v`)")
+    return None
+
+
+def _attribute_problem(attr: str) -> str | None:
+    """Why reading the attribute ``attr`` is not allowed, or ``None``."""
+    if attr.startswith("_"):
+        return f"attributes starting with '_' are not allowed (.{attr})"
+    if attr in BANNED_ATTRIBUTES:
+        return f"attribute `.{attr}` is not allowed"
+    if attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
+        return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
     return None
 
 

@@ -153,6 +153,54 @@ def test_check_rejects(source: str, reason: str) -> None:
     assert reason in str(info.value)
 
 
+# The exploit the class-pattern rule closes: `str.format` bound through a pattern, then a format field that walks
+# from a library function to its module's `os`.
+FORMAT_THROUGH_PATTERN = """
+def f(x):
+    match "{0.__globals__[os].environ}":
+        case str(format=fmt):
+            return fmt(jnp.apply_along_axis)
+"""
+
+
+def _match(pattern: str) -> str:
+    return f"def f(x):\n    match x:\n        case {pattern}:\n            return 1\n    return 0\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("str(format=fmt)", "attribute `.format` is not allowed"),
+        ("str(format_map=fmt)", "attribute `.format_map` is not allowed"),
+        ("int(mro=m)", "attribute `.mro` is not allowed"),
+        ("float(_private=v)", "attributes starting with '_'"),
+        ("float(__class__=v)", "attributes starting with '_'"),
+        ("float(gi_frame=v)", "introspection"),
+        ("float(tofile=v)", "attribute `.tofile` is not allowed"),
+        ("float(real=r, f_globals=g)", "introspection"),
+        ("[float(format=v)]", "attribute `.format` is not allowed"),  # nested in another pattern
+        ("float(real=str(format=v))", "attribute `.format` is not allowed"),
+        ("float(v)", "positional patterns in a class pattern"),
+        ("jnp.ndarray(v)", "positional patterns in a class pattern"),
+    ],
+)
+def test_class_patterns_obey_the_attribute_rules(pattern: str, reason: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        check(parse(_match(pattern)))
+    assert reason in str(info.value)
+
+
+def test_a_class_pattern_cannot_bind_str_format() -> None:
+    with pytest.raises(ProgramError, match="line 4: attribute `.format` is not allowed"):
+        check(parse(FORMAT_THROUGH_PATTERN))
+
+
+@pytest.mark.parametrize("pattern", ["float()", "float(real=r)", "float(real=r, imag=i)", "float() as v",
+                                     "jnp.ndarray(shape=s)", "{'a': v}", "[a, b, *rest]"])
+def test_class_patterns_with_allowed_attributes_pass(pattern: str) -> None:
+    check(parse(_match(pattern)))
+
+
 def test_check_limits_size_and_depth() -> None:
     with pytest.raises(ProgramError, match="too large"):
         check(parse(GOOD), max_nodes=20)
