@@ -268,15 +268,63 @@ def check(tree: ast.Module, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_
     depth = _depth(tree)
     if depth > max_depth:
         raise ProgramError(f"the program is nested too deeply (depth {depth}, at most {max_depth})")
-    stack: list[tuple[ast.AST, int | None]] = [(tree, None)]
+    own: dict[ast.AST, frozenset[str]] = {}
+    stack: list[tuple[ast.AST, int | None, ast.AST]] = [(tree, None, tree)]
     while stack:
-        node, line = stack.pop()
+        node, line, scope = stack.pop()
         line = getattr(node, "lineno", None) or line
-        reason = _problem_with(node)
+        reason = _problem_with(node) or _write_problem(node, scope, own)
         if reason is not None:
             raise ProgramError(f"line {line}: {reason}" if line else reason)
         children = list(ast.iter_child_nodes(node))
-        stack.extend((child, line) for child in reversed(children))  # report the first problem first
+        inner = node if isinstance(node, _SCOPES) else scope
+        stack.extend((child, line, inner) for child in reversed(children))  # report the first problem first
+
+
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _own_names(scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> frozenset[str]:
+    """Names ``scope`` assigns itself (not its parameters, which hold the caller's objects, nor a nested scope's)."""
+    if scope not in cache:
+        body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
+        names: set[str] = set()
+        todo: list[ast.AST] = list(body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            if not isinstance(node, _SCOPES):
+                todo.extend(ast.iter_child_nodes(node))
+        args = getattr(scope, "args", None)
+        if args is not None:
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            names -= {a.arg for a in params if a is not None}
+        cache[scope] = frozenset(names)
+    return cache[scope]
+
+
+def _write_problem(node: ast.AST, scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> str | None:
+    """Why ``node`` may not be assigned or deleted, or ``None``.
+
+    A candidate must not change what outlives its call or is shared with other candidates (library functions,
+    the evaluator's inputs, its own module-level objects, default values), so it may write only items of
+    variables its function assigns itself.
+    """
+    if not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
+        return None
+    if isinstance(node, ast.Attribute):
+        return f"assigning or deleting an attribute is not allowed (.{node.attr})"
+    if isinstance(node, ast.Subscript):
+        root = node.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in _own_names(scope, cache)):
+            text = ast.unparse(root)
+            text = text if len(text) <= 40 else text[:37] + "..."
+            return (f"assigning or deleting an item of `{text}` is not allowed (only of a variable this function "
+                    "assigns itself)")
+    return None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -115,6 +115,33 @@ def test_check_accepts_normal_code() -> None:
     check(parse(GOOD))
 
 
+# Writes to what outlives the call or is shared: library state a later candidate in the same evaluator would
+# read, the evaluator's inputs, defaults and module-level objects.
+REFUSED_WRITES = [
+    ("def f(x):\n    jnp.apply_along_axis.memo = [x]\n    return x", "line 2: assigning or deleting an attribute"),
+    ("def f(x):\n    jnp.sin.calls += 1\n    return x", "attribute"),
+    ("def f(x):\n    lax.cond.note: int = 1\n    return x", "attribute"),
+    ("def f(x):\n    a, (b, jnp.pi.v) = 1, (2, 3)\n    return x", "attribute"),
+    ("def f(x):\n    [a, *jnp.e.rest] = [1, 2]\n    return x", "attribute"),
+    ("def f(x):\n    del jnp.linalg.norm.cache\n    return x", "attribute"),
+    ("def f(x):\n    for jnp.sin.i in range(3):\n        pass\n    return x", "attribute"),
+    ("def f(x):\n    return [0 for jnp.sin.i in range(3)]", "attribute"),
+    ("class C:\n    pass\ndef f(x):\n    C.seen = x\n    return x", "line 4: assigning or deleting an attribute"),
+    # items of objects the function did not make itself
+    ("def f(x):\n    jnp.fft.table[0] = x\n    return x", "line 2: assigning or deleting an item of `jnp.fft"),
+    ("def f(x):\n    math.tau[0] += 1\n    return x", "item of `math.tau`"),
+    ("def f(x):\n    x[0] = 1.0\n    return x", "item of `x`"),  # the evaluator's input
+    ("def f(x):\n    x = x\n    x[0] = 1.0\n    return x", "item of `x`"),
+    ("def f(x, memo={}):\n    memo[1] = x\n    return x", "item of `memo`"),  # a default lives on
+    ("MEMO = {}\ndef f(x):\n    MEMO[1] = x\n    return x", "line 3: assigning or deleting an item of `MEMO`"),
+    ("MEMO = [0]\ndef f(x):\n    del MEMO[0]\n    return x", "item of `MEMO`"),
+    ("MEMO = [[0]]\ndef f(x):\n    MEMO[0][0] = x\n    return x", "item of `MEMO`"),
+    ("def f(x):\n    a = [0]\n    def g():\n        a[0] = 1\n    g()\n    return x", "item of `a`"),
+    ("def f(x):\n    (a, b)[0][0] = 1\n    return x", "item of `(a, b)`"),
+    ("def f(x):\n    jnp.zeros(3)[0] = 1\n    return x", "item of `jnp.zeros(3)`"),
+]
+
+
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
@@ -145,6 +172,7 @@ def test_check_accepts_normal_code() -> None:
         ("def f(x):\n    return g.co_code", "introspection"),
         ("def f(x):\n    return jnp.load('x.npy')", "`.load`"),
         ("def f(x):\n    return x.tofile('x')", "`.tofile`"),
+        *REFUSED_WRITES,
     ],
 )
 def test_check_rejects(source: str, reason: str) -> None:
@@ -199,6 +227,35 @@ def test_a_class_pattern_cannot_bind_str_format() -> None:
                                      "jnp.ndarray(shape=s)", "{'a': v}", "[a, b, *rest]"])
 def test_class_patterns_with_allowed_attributes_pass(pattern: str) -> None:
     check(parse(_match(pattern)))
+
+
+OWN_ITEMS = """
+TABLE = [0.0, 0.0, 0.0]
+TABLE[0] = 1.0
+TABLE[1:] = [2.0, 3.0]
+
+def f(x):
+    a = [0.0] * 3
+    a[0] = 1.0
+    a[1:] = [x, x]
+    a[2] += 1.0
+    m = [[0.0, 0.0], [0.0, 0.0]]
+    m[0][1] = x
+    d = {}
+    d['k'] = x
+    del a[0]
+    if c := [0]:
+        c[0] = 2
+    for i in range(2):
+        m[i][i] *= 2.0
+    y = jnp.zeros(3).at[0].set(x)
+    return a[0] + m[0][1] + d['k'] + c[0] + y[0] + TABLE[0]
+"""
+
+
+def test_a_function_may_fill_what_it_made() -> None:
+    check(parse(OWN_ITEMS))
+    assert float(compile_program(OWN_ITEMS, "f")(2.0)) == 2.0 + 2.0 + 2.0 + 2 + 2.0 + 1.0
 
 
 def test_check_limits_size_and_depth() -> None:
