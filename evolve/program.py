@@ -163,11 +163,27 @@ IO_NAMES = frozenset(
 )  # fmt: skip
 """File I/O (and global-state) names removed from the namespaces and banned as attributes."""
 
-BANNED_ATTRIBUTES = frozenset({"format", "format_map", "mro"}) | IO_NAMES
+NATIVE_ATTRIBUTES = frozenset(
+    {"client", "compile", "compiler_ir", "runtime_executable", "jaxpr", "unsafe_buffer_pointer", "ctypes"}
+)
+"""JAX's compiler, its programs and raw memory (``x.device.client`` compiles and runs any XLA program)."""
+
+SHARED_STATE_ATTRIBUTES = frozenset({"delete", "clear_cache"})
+"""Methods that change objects every candidate of an evaluator shares: ``x.delete()`` frees the evaluator's own
+input array (``jnp.delete``, a function, stays allowed), ``clear_cache`` empties a library function's cache."""
+
+BANNED_ATTRIBUTES = frozenset({"format", "format_map", "mro", "traceback"}) | IO_NAMES | NATIVE_ATTRIBUTES \
+    | SHARED_STATE_ATTRIBUTES
 """Attribute names a candidate may not use."""
 
-BANNED_ATTRIBUTE_PREFIXES = ("_", "gi_", "f_", "co_", "cr_", "tb_", "ag_")
-"""Attribute prefixes a candidate may not use (private names, frame/code/generator introspection)."""
+_INTROSPECTION_PREFIXES = ("gi_", "f_", "co_", "cr_", "tb_", "ag_")
+
+BANNED_ATTRIBUTE_PREFIXES = ("_", "def_", *_INTROSPECTION_PREFIXES)
+"""Attribute prefixes a candidate may not use (private names, a JAX primitive's ``def_impl`` and the like, which
+redefine it for every later candidate, and frame/code/generator introspection)."""
+
+MODULE_NAMES = frozenset({"jnp", "lax", "math"})
+"""The namespace's modules: names a candidate may read but not bind (``jnp.delete`` must stay the function)."""
 
 _BANNED_NODES: dict[type, str] = {
     ast.Import: "imports are not allowed",
@@ -184,28 +200,28 @@ _BANNED_NODES: dict[type, str] = {
 }
 
 
-def _identifiers(node: ast.AST) -> Iterator[tuple[str, str]]:
-    """Yield ``(kind, identifier)`` for the identifiers a node binds or reads (attributes excluded)."""
+def _identifiers(node: ast.AST) -> Iterator[tuple[str, str, bool]]:
+    """Yield ``(kind, identifier, binds)`` for the identifiers a node binds or reads (attributes excluded)."""
     if isinstance(node, ast.Name):
-        yield "name", node.id
+        yield "name", node.id, isinstance(node.ctx, (ast.Store, ast.Del))
     elif isinstance(node, ast.arg):
-        yield "argument", node.arg
+        yield "argument", node.arg, True
     elif isinstance(node, ast.keyword) and node.arg is not None:
-        yield "keyword", node.arg
+        yield "keyword", node.arg, False
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield "function name", node.name
+        yield "function name", node.name, True
     elif isinstance(node, ast.ClassDef):
-        yield "class name", node.name
+        yield "class name", node.name, True
     elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield "name", node.name
+        yield "name", node.name, True
     elif isinstance(node, ast.alias):
-        yield "name", node.name
+        yield "name", node.name, False
         if node.asname:
-            yield "name", node.asname
+            yield "name", node.asname, True
     elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-        yield "name", node.name
+        yield "name", node.name, True
     elif isinstance(node, ast.MatchMapping) and node.rest:
-        yield "name", node.rest
+        yield "name", node.rest, True
 
 
 def _problem_with(node: ast.AST) -> str | None:
@@ -217,12 +233,20 @@ def _problem_with(node: ast.AST) -> str | None:
             return reason
     if isinstance(node, ast.comprehension) and node.is_async:
         return "async code is not allowed"
-    for kind, ident in _identifiers(node):
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        # An exception object carries whatever the library put in it (`.args`, `.obj`, its traceback); a
+        # candidate may catch an exception but not hold it.
+        return f"naming the caught exception is not allowed (`except ... as {node.name}`)"
+    for kind, ident, binds in _identifiers(node):
         if ident.startswith("__"):
             return f"{kind}s starting with '__' are not allowed ({ident})"
         if kind == "name" and ident in BANNED_NAMES:
             return f"`{ident}` is not allowed"
+        if binds and ident in MODULE_NAMES:
+            return f"`{ident}` cannot be rebound (it is the namespace's module)"
     if isinstance(node, ast.Attribute):
+        if node.attr == "delete" and isinstance(node.value, ast.Name) and node.value.id == "jnp":
+            return None  # the function jnp.delete, not an array's delete()
         return _attribute_problem(node.attr)
     if isinstance(node, ast.MatchClass):
         # `case C(name=v)` binds `subject.name`: the same lookup as `.name`, so the same rules.
@@ -243,10 +267,10 @@ def _attribute_problem(attr: str) -> str | None:
     """Why reading the attribute ``attr`` is not allowed, or ``None``."""
     if attr.startswith("_"):
         return f"attributes starting with '_' are not allowed (.{attr})"
-    if attr in BANNED_ATTRIBUTES:
-        return f"attribute `.{attr}` is not allowed"
-    if attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
+    if attr.startswith(_INTROSPECTION_PREFIXES):
         return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
+    if attr in BANNED_ATTRIBUTES or attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
+        return f"attribute `.{attr}` is not allowed"
     return None
 
 
@@ -364,6 +388,8 @@ class SafeNamespace:
 
 
 def _proxy(name: str, module: types.ModuleType, submodules: Sequence[str] = ()) -> SafeNamespace:
+    from jax.extend.core import Primitive
+
     attrs: dict[str, Any] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -377,6 +403,8 @@ def _proxy(name: str, module: types.ModuleType, submodules: Sequence[str] = ()) 
             if isinstance(value, types.ModuleType):
                 if attr in submodules:
                     attrs[attr] = _proxy(f"{name}.{attr}", value)
+                continue
+            if isinstance(value, Primitive):  # lax.add_p.def_impl(...) would redefine `+` for every later caller
                 continue
             attrs[attr] = value
     return SafeNamespace(name, attrs)
@@ -439,7 +467,7 @@ def namespace() -> dict[str, Any]:
     return ns
 
 
-_KEPT_NAMES = frozenset({"jnp", "lax", "math", PARAMS_NAME, "True", "False", "None", *SAFE_BUILTINS})
+_KEPT_NAMES = frozenset({*MODULE_NAMES, PARAMS_NAME, "True", "False", "None", *SAFE_BUILTINS})
 
 
 # --------------------------------------------------------------------------------------------------

@@ -173,6 +173,34 @@ REFUSED_WRITES = [
         ("def f(x):\n    return jnp.load('x.npy')", "`.load`"),
         ("def f(x):\n    return x.tofile('x')", "`.tofile`"),
         *REFUSED_WRITES,
+        # exception objects carry what the library put in them (`.args`, `.obj`, a traceback)
+        ("def f(x):\n    try:\n        return 1 / x\n    except ZeroDivisionError as e:\n        return e.args",
+         "line 4: naming the caught exception is not allowed"),
+        # JAX's compiler and primitives: native code, and rules every later candidate would run
+        ("def f(x):\n    return x.device.client", "attribute `.client` is not allowed"),
+        ("def f(x):\n    return jnp.abs.lower(x).compile()", "attribute `.compile` is not allowed"),
+        ("def f(x):\n    return jnp.abs.lower(x).compiler_ir()", "attribute `.compiler_ir` is not allowed"),
+        ("def f(x):\n    return c.runtime_executable()", "attribute `.runtime_executable` is not allowed"),
+        ("def f(x):\n    return jnp.abs.trace(x).jaxpr", "attribute `.jaxpr` is not allowed"),
+        ("def f(x):\n    p.def_impl(jnp.abs)\n    return x", "attribute `.def_impl` is not allowed"),
+        ("def f(x):\n    p.def_abstract_eval(jnp.abs)\n    return x", "attribute `.def_abstract_eval`"),
+        ("def f(x):\n    jnp.abs.clear_cache()\n    return x", "attribute `.clear_cache` is not allowed"),
+        ("def f(x):\n    return x + x.unsafe_buffer_pointer()", "attribute `.unsafe_buffer_pointer`"),
+        ("def f(x):\n    return x.traceback", "attribute `.traceback` is not allowed"),
+        ("def f(x):\n    return a.ctypes.data", "attribute `.ctypes` is not allowed"),
+        # freeing an array the evaluator passes to every candidate
+        ("def f(x):\n    x.delete()\n    return x", "line 2: attribute `.delete` is not allowed"),
+        ("def f(x):\n    y = x.delete\n    return x", "attribute `.delete` is not allowed"),
+        ("def f(x):\n    jnp = x\n    return jnp.delete()", "line 2: `jnp` cannot be rebound"),
+        ("def f(jnp):\n    return jnp.delete()", "`jnp` cannot be rebound"),
+        ("def lax(x):\n    return x", "`lax` cannot be rebound"),
+        ("class math:\n    pass", "`math` cannot be rebound"),
+        ("def f(x):\n    return [jnp.delete() for jnp in (x,)]", "`jnp` cannot be rebound"),
+        ("def f(x):\n    if (jnp := x) is not None:\n        return jnp.delete()", "`jnp` cannot be rebound"),
+        ("def f(x):\n    f = lambda jnp: jnp.delete()\n    return x", "`jnp` cannot be rebound"),
+        ("def f(x):\n    del math\n    return x", "`math` cannot be rebound"),
+        ("def f(x, *jnp):\n    return x", "`jnp` cannot be rebound"),
+        ("def f(x):\n    match x:\n        case jnp:\n            return 1", "`jnp` cannot be rebound"),
     ],
 )
 def test_check_rejects(source: str, reason: str) -> None:
@@ -366,6 +394,18 @@ def test_compiled_program_cannot_reach_load_open_or_import() -> None:
         compile_program("def f(x):\n    import os\n    return os\n", "f")(0.0)
     with pytest.raises(ProgramError, match="import"):
         compile_program("import os\ndef f(x):\n    return x\n", "f")
+
+
+def test_namespace_has_no_jax_primitives() -> None:
+    lax = namespace()["lax"]
+    assert not [name for name in dir(lax) if name.endswith("_p")]  # def_impl would change them for everyone
+    assert hasattr(lax, "add") and hasattr(lax, "fori_loop")
+
+
+def test_jnp_delete_is_allowed_but_not_an_arrays_delete() -> None:
+    source = "def f(x):\n    return jnp.delete(x, 0)\n"
+    check(parse(source))
+    assert compile_program(source, "f")(jnp.arange(3.0)).tolist() == [1.0, 2.0]
 
 
 def test_compile_program_errors() -> None:
