@@ -20,6 +20,7 @@ import ast
 import builtins
 import copy
 import dis
+import functools
 import hashlib
 import math
 import sys
@@ -506,9 +507,34 @@ def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[
     return fn
 
 
-def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callable[..., Any]:
-    """Execute a candidate in a fresh :func:`namespace` and return its entrypoint function.
+def _fresh(code: types.CodeType, entrypoint: str, params: Any = None) -> Callable[..., Any]:
+    """The entrypoint, run on every call in a module body executed afresh.
 
+    A candidate must keep nothing from one call to the next (a list at module level, a default value, a class
+    attribute): the fitness may call it once to check its accuracy and again to time it, and the probe run that
+    gives its functional hash is a call too. The module body runs once here, so that its errors show now.
+    """
+
+    def ns() -> dict[str, Any]:
+        out = namespace()
+        if params is not None:
+            out[PARAMS_NAME] = params
+        return out
+
+    first = _run(code, ns(), entrypoint)
+
+    @functools.wraps(first)
+    def entry(*args: Any, **kwargs: Any) -> Any:
+        return _run(code, ns(), entrypoint)(*args, **kwargs)
+
+    return entry
+
+
+def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callable[..., Any]:
+    """Execute a candidate in a fresh :func:`namespace` and return its entrypoint.
+
+    Each call of the returned function runs the module body again in a new namespace first, so that a
+    candidate keeps no state between calls (module-level objects, defaults and class attributes are new).
     This does NOT call :func:`check`; callers must check the tree first (the restricted namespace is
     not a sandbox on its own). A tree's missing line numbers are filled in place.
 
@@ -517,7 +543,7 @@ def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callab
             ``entrypoint`` is missing or not callable.
     """
     tree = _as_tree(source_or_tree)
-    return _run(_code(tree), namespace(), entrypoint)
+    return _fresh(_code(tree), entrypoint)
 
 
 def unparse(tree: ast.AST) -> str:
@@ -826,8 +852,9 @@ def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Calla
     """Compile a lifted tree once; return ``make(params)`` building the entrypoint with ``_P = params``.
 
     ``params`` has shape ``(n,)`` (a JAX array, tracer or list); ``make`` re-executes the module body
-    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing. Like
-    :func:`compile_program`, it does not call :func:`check`.
+    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing, and so does each
+    call of the function it returns (as in :func:`compile_program`). Like :func:`compile_program`, it does not
+    call :func:`check`.
 
     Raises:
         ProgramError: (from ``make``) the module body fails or ``entrypoint`` is missing.
@@ -835,8 +862,6 @@ def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Calla
     code = _code(copy.deepcopy(lifted))
 
     def make(params: Any) -> Callable[..., Any]:
-        ns = namespace()
-        ns[PARAMS_NAME] = params
-        return _run(code, ns, entrypoint)
+        return _fresh(code, entrypoint, params)
 
     return make

@@ -408,6 +408,21 @@ def test_jnp_delete_is_allowed_but_not_an_arrays_delete() -> None:
     assert compile_program(source, "f")(jnp.arange(3.0)).tolist() == [1.0, 2.0]
 
 
+def test_a_candidate_keeps_nothing_between_calls() -> None:
+    # State kept from call to call lets a candidate answer the fitness's accuracy check one way and its timing
+    # run another; every call starts from a freshly run module body.
+    source = ("CALLS = []\n"
+              "def f(x, memo=[]):\n    CALLS.append(1.5)\n    memo.append(1)\n"
+              "    return x + sum(CALLS) + 10 * len(memo)\n")
+    check(parse(source))
+    fn = compile_program(source, "f")
+    assert [float(fn(0.0)) for _ in range(3)] == [11.5] * 3
+    assert float(jax.jit(fn)(0.0)) == 11.5
+    lifted, values = lift_constants(parse(source))
+    g = compile_lifted(lifted, "f")(jnp.asarray(values))
+    assert [float(g(0.0)) for _ in range(3)] == [11.5] * 3
+
+
 def test_compile_program_errors() -> None:
     with pytest.raises(ProgramError, match="does not define `f`"):
         compile_program("def g(x):\n    return x\n", "f")
