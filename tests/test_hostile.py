@@ -18,6 +18,8 @@ def test_the_corpus_is_large_and_says_what_each_program_must_end_in():
     entries = corpus()
     assert len(entries) >= 40
     assert {status for _, status, _, _ in entries} == {"invalid", "error", "timeout"}
+    unpinned = [name for name, _, reason, _ in entries if not reason]
+    assert not unpinned, f"each program must name the reason it is stopped for: {unpinned}"
 
 
 def test_the_hostile_corpus_is_contained(tmp_path: Path) -> None:
