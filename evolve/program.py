@@ -43,6 +43,9 @@ MAX_NODES = 2000
 MAX_DEPTH = 200
 """Default deepest AST nesting :func:`check` accepts (deeper trees overflow recursive tools)."""
 
+MAX_QUOTE_CHARS = 500
+"""Longest text of a candidate's own exception that a :class:`ProgramError` message quotes."""
+
 PARAMS_NAME = "_P"
 """Name of the parameter vector that :func:`lift_constants` introduces."""
 
@@ -494,11 +497,17 @@ def _code(tree: ast.Module) -> types.CodeType:
         raise ProgramError(f"the program cannot be compiled: {type(e).__name__}: {e}") from None
 
 
+def _quote(e: BaseException) -> str:
+    """``"Type: message"`` of a candidate's exception, cut to :data:`MAX_QUOTE_CHARS` (the candidate chose it)."""
+    text = f"{type(e).__name__}: {e}"
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 3] + "..."
+
+
 def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[..., Any]:
     try:
         exec(code, ns)
     except Exception as e:
-        raise ProgramError(f"error while defining the program: {type(e).__name__}: {e}") from None
+        raise ProgramError(f"error while defining the program: {_quote(e)}") from None
     if entrypoint not in ns:
         raise ProgramError(f"the program does not define `{entrypoint}`")
     fn = ns[entrypoint]

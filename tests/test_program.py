@@ -396,6 +396,14 @@ def test_compiled_program_cannot_reach_load_open_or_import() -> None:
         compile_program("import os\ndef f(x):\n    return x\n", "f")
 
 
+def test_an_error_while_defining_the_program_is_quoted_short() -> None:
+    with pytest.raises(ProgramError) as info:
+        compile_program("raise ValueError('D' * 10**6)\ndef f(x):\n    return x\n", "f")
+    message = str(info.value)
+    assert message.startswith("error while defining the program: ValueError: DDDD") and message.endswith("...")
+    assert len(message) < 1000  # not the candidate's megabyte, stored whole in the archive
+
+
 def test_namespace_has_no_jax_primitives() -> None:
     lax = namespace()["lax"]
     assert not [name for name in dir(lax) if name.endswith("_p")]  # def_impl would change them for everyone
