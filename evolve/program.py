@@ -282,10 +282,13 @@ def check(tree: ast.Module, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_
     """Statically check a parsed candidate; return ``None`` if it is acceptable.
 
     Forbids imports, ``global``/``nonlocal``, ``with``, async code and generators; dunder names,
-    arguments, keywords and function/class names; attributes starting with ``_``, ``format``,
-    ``format_map``, ``mro``, file I/O names and frame/code/generator introspection (``gi_``, ``f_``,
-    ``co_``, ``cr_``, ``tb_``, ``ag_``); the names in :data:`BANNED_NAMES` (``eval``, ``open``,
-    ``getattr``, ``type``...); more than ``max_nodes`` AST nodes or nesting deeper than ``max_depth``.
+    arguments, keywords and function/class names; the attributes of :data:`BANNED_ATTRIBUTES` and
+    :data:`BANNED_ATTRIBUTE_PREFIXES` (private names, ``format``, file I/O, JAX's compiler, frame/code/generator
+    introspection...), read as ``.attr`` or bound by a class pattern ``case C(attr=v)``, and positional class
+    patterns (``case C(v)``); assigning or deleting any attribute, and any item except of a variable the
+    enclosing function assigns itself; ``except ... as e``; rebinding ``jnp``, ``lax`` or ``math``; the names
+    in :data:`BANNED_NAMES` (``eval``, ``open``, ``getattr``, ``type``...); more than ``max_nodes`` AST nodes
+    or nesting deeper than ``max_depth``.
 
     Raises:
         ProgramError: with the reason, prefixed by ``"line N: "`` where the line is known.
