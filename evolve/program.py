@@ -20,6 +20,7 @@ import ast
 import builtins
 import copy
 import dis
+import functools
 import hashlib
 import math
 import sys
@@ -41,6 +42,9 @@ MAX_NODES = 2000
 
 MAX_DEPTH = 200
 """Default deepest AST nesting :func:`check` accepts (deeper trees overflow recursive tools)."""
+
+MAX_QUOTE_CHARS = 500
+"""Longest text of a candidate's own exception that a :class:`ProgramError` message quotes."""
 
 PARAMS_NAME = "_P"
 """Name of the parameter vector that :func:`lift_constants` introduces."""
@@ -163,11 +167,27 @@ IO_NAMES = frozenset(
 )  # fmt: skip
 """File I/O (and global-state) names removed from the namespaces and banned as attributes."""
 
-BANNED_ATTRIBUTES = frozenset({"format", "format_map", "mro"}) | IO_NAMES
+NATIVE_ATTRIBUTES = frozenset(
+    {"client", "compile", "compiler_ir", "runtime_executable", "jaxpr", "unsafe_buffer_pointer", "ctypes"}
+)
+"""JAX's compiler, its programs and raw memory (``x.device.client`` compiles and runs any XLA program)."""
+
+SHARED_STATE_ATTRIBUTES = frozenset({"delete", "clear_cache"})
+"""Methods that change objects every candidate of an evaluator shares: ``x.delete()`` frees the evaluator's own
+input array (``jnp.delete``, a function, stays allowed), ``clear_cache`` empties a library function's cache."""
+
+BANNED_ATTRIBUTES = frozenset({"format", "format_map", "mro", "traceback"}) | IO_NAMES | NATIVE_ATTRIBUTES \
+    | SHARED_STATE_ATTRIBUTES
 """Attribute names a candidate may not use."""
 
-BANNED_ATTRIBUTE_PREFIXES = ("_", "gi_", "f_", "co_", "cr_", "tb_", "ag_")
-"""Attribute prefixes a candidate may not use (private names, frame/code/generator introspection)."""
+_INTROSPECTION_PREFIXES = ("gi_", "f_", "co_", "cr_", "tb_", "ag_")
+
+BANNED_ATTRIBUTE_PREFIXES = ("_", "def_", *_INTROSPECTION_PREFIXES)
+"""Attribute prefixes a candidate may not use (private names, a JAX primitive's ``def_impl`` and the like, which
+redefine it for every later candidate, and frame/code/generator introspection)."""
+
+MODULE_NAMES = frozenset({"jnp", "lax", "math"})
+"""The namespace's modules: names a candidate may read but not bind (``jnp.delete`` must stay the function)."""
 
 _BANNED_NODES: dict[type, str] = {
     ast.Import: "imports are not allowed",
@@ -184,30 +204,28 @@ _BANNED_NODES: dict[type, str] = {
 }
 
 
-def _identifiers(node: ast.AST) -> Iterator[tuple[str, str]]:
-    """Yield ``(kind, identifier)`` for the identifiers a node binds or reads (attributes excluded)."""
+def _identifiers(node: ast.AST) -> Iterator[tuple[str, str, bool]]:
+    """Yield ``(kind, identifier, binds)`` for the identifiers a node binds or reads (attributes excluded)."""
     if isinstance(node, ast.Name):
-        yield "name", node.id
+        yield "name", node.id, isinstance(node.ctx, (ast.Store, ast.Del))
     elif isinstance(node, ast.arg):
-        yield "argument", node.arg
+        yield "argument", node.arg, True
     elif isinstance(node, ast.keyword) and node.arg is not None:
-        yield "keyword", node.arg
+        yield "keyword", node.arg, False
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield "function name", node.name
+        yield "function name", node.name, True
     elif isinstance(node, ast.ClassDef):
-        yield "class name", node.name
+        yield "class name", node.name, True
     elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield "name", node.name
+        yield "name", node.name, True
     elif isinstance(node, ast.alias):
-        yield "name", node.name
+        yield "name", node.name, False
         if node.asname:
-            yield "name", node.asname
+            yield "name", node.asname, True
     elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-        yield "name", node.name
+        yield "name", node.name, True
     elif isinstance(node, ast.MatchMapping) and node.rest:
-        yield "name", node.rest
-    elif isinstance(node, ast.MatchClass):
-        yield from (("keyword", k) for k in node.kwd_attrs)
+        yield "name", node.rest, True
 
 
 def _problem_with(node: ast.AST) -> str | None:
@@ -219,19 +237,44 @@ def _problem_with(node: ast.AST) -> str | None:
             return reason
     if isinstance(node, ast.comprehension) and node.is_async:
         return "async code is not allowed"
-    for kind, ident in _identifiers(node):
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        # An exception object carries whatever the library put in it (`.args`, `.obj`, its traceback); a
+        # candidate may catch an exception but not hold it.
+        return f"naming the caught exception is not allowed (`except ... as {node.name}`)"
+    for kind, ident, binds in _identifiers(node):
         if ident.startswith("__"):
             return f"{kind}s starting with '__' are not allowed ({ident})"
         if kind == "name" and ident in BANNED_NAMES:
             return f"`{ident}` is not allowed"
+        if binds and ident in MODULE_NAMES:
+            return f"`{ident}` cannot be rebound (it is the namespace's module)"
     if isinstance(node, ast.Attribute):
-        attr = node.attr
-        if attr.startswith("_"):
-            return f"attributes starting with '_' are not allowed (.{attr})"
-        if attr in BANNED_ATTRIBUTES:
-            return f"attribute `.{attr}` is not allowed"
-        if attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
-            return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
+        if node.attr == "delete" and isinstance(node.value, ast.Name) and node.value.id == "jnp":
+            return None  # the function jnp.delete, not an array's delete()
+        return _attribute_problem(node.attr)
+    if isinstance(node, ast.MatchClass):
+        # `case C(name=v)` binds `subject.name`: the same lookup as `.name`, so the same rules.
+        for attr in node.kwd_attrs:
+            reason = _attribute_problem(attr)
+            if reason is not None:
+                return reason
+        if node.patterns:
+            # `case C(v)` binds the attribute named by `C.__match_args__`, which the check cannot see (a library
+            # class may name a private field there).
+            return ("positional patterns in a class pattern are not allowed (they bind attributes the check cannot "
+                    f"see; name them: `case {ast.unparse(node.cls)}(attr=v)`, or `case {ast.unparse(node.cls)}() "
+                    "as v`)")
+    return None
+
+
+def _attribute_problem(attr: str) -> str | None:
+    """Why reading the attribute ``attr`` is not allowed, or ``None``."""
+    if attr.startswith("_"):
+        return f"attributes starting with '_' are not allowed (.{attr})"
+    if attr.startswith(_INTROSPECTION_PREFIXES):
+        return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
+    if attr in BANNED_ATTRIBUTES or attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
+        return f"attribute `.{attr}` is not allowed"
     return None
 
 
@@ -239,10 +282,13 @@ def check(tree: ast.Module, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_
     """Statically check a parsed candidate; return ``None`` if it is acceptable.
 
     Forbids imports, ``global``/``nonlocal``, ``with``, async code and generators; dunder names,
-    arguments, keywords and function/class names; attributes starting with ``_``, ``format``,
-    ``format_map``, ``mro``, file I/O names and frame/code/generator introspection (``gi_``, ``f_``,
-    ``co_``, ``cr_``, ``tb_``, ``ag_``); the names in :data:`BANNED_NAMES` (``eval``, ``open``,
-    ``getattr``, ``type``...); more than ``max_nodes`` AST nodes or nesting deeper than ``max_depth``.
+    arguments, keywords and function/class names; the attributes of :data:`BANNED_ATTRIBUTES` and
+    :data:`BANNED_ATTRIBUTE_PREFIXES` (private names, ``format``, file I/O, JAX's compiler, frame/code/generator
+    introspection...), read as ``.attr`` or bound by a class pattern ``case C(attr=v)``, and positional class
+    patterns (``case C(v)``); assigning or deleting any attribute, and any item except of a variable the
+    enclosing function assigns itself; ``except ... as e``; rebinding ``jnp``, ``lax`` or ``math``; the names
+    in :data:`BANNED_NAMES` (``eval``, ``open``, ``getattr``, ``type``...); more than ``max_nodes`` AST nodes
+    or nesting deeper than ``max_depth``.
 
     Raises:
         ProgramError: with the reason, prefixed by ``"line N: "`` where the line is known.
@@ -253,15 +299,63 @@ def check(tree: ast.Module, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_
     depth = _depth(tree)
     if depth > max_depth:
         raise ProgramError(f"the program is nested too deeply (depth {depth}, at most {max_depth})")
-    stack: list[tuple[ast.AST, int | None]] = [(tree, None)]
+    own: dict[ast.AST, frozenset[str]] = {}
+    stack: list[tuple[ast.AST, int | None, ast.AST]] = [(tree, None, tree)]
     while stack:
-        node, line = stack.pop()
+        node, line, scope = stack.pop()
         line = getattr(node, "lineno", None) or line
-        reason = _problem_with(node)
+        reason = _problem_with(node) or _write_problem(node, scope, own)
         if reason is not None:
             raise ProgramError(f"line {line}: {reason}" if line else reason)
         children = list(ast.iter_child_nodes(node))
-        stack.extend((child, line) for child in reversed(children))  # report the first problem first
+        inner = node if isinstance(node, _SCOPES) else scope
+        stack.extend((child, line, inner) for child in reversed(children))  # report the first problem first
+
+
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _own_names(scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> frozenset[str]:
+    """Names ``scope`` assigns itself (not its parameters, which hold the caller's objects, nor a nested scope's)."""
+    if scope not in cache:
+        body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
+        names: set[str] = set()
+        todo: list[ast.AST] = list(body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            if not isinstance(node, _SCOPES):
+                todo.extend(ast.iter_child_nodes(node))
+        args = getattr(scope, "args", None)
+        if args is not None:
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            names -= {a.arg for a in params if a is not None}
+        cache[scope] = frozenset(names)
+    return cache[scope]
+
+
+def _write_problem(node: ast.AST, scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> str | None:
+    """Why ``node`` may not be assigned or deleted, or ``None``.
+
+    A candidate must not change what outlives its call or is shared with other candidates (library functions,
+    the evaluator's inputs, its own module-level objects, default values), so it may write only items of
+    variables its function assigns itself.
+    """
+    if not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
+        return None
+    if isinstance(node, ast.Attribute):
+        return f"assigning or deleting an attribute is not allowed (.{node.attr})"
+    if isinstance(node, ast.Subscript):
+        root = node.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in _own_names(scope, cache)):
+            text = ast.unparse(root)
+            text = text if len(text) <= 40 else text[:37] + "..."
+            return (f"assigning or deleting an item of `{text}` is not allowed (only of a variable this function "
+                    "assigns itself)")
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -301,6 +395,8 @@ class SafeNamespace:
 
 
 def _proxy(name: str, module: types.ModuleType, submodules: Sequence[str] = ()) -> SafeNamespace:
+    from jax.extend.core import Primitive
+
     attrs: dict[str, Any] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -314,6 +410,8 @@ def _proxy(name: str, module: types.ModuleType, submodules: Sequence[str] = ()) 
             if isinstance(value, types.ModuleType):
                 if attr in submodules:
                     attrs[attr] = _proxy(f"{name}.{attr}", value)
+                continue
+            if isinstance(value, Primitive):  # lax.add_p.def_impl(...) would redefine `+` for every later caller
                 continue
             attrs[attr] = value
     return SafeNamespace(name, attrs)
@@ -376,7 +474,7 @@ def namespace() -> dict[str, Any]:
     return ns
 
 
-_KEPT_NAMES = frozenset({"jnp", "lax", "math", PARAMS_NAME, "True", "False", "None", *SAFE_BUILTINS})
+_KEPT_NAMES = frozenset({*MODULE_NAMES, PARAMS_NAME, "True", "False", "None", *SAFE_BUILTINS})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -402,11 +500,17 @@ def _code(tree: ast.Module) -> types.CodeType:
         raise ProgramError(f"the program cannot be compiled: {type(e).__name__}: {e}") from None
 
 
+def _quote(e: BaseException) -> str:
+    """``"Type: message"`` of a candidate's exception, cut to :data:`MAX_QUOTE_CHARS` (the candidate chose it)."""
+    text = f"{type(e).__name__}: {e}"
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 3] + "..."
+
+
 def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[..., Any]:
     try:
         exec(code, ns)
     except Exception as e:
-        raise ProgramError(f"error while defining the program: {type(e).__name__}: {e}") from None
+        raise ProgramError(f"error while defining the program: {_quote(e)}") from None
     if entrypoint not in ns:
         raise ProgramError(f"the program does not define `{entrypoint}`")
     fn = ns[entrypoint]
@@ -415,9 +519,34 @@ def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[
     return fn
 
 
-def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callable[..., Any]:
-    """Execute a candidate in a fresh :func:`namespace` and return its entrypoint function.
+def _fresh(code: types.CodeType, entrypoint: str, params: Any = None) -> Callable[..., Any]:
+    """The entrypoint, run on every call in a module body executed afresh.
 
+    A candidate must keep nothing from one call to the next (a list at module level, a default value, a class
+    attribute): the fitness may call it once to check its accuracy and again to time it, and the probe run that
+    gives its functional hash is a call too. The module body runs once here, so that its errors show now.
+    """
+
+    def ns() -> dict[str, Any]:
+        out = namespace()
+        if params is not None:
+            out[PARAMS_NAME] = params
+        return out
+
+    first = _run(code, ns(), entrypoint)
+
+    @functools.wraps(first)
+    def entry(*args: Any, **kwargs: Any) -> Any:
+        return _run(code, ns(), entrypoint)(*args, **kwargs)
+
+    return entry
+
+
+def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callable[..., Any]:
+    """Execute a candidate in a fresh :func:`namespace` and return its entrypoint.
+
+    Each call of the returned function runs the module body again in a new namespace first, so that a
+    candidate keeps no state between calls (module-level objects, defaults and class attributes are new).
     This does NOT call :func:`check`; callers must check the tree first (the restricted namespace is
     not a sandbox on its own). A tree's missing line numbers are filled in place.
 
@@ -426,7 +555,7 @@ def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callab
             ``entrypoint`` is missing or not callable.
     """
     tree = _as_tree(source_or_tree)
-    return _run(_code(tree), namespace(), entrypoint)
+    return _fresh(_code(tree), entrypoint)
 
 
 def unparse(tree: ast.AST) -> str:
@@ -735,8 +864,9 @@ def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Calla
     """Compile a lifted tree once; return ``make(params)`` building the entrypoint with ``_P = params``.
 
     ``params`` has shape ``(n,)`` (a JAX array, tracer or list); ``make`` re-executes the module body
-    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing. Like
-    :func:`compile_program`, it does not call :func:`check`.
+    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing, and so does each
+    call of the function it returns (as in :func:`compile_program`). Like :func:`compile_program`, it does not
+    call :func:`check`.
 
     Raises:
         ProgramError: (from ``make``) the module body fails or ``entrypoint`` is missing.
@@ -744,8 +874,6 @@ def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Calla
     code = _code(copy.deepcopy(lifted))
 
     def make(params: Any) -> Callable[..., Any]:
-        ns = namespace()
-        ns[PARAMS_NAME] = params
-        return _run(code, ns, entrypoint)
+        return _fresh(code, entrypoint, params)
 
     return make

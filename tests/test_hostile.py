@@ -16,8 +16,10 @@ from hostile_host import corpus  # noqa: E402
 
 def test_the_corpus_is_large_and_says_what_each_program_must_end_in():
     entries = corpus()
-    assert len(entries) >= 40
+    assert len(entries) >= 80
     assert {status for _, status, _, _ in entries} == {"invalid", "error", "timeout"}
+    unpinned = [name for name, _, reason, _ in entries if not reason]
+    assert not unpinned, f"each program must name the reason it is stopped for: {unpinned}"
 
 
 def test_the_hostile_corpus_is_contained(tmp_path: Path) -> None:
@@ -25,7 +27,7 @@ def test_the_hostile_corpus_is_contained(tmp_path: Path) -> None:
     wrong = [f"{o['name']}: {o['status']} ({o['error'][:200]!r}); expected {o['expected']} ({o['reason']!r})"
              for o in facts["not_contained"]]
     assert not wrong, "\n".join(wrong)
-    assert facts["programs"] >= 40 and facts["check_ok"]
+    assert facts["programs"] >= 80 and facts["check_ok"]
     assert not facts["secret_seen"]  # no evaluator could see the driver's secrets
     assert not facts["written_outside"]
     assert facts["gp_ok"] > 0 and facts["proposed"] == facts["budget"]  # the search went on

@@ -115,6 +115,33 @@ def test_check_accepts_normal_code() -> None:
     check(parse(GOOD))
 
 
+# Writes to what outlives the call or is shared: library state a later candidate in the same evaluator would
+# read, the evaluator's inputs, defaults and module-level objects.
+REFUSED_WRITES = [
+    ("def f(x):\n    jnp.apply_along_axis.memo = [x]\n    return x", "line 2: assigning or deleting an attribute"),
+    ("def f(x):\n    jnp.sin.calls += 1\n    return x", "attribute"),
+    ("def f(x):\n    lax.cond.note: int = 1\n    return x", "attribute"),
+    ("def f(x):\n    a, (b, jnp.pi.v) = 1, (2, 3)\n    return x", "attribute"),
+    ("def f(x):\n    [a, *jnp.e.rest] = [1, 2]\n    return x", "attribute"),
+    ("def f(x):\n    del jnp.linalg.norm.cache\n    return x", "attribute"),
+    ("def f(x):\n    for jnp.sin.i in range(3):\n        pass\n    return x", "attribute"),
+    ("def f(x):\n    return [0 for jnp.sin.i in range(3)]", "attribute"),
+    ("class C:\n    pass\ndef f(x):\n    C.seen = x\n    return x", "line 4: assigning or deleting an attribute"),
+    # items of objects the function did not make itself
+    ("def f(x):\n    jnp.fft.table[0] = x\n    return x", "line 2: assigning or deleting an item of `jnp.fft"),
+    ("def f(x):\n    math.tau[0] += 1\n    return x", "item of `math.tau`"),
+    ("def f(x):\n    x[0] = 1.0\n    return x", "item of `x`"),  # the evaluator's input
+    ("def f(x):\n    x = x\n    x[0] = 1.0\n    return x", "item of `x`"),
+    ("def f(x, memo={}):\n    memo[1] = x\n    return x", "item of `memo`"),  # a default lives on
+    ("MEMO = {}\ndef f(x):\n    MEMO[1] = x\n    return x", "line 3: assigning or deleting an item of `MEMO`"),
+    ("MEMO = [0]\ndef f(x):\n    del MEMO[0]\n    return x", "item of `MEMO`"),
+    ("MEMO = [[0]]\ndef f(x):\n    MEMO[0][0] = x\n    return x", "item of `MEMO`"),
+    ("def f(x):\n    a = [0]\n    def g():\n        a[0] = 1\n    g()\n    return x", "item of `a`"),
+    ("def f(x):\n    (a, b)[0][0] = 1\n    return x", "item of `(a, b)`"),
+    ("def f(x):\n    jnp.zeros(3)[0] = 1\n    return x", "item of `jnp.zeros(3)`"),
+]
+
+
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
@@ -145,12 +172,118 @@ def test_check_accepts_normal_code() -> None:
         ("def f(x):\n    return g.co_code", "introspection"),
         ("def f(x):\n    return jnp.load('x.npy')", "`.load`"),
         ("def f(x):\n    return x.tofile('x')", "`.tofile`"),
+        *REFUSED_WRITES,
+        # exception objects carry what the library put in them (`.args`, `.obj`, a traceback)
+        ("def f(x):\n    try:\n        return 1 / x\n    except ZeroDivisionError as e:\n        return e.args",
+         "line 4: naming the caught exception is not allowed"),
+        # JAX's compiler and primitives: native code, and rules every later candidate would run
+        ("def f(x):\n    return x.device.client", "attribute `.client` is not allowed"),
+        ("def f(x):\n    return jnp.abs.lower(x).compile()", "attribute `.compile` is not allowed"),
+        ("def f(x):\n    return jnp.abs.lower(x).compiler_ir()", "attribute `.compiler_ir` is not allowed"),
+        ("def f(x):\n    return c.runtime_executable()", "attribute `.runtime_executable` is not allowed"),
+        ("def f(x):\n    return jnp.abs.trace(x).jaxpr", "attribute `.jaxpr` is not allowed"),
+        ("def f(x):\n    p.def_impl(jnp.abs)\n    return x", "attribute `.def_impl` is not allowed"),
+        ("def f(x):\n    p.def_abstract_eval(jnp.abs)\n    return x", "attribute `.def_abstract_eval`"),
+        ("def f(x):\n    jnp.abs.clear_cache()\n    return x", "attribute `.clear_cache` is not allowed"),
+        ("def f(x):\n    return x + x.unsafe_buffer_pointer()", "attribute `.unsafe_buffer_pointer`"),
+        ("def f(x):\n    return x.traceback", "attribute `.traceback` is not allowed"),
+        ("def f(x):\n    return a.ctypes.data", "attribute `.ctypes` is not allowed"),
+        # freeing an array the evaluator passes to every candidate
+        ("def f(x):\n    x.delete()\n    return x", "line 2: attribute `.delete` is not allowed"),
+        ("def f(x):\n    y = x.delete\n    return x", "attribute `.delete` is not allowed"),
+        ("def f(x):\n    jnp = x\n    return jnp.delete()", "line 2: `jnp` cannot be rebound"),
+        ("def f(jnp):\n    return jnp.delete()", "`jnp` cannot be rebound"),
+        ("def lax(x):\n    return x", "`lax` cannot be rebound"),
+        ("class math:\n    pass", "`math` cannot be rebound"),
+        ("def f(x):\n    return [jnp.delete() for jnp in (x,)]", "`jnp` cannot be rebound"),
+        ("def f(x):\n    if (jnp := x) is not None:\n        return jnp.delete()", "`jnp` cannot be rebound"),
+        ("def f(x):\n    f = lambda jnp: jnp.delete()\n    return x", "`jnp` cannot be rebound"),
+        ("def f(x):\n    del math\n    return x", "`math` cannot be rebound"),
+        ("def f(x, *jnp):\n    return x", "`jnp` cannot be rebound"),
+        ("def f(x):\n    match x:\n        case jnp:\n            return 1", "`jnp` cannot be rebound"),
     ],
 )
 def test_check_rejects(source: str, reason: str) -> None:
     with pytest.raises(ProgramError) as info:
         check(parse(source))
     assert reason in str(info.value)
+
+
+# The exploit the class-pattern rule closes: `str.format` bound through a pattern, then a format field that walks
+# from a library function to its module's `os`.
+FORMAT_THROUGH_PATTERN = """
+def f(x):
+    match "{0.__globals__[os].environ}":
+        case str(format=fmt):
+            return fmt(jnp.apply_along_axis)
+"""
+
+
+def _match(pattern: str) -> str:
+    return f"def f(x):\n    match x:\n        case {pattern}:\n            return 1\n    return 0\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("str(format=fmt)", "attribute `.format` is not allowed"),
+        ("str(format_map=fmt)", "attribute `.format_map` is not allowed"),
+        ("int(mro=m)", "attribute `.mro` is not allowed"),
+        ("float(_private=v)", "attributes starting with '_'"),
+        ("float(__class__=v)", "attributes starting with '_'"),
+        ("float(gi_frame=v)", "introspection"),
+        ("float(tofile=v)", "attribute `.tofile` is not allowed"),
+        ("float(real=r, f_globals=g)", "introspection"),
+        ("[float(format=v)]", "attribute `.format` is not allowed"),  # nested in another pattern
+        ("float(real=str(format=v))", "attribute `.format` is not allowed"),
+        ("float(v)", "positional patterns in a class pattern"),
+        ("jnp.ndarray(v)", "positional patterns in a class pattern"),
+    ],
+)
+def test_class_patterns_obey_the_attribute_rules(pattern: str, reason: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        check(parse(_match(pattern)))
+    assert reason in str(info.value)
+
+
+def test_a_class_pattern_cannot_bind_str_format() -> None:
+    with pytest.raises(ProgramError, match="line 4: attribute `.format` is not allowed"):
+        check(parse(FORMAT_THROUGH_PATTERN))
+
+
+@pytest.mark.parametrize("pattern", ["float()", "float(real=r)", "float(real=r, imag=i)", "float() as v",
+                                     "jnp.ndarray(shape=s)", "{'a': v}", "[a, b, *rest]"])
+def test_class_patterns_with_allowed_attributes_pass(pattern: str) -> None:
+    check(parse(_match(pattern)))
+
+
+OWN_ITEMS = """
+TABLE = [0.0, 0.0, 0.0]
+TABLE[0] = 1.0
+TABLE[1:] = [2.0, 3.0]
+
+def f(x):
+    a = [0.0] * 3
+    a[0] = 1.0
+    a[1:] = [x, x]
+    a[2] += 1.0
+    m = [[0.0, 0.0], [0.0, 0.0]]
+    m[0][1] = x
+    d = {}
+    d['k'] = x
+    del a[0]
+    if c := [0]:
+        c[0] = 2
+    for i in range(2):
+        m[i][i] *= 2.0
+    y = jnp.zeros(3).at[0].set(x)
+    return a[0] + m[0][1] + d['k'] + c[0] + y[0] + TABLE[0]
+"""
+
+
+def test_a_function_may_fill_what_it_made() -> None:
+    check(parse(OWN_ITEMS))
+    assert float(compile_program(OWN_ITEMS, "f")(2.0)) == 2.0 + 2.0 + 2.0 + 2 + 2.0 + 1.0
 
 
 def test_check_limits_size_and_depth() -> None:
@@ -261,6 +394,41 @@ def test_compiled_program_cannot_reach_load_open_or_import() -> None:
         compile_program("def f(x):\n    import os\n    return os\n", "f")(0.0)
     with pytest.raises(ProgramError, match="import"):
         compile_program("import os\ndef f(x):\n    return x\n", "f")
+
+
+def test_an_error_while_defining_the_program_is_quoted_short() -> None:
+    with pytest.raises(ProgramError) as info:
+        compile_program("raise ValueError('D' * 10**6)\ndef f(x):\n    return x\n", "f")
+    message = str(info.value)
+    assert message.startswith("error while defining the program: ValueError: DDDD") and message.endswith("...")
+    assert len(message) < 1000  # not the candidate's megabyte, stored whole in the archive
+
+
+def test_namespace_has_no_jax_primitives() -> None:
+    lax = namespace()["lax"]
+    assert not [name for name in dir(lax) if name.endswith("_p")]  # def_impl would change them for everyone
+    assert hasattr(lax, "add") and hasattr(lax, "fori_loop")
+
+
+def test_jnp_delete_is_allowed_but_not_an_arrays_delete() -> None:
+    source = "def f(x):\n    return jnp.delete(x, 0)\n"
+    check(parse(source))
+    assert compile_program(source, "f")(jnp.arange(3.0)).tolist() == [1.0, 2.0]
+
+
+def test_a_candidate_keeps_nothing_between_calls() -> None:
+    # State kept from call to call lets a candidate answer the fitness's accuracy check one way and its timing
+    # run another; every call starts from a freshly run module body.
+    source = ("CALLS = []\n"
+              "def f(x, memo=[]):\n    CALLS.append(1.5)\n    memo.append(1)\n"
+              "    return x + sum(CALLS) + 10 * len(memo)\n")
+    check(parse(source))
+    fn = compile_program(source, "f")
+    assert [float(fn(0.0)) for _ in range(3)] == [11.5] * 3
+    assert float(jax.jit(fn)(0.0)) == 11.5
+    lifted, values = lift_constants(parse(source))
+    g = compile_lifted(lifted, "f")(jnp.asarray(values))
+    assert [float(g(0.0)) for _ in range(3)] == [11.5] * 3
 
 
 def test_compile_program_errors() -> None:

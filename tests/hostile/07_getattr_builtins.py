@@ -1,5 +1,5 @@
 # expect: invalid
-# reason: not allowed
+# reason: `getattr` is not allowed
 def f(x):
     imp = getattr(__builtins__, '__imp' + 'ort__')
     imp('os').system('touch /tmp/evolve-hostile-pwned')

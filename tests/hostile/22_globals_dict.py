@@ -1,5 +1,6 @@
 # expect: invalid
 # reason: `globals` is not allowed
 def f(x):
-    globals()['jnp'] = None
+    names = globals()
+    names['jnp'] = None
     return x

@@ -1,4 +1,4 @@
 # expect: invalid
-# reason: is not allowed
+# reason: attribute `.mro` is not allowed
 def f(x):
     return x + len(type(x).mro())

@@ -1,4 +1,4 @@
 # expect: error
-# reason: 
+# reason: got str
 def f(x):
     return 'hello'

@@ -1,4 +1,4 @@
 # expect: error
-# reason: 
+# reason: got NoneType
 def f(x):
     return None

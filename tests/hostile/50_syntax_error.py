@@ -1,4 +1,4 @@
 # expect: invalid
-# reason: 
+# reason: syntax error at line 3
 def f(x)
     return x

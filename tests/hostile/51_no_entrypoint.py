@@ -1,4 +1,4 @@
 # expect: invalid
-# reason: 
+# reason: does not define `f`
 def g(x):
     return x

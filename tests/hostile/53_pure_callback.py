@@ -1,4 +1,4 @@
 # expect: error
-# reason: 
+# reason: NameError: name 'jax' is not defined
 def f(x):
     return jax.pure_callback(lambda v: v, x, x)

@@ -1,0 +1,4 @@
+# expect: invalid
+# reason: attribute `.traceback` is not allowed
+def f(x):
+    return x + len(x.traceback.frames)

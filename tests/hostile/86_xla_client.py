@@ -1,0 +1,5 @@
+# expect: invalid
+# reason: attribute `.client` is not allowed
+def f(x):
+    c = x.device.client
+    return x

@@ -1,0 +1,4 @@
+# expect: error
+# reason: KeyError: 'KKKKKKKKKKKKKKKK
+def f(x):
+    return x + {}['K' * 10**7]
