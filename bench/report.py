@@ -477,7 +477,8 @@ def float32_section(r: dict) -> list[str]:
     the minimax fit's cost."""
     six = ("exp2", "log2", "erf", "tanh", "sigmoid", "sin")
     lines = [
-        f"### float32 approximations (`{r['command']}`)",
+        # Targets are measured one run at a time (--targets), so the heading gives the command that measures all.
+        f"### float32 approximations (`python bench/float32.py --seconds {r['seconds']:g}`)",
         "",
         f"A GP campaign of {r['seconds']:g} s on {r['workers']} evaluators per target; each island keeps half "
         "its programs by score and half by the Pareto front of (max ULP, ops, speed); constants are fitted by the "
