@@ -1,6 +1,8 @@
 """Reliability under faults caused for real, counted: a campaign SIGKILLed at random moments and during archive
 writes then resumed, the hostile corpus (tests/hostile/) run through a campaign, evaluators killed from outside
-mid-candidate, and a campaign against each faulty LLM endpoint of tests/llm_faults.py.
+mid-candidate, a campaign against each faulty LLM endpoint of tests/llm_faults.py, and code that skips the static
+check trying a TCP connect, a unix-socket connect and file writes outside its scratch folder inside a real
+evaluator (the OS layer).
 
 It runs the same fault code as the tests (tests/fault_runs.py, tests/llm_faults.py) and records the counts:
 kills survived, candidates lost (goal: 0), hostile programs contained out of how many, the good candidates'
@@ -48,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import ray
-    from fault_runs import kill_and_resume, kill_evaluators, run_hostile_corpus
+    from fault_runs import breach_attempts, kill_and_resume, kill_evaluators, run_hostile_corpus
     from llm_faults import SCENARIOS, run_scenario
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -63,6 +65,8 @@ def main() -> None:
         ray.init(address="local", include_dashboard=False, log_to_driver=False)
         try:
             evaluators = kill_evaluators(tmp / "kill.sqlite", kills=3)
+            breach = breach_attempts(tmp)
+            print(f"OS layer: {breach['confinement']}; attacks refused: {breach['refused']}", flush=True)
             llm = [run_scenario(name, tmp / f"{name}.sqlite", seconds=args.seconds) if name != OUTAGE_SCENARIO
                    else run_scenario(name, tmp / f"{name}.sqlite", seconds=args.outage + 40, down_for=args.outage)
                    for name in SCENARIOS]
@@ -88,10 +92,11 @@ def main() -> None:
         "outage_seconds": args.outage,
         "longest_stall_during_outage": next(f["longest_stall"] for f in llm if f["scenario"] == OUTAGE_SCENARIO),
         "outage_recovered": next(bool(f["llm_ok_after_outage"]) for f in llm if f["scenario"] == OUTAGE_SCENARIO),
+        "os_layer": breach["confinement"], "breach_refused": breach["refused"], "breach_written": breach["written"],
     }
     write({"benchmark": "faults", "commit": commit(), "summary": summary, "crash": crash, "hostile": hostile,
            "control": {k: v for k, v in control.items() if k != "outcomes"}, "evaluators": evaluators,
-           "llm": llm}, args.out)
+           "llm": llm, "breach": breach}, args.out)
 
 
 if __name__ == "__main__":

@@ -599,6 +599,9 @@ def faults_section(r: dict) -> list[str]:
         f"| files written outside the campaign's folder | {len(s['written_outside'])} |",
         f"| good candidates' evaluation rate after the corpus / without it | "
         f"{'-' if ratio is None else f'{ratio:.2f}'} |",
+        *([f"| code past the static check, in a real evaluator: TCP and unix-socket connect, writes in the home "
+           f"folder and /tmp | {'all refused' if s['breach_refused'] else 'NOT all refused'}, "
+           f"{len(s['breach_written'])} files landed ({s['os_layer']}) |"] if "os_layer" in s else []),
         f"| LLM endpoint faults survived | {s['llm_faults_survived']} of {s['llm_faults']} |",
         f"| longest stall of the loop during an LLM fault | {s['longest_stall_during_llm_faults']:.2f} s |",
         *([f"| endpoint down (500s) for {s['outage_seconds']:g} s: longest stall, LLM use resumed after | "

@@ -188,4 +188,42 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
             "check_ok": archive.check().ok, "pool": len(campaign.actor_pids)}
 
 
-__all__ = ["kill_and_resume", "kill_evaluators", "lines", "run_hostile_corpus", "slow_problem", "wait_for"]
+BREAKOUT = ROOT / "tests" / "problems" / "os_breakout.py"
+ATTACKS = ("connect", "unix_connect", "home_write", "tmp_write")
+"""The attacks of tests/problems/os_breakout.py that the OS layer must refuse (its scratch write it allows)."""
+
+
+def breach_attempts(tmp: Path) -> dict[str, Any]:
+    """Run tests/problems/os_breakout.py in a short campaign (Ray must be up): its fitness, code that skips the
+    static check, tries a TCP connect to a listening port on 127.0.0.1, a connect to a listening unix socket, and
+    a file write in the home folder and in /tmp, inside a real evaluator. Returns what each attack met, what the
+    OS layer reported as holding, whether every attack was refused, and the files that landed."""
+    import socket
+
+    from archive import Archive
+    from evolve import Campaign, load_problem
+
+    marker = f"evolve-breach-{os.getpid()}-{time.time_ns()}"
+    landed = [Path.home() / f"{marker}.txt", Path("/tmp", f"{marker}.txt")]
+    with socket.socket() as server, socket.socket(socket.AF_UNIX) as unix:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        unix.bind(str(tmp / "breakout.sock"))
+        unix.listen()
+        problem = load_problem(str(BREAKOUT), port=server.getsockname()[1], marker=marker,
+                               unix_path=str(tmp / "breakout.sock"))
+        campaign = Campaign(problem, db=str(tmp / "breakout.sqlite"), budget=3, workers=1, seed=0, progress=False,
+                            compile_cache="")
+        summary = campaign.run()
+    rows = [r for r in Archive(tmp / "breakout.sqlite", readonly=True).programs() if r.status == "ok"]
+    attacks = dict(rows[0].metrics) if rows else {}
+    written = [str(p) for p in landed if p.exists()]
+    for path in landed:
+        path.unlink(missing_ok=True)
+    return {"status": summary.status, "attacks": attacks, "confinement": campaign.confinement.describe(),
+            "refused": bool(attacks) and all(attacks.get(a, "done") != "done" for a in ATTACKS),
+            "scratch_write": attacks.get("scratch_write"), "written": written}
+
+
+__all__ = ["ATTACKS", "breach_attempts", "kill_and_resume", "kill_evaluators", "lines", "run_hostile_corpus",
+           "slow_problem", "wait_for"]

@@ -251,10 +251,20 @@ def test_an_agent_cannot_lift_its_call_budget_or_hide_its_calls():
 
 def test_an_agent_cannot_spend_the_calls_of_an_earlier_task():
     # A handle kept from an earlier task (in a mutable default) was a second budget no one counted.
+    # compile_program now runs a candidate's module afresh on every call, so a mutable default no longer keeps
+    # anything; the agent here is plain Python, as code past the static check (or a leak elsewhere) could be.
     made: list[str] = []
-    keeper = unchecked("def forward(task, llm, kept=[]):\n    kept.append(llm)\n    if len(kept) == 1:\n"
-                       "        return 0\n    for _ in range(8):\n        llm(task)\n        kept[0](task)\n"
-                       "    return 1\n")
+    kept: list = []
+
+    def keeper(task, llm):
+        kept.append(llm)
+        if len(kept) == 1:
+            return 0
+        for _ in range(8):
+            llm(task)
+            kept[0](task)
+        return 1
+
     with pytest.raises(CandidateError, match="back to the llm of an earlier task on validation task 1"):
         llm_agent.run_tasks(keeper, SETS["validation"], counted(made), budget=8, seconds=30.0)
     assert len(made) == 1  # the first call of task 1 through its own llm; the earlier one refused at once
