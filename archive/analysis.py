@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archive.models import COPY_OPERATORS
 from archive.store import Archive
+from archive.vocabulary import COPY_OPERATORS, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +66,7 @@ def best_so_far(frame: pd.DataFrame, direction: str, *, per_island: bool = False
     run = frame[frame["status"].isin(EVALUATED) & ((frame["proposal"] == 1) | (frame["operator"] == "seed"))]
     run = run.sort_values("id").copy()
     run["evaluations"] = run["proposal"].cumsum()
-    score = run["score"].where(run["status"] == "ok")
+    score = run["score"].where(run["status"] == Status.OK)
     if direction == "max":
         score = -score
 
@@ -198,10 +198,10 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[tuple[str, str]]) -> 
     """The ok, proposed (or seed) programs of :func:`programs_frame` that no other one dominates on
     ``objectives`` (``(metric, direction)`` pairs; 'score' is the score, other names are metrics). Sorted by the
     first objective; one row per distinct point."""
-    from evolve.pareto import front
+    from archive.pareto import front
 
     columns = [objective_column(frame, name) for name, _ in objectives]
-    ok = frame[(frame["status"] == "ok") & (frame["operator"].isin(COPY_OPERATORS) == False)]  # noqa: E712
+    ok = frame[(frame["status"] == Status.OK) & (frame["operator"].isin(COPY_OPERATORS) == False)]  # noqa: E712
     ok = ok.dropna(subset=columns)
     if ok.empty:
         return ok

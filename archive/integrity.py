@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from archive.models import CAMPAIGN_STATUSES, COPY_OPERATORS, DUPLICATE_BY, ROLES, STATUSES
+from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DUPLICATE_BY, ROLES, STATUSES
 
 SHOWN = 8
 """How many offending rows a finding lists."""

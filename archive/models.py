@@ -17,25 +17,6 @@ SCHEMA_VERSION = 3
 
 1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms`` and ``objectives``."""
 
-STATUSES: tuple[str, ...] = ("ok", "invalid", "error", "timeout", "duplicate")
-"""Outcome of a candidate: evaluated, rejected by the static check, raised, ran too long, or seen before."""
-
-ROLES: tuple[str, ...] = ("parent", "inspiration", "crossover", "migration")
-"""Role of a parent in the making of a child (the ``role`` of an edge)."""
-
-CAMPAIGN_STATUSES: tuple[str, ...] = ("running", "finished", "stopped", "failed")
-"""Lifecycle states of a campaign."""
-
-DIRECTIONS: tuple[str, ...] = ("min", "max")
-"""Whether a campaign minimises or maximises its score."""
-
-DUPLICATE_BY: tuple[str, ...] = ("code", "func")
-"""Which hash caught a duplicate: the normalised-AST code hash or the functional hash."""
-
-COPY_OPERATORS: tuple[str, ...] = ("migration", "reset")
-"""Operators that copy an existing program onto another island rather than propose a new one."""
-
-
 class Base(DeclarativeBase):
     """Declarative base of the archive's models."""
 
@@ -59,7 +40,7 @@ class CampaignRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     """Unix seconds."""
     status: Mapped[str] = mapped_column(String, default="running")
-    """One of :data:`CAMPAIGN_STATUSES`."""
+    """One of :class:`archive.vocabulary.CampaignStatus`."""
 
     def __repr__(self) -> str:
         return (
@@ -81,7 +62,7 @@ class ProgramRow(Base):
     code_hash: Mapped[str | None] = mapped_column(String)
     func_hash: Mapped[str | None] = mapped_column(String)
     status: Mapped[str] = mapped_column(String)
-    """One of :data:`STATUSES`."""
+    """One of :class:`archive.vocabulary.Status`."""
     duplicate_of: Mapped[int | None] = mapped_column(Integer, ForeignKey("programs.id"))
     """For a duplicate: the id of the first program with the same hash."""
     duplicate_by: Mapped[str | None] = mapped_column(String)
@@ -122,7 +103,7 @@ class EdgeRow(Base):
     child_id: Mapped[int] = mapped_column(Integer, ForeignKey("programs.id"), primary_key=True)
     parent_id: Mapped[int] = mapped_column(Integer, ForeignKey("programs.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String, primary_key=True)
-    """One of :data:`ROLES`."""
+    """One of :class:`archive.vocabulary.Role`."""
 
     # The primary key (child_id, parent_id, role) is the index for walking from a child to its parents;
     # this one walks from a parent to its children.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from archive import analysis
 from archive.store import Archive
+from archive.vocabulary import Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,7 +185,7 @@ def plot_pareto(archive: Archive, campaign_id: int | None = None,
     frame = analysis.programs_frame(archive, campaign_id)
     (a, da), (b, db) = objectives[:2]
     ca, cb = analysis.objective_column(frame, a), analysis.objective_column(frame, b)
-    ok = frame[frame["status"] == "ok"].dropna(subset=[ca, cb])
+    ok = frame[frame["status"] == Status.OK].dropna(subset=[ca, cb])
     front = analysis.pareto_front(frame, objectives[:2])
     fig, (ax,) = _figure(7.0, 5.0)
     ax.scatter(ok[ca], ok[cb], s=8, alpha=0.35, color="gray", label="ok programs")

@@ -24,13 +24,7 @@ from sqlalchemy.pool import QueuePool
 from archive import integrity
 from archive.integrity import Report
 from archive.models import (
-    CAMPAIGN_STATUSES,
-    COPY_OPERATORS,
-    DIRECTIONS,
-    DUPLICATE_BY,
-    ROLES,
     SCHEMA_VERSION,
-    STATUSES,
     ArmRow,
     Base,
     CampaignRow,
@@ -39,6 +33,7 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
+from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DIRECTIONS, DUPLICATE_BY, ROLES, STATUSES, Status
 
 
 class ArchiveBusy(RuntimeError):
@@ -542,7 +537,7 @@ class Archive:
                 select(ProgramRow)
                 .where(
                     ProgramRow.campaign_id == campaign.id,
-                    ProgramRow.status == "ok",
+                    ProgramRow.status == Status.OK,
                     ProgramRow.score.is_not(None),
                     ProgramRow.operator.not_in(COPY_OPERATORS),
                 )
@@ -557,14 +552,14 @@ class Archive:
         on every objective, one per distinct point, sorted by the first objective. ``objectives`` are
         ``(metric, direction)`` pairs ('score' is the score), by default the campaign's own. Copies onto
         other islands are left out; a program missing a metric is worst on it."""
-        from evolve.pareto import front, minimised
+        from archive.pareto import front, minimised
 
         chosen = list(objectives) if objectives is not None else self.objectives(campaign_id)
         with self._session() as session:
             campaign = self._campaign(session, campaign_id)
             query = select(ProgramRow).where(
                 ProgramRow.campaign_id == campaign.id,
-                ProgramRow.status == "ok",
+                ProgramRow.status == Status.OK,
                 ProgramRow.operator.not_in(COPY_OPERATORS),
             ).order_by(ProgramRow.id)
             rows = list(session.scalars(query))
@@ -704,7 +699,7 @@ class Archive:
                 .order_by(ProgramRow.id)
             )
             for program_id, status, duplicate_of, code_hash, func_hash in session.execute(query):
-                root = duplicate_of if status == "duplicate" and duplicate_of is not None else program_id
+                root = duplicate_of if status == Status.DUPLICATE and duplicate_of is not None else program_id
                 if code_hash is not None:
                     code.setdefault(code_hash, root)
                 if func_hash is not None:
@@ -755,7 +750,7 @@ class Archive:
             duplicates_by = dict.fromkeys(DUPLICATE_BY, 0)
             duplicate_query = (
                 select(ProgramRow.duplicate_by, func.count())
-                .where(ProgramRow.campaign_id == campaign.id, ProgramRow.status == "duplicate")
+                .where(ProgramRow.campaign_id == campaign.id, ProgramRow.status == Status.DUPLICATE)
                 .group_by(ProgramRow.duplicate_by)
             )
             for by, n in session.execute(duplicate_query):
@@ -794,7 +789,7 @@ class Archive:
             best_score = session.scalar(
                 select(best).where(
                     ProgramRow.campaign_id == campaign.id,
-                    ProgramRow.status == "ok",
+                    ProgramRow.status == Status.OK,
                     ProgramRow.operator.not_in(COPY_OPERATORS),
                 )
             )

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
-from archive.models import COPY_OPERATORS
+from archive.vocabulary import COPY_OPERATORS, Status
 from evolve import limits, program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
@@ -119,19 +119,19 @@ def _unevaluated(rec: Record) -> Record:
     """``rec`` as the driver stores it when it is no duplicate of a program the campaign knows: an ``ok`` record
     with no score (one its evaluator skipped as a repeat of a program the campaign has no record of, or one from a
     broken evaluator) becomes an ``error`` that says so, since ``ok`` promises a score. Other records are kept."""
-    if rec.status != "ok" or rec.score is not None:
+    if rec.status != Status.OK or rec.score is not None:
         return rec
     why = (f"its evaluator skipped it as a repeat (by its {rec.skipped} hash) of a program this campaign has no "
            "record of" if rec.skipped else "its evaluator reported it evaluated, with no score")
-    return dataclasses.replace(rec, status="error", error=UNEVALUATED + why, metrics=None)
+    return dataclasses.replace(rec, status=Status.ERROR, error=UNEVALUATED + why, metrics=None)
 
 
 def _can_be_original(status: str, score: float | None, error: str | None) -> bool:
     """Whether a stored program's hashes may stand for later repeats of it: not an invalid one (a repeat is judged
     again), not an ``ok`` one with no score, and not one never evaluated (a repeat of it must not be a duplicate of
     nothing). A failed one may: its repeats would fail too."""
-    return (status != "invalid" and not (status == "ok" and score is None)
-            and not (status == "error" and (error or "").startswith(UNEVALUATED)))
+    return (status != Status.INVALID and not (status == Status.OK and score is None)
+            and not (status == Status.ERROR and (error or "").startswith(UNEVALUATED)))
 
 
 def _code_hash_or_none(source: str | None) -> str | None:
@@ -318,28 +318,28 @@ class Campaign:
                 self.reset_mark[r.island] = r.id
             if r.operator not in NOT_PROPOSALS:
                 self.proposed += 1
-                if r.status == "duplicate":
+                if r.status == Status.DUPLICATE:
                     self.counts["duplicates"] += 1
-                elif r.status in ("invalid", "error", "timeout"):
+                elif r.status in (Status.INVALID, Status.ERROR, Status.TIMEOUT):
                     self.counts[r.status] += 1
-                if r.status in ("ok", "error", "timeout"):
+                if r.status in (Status.OK, Status.ERROR, Status.TIMEOUT):
                     self.counts["evaluated"] += 1
-            root = r.duplicate_of if r.status == "duplicate" else r.id
+            root = r.duplicate_of if r.status == Status.DUPLICATE else r.id
             if r.operator in COPY_OPERATORS:
                 root = self.code_seen.get(r.code_hash, r.id)
             self.roots[r.id] = root
             self.generation[r.id] = r.generation
-            if r.status != "duplicate" and r.operator not in COPY_OPERATORS:
+            if r.status != Status.DUPLICATE and r.operator not in COPY_OPERATORS:
                 self.outcome[r.id] = (r.status, r.score, r.metrics)
             if _can_be_original(r.status, r.score, r.error):
                 self._remember(r.code_hash, r.func_hash, root)
         if not rows:  # stopped (or killed) before its seed was written: start it afresh
             self.fresh = True
             return
-        if seed_row is None or seed_row.status != "ok":
+        if seed_row is None or seed_row.status != Status.OK:
             raise CampaignError("cannot resume: the archive holds no successful seed program for this campaign")
         for r in rows:
-            if r.status != "ok" or r.score is None:
+            if r.status != Status.OK or r.score is None:
                 continue
             member = self._member(r)
             if r.operator == "seed":  # the seed and the extra seeds start every island
@@ -431,7 +431,7 @@ class Campaign:
             operator = task.operator
         parent = task.parents[0] if task.parents else None
         reward = 0.0
-        if row["status"] == "ok" and row["score"] is not None and parent is not None and parent.score is not None:
+        if row["status"] == Status.OK and row["score"] is not None and parent is not None and parent.score is not None:
             reward = improvement(self.problem.key(parent.score), self.problem.key(row["score"]))
         seconds, tokens = rec.eval_seconds, 0
         call = self.llm_calls.get(task.id)
@@ -529,7 +529,7 @@ class Campaign:
                                         f"{limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
                 source, how = parse_answer(mode, call.text, parents[0].source, self.problem.entrypoint)
             except LLMParseError as exc:
-                self.llm_failed.append((Record(pid, "", operator, "invalid", error=str(exc)), task))
+                self.llm_failed.append((Record(pid, "", operator, Status.INVALID, error=str(exc)), task))
                 continue
             tasks.append(Task(id=pid, parents=parents, seed=task.seed, source=source, operator=operator,
                               meta={"parsed": how}))
@@ -624,7 +624,7 @@ class Campaign:
         }
         original = None
         kind = None
-        if cfg.dedupe and rec.status != "invalid" and rec.code_hash:
+        if cfg.dedupe and rec.status != Status.INVALID and rec.code_hash:
             if rec.code_hash in self.code_seen:
                 original, kind = self.code_seen[rec.code_hash], "code"
             elif rec.func_hash and rec.func_hash in self.func_seen:
@@ -633,7 +633,7 @@ class Campaign:
             self.counts["duplicates"] += 1
             self._remember(rec.code_hash, rec.func_hash, original)
             self.roots[task.id] = original
-            row.update(status="duplicate", duplicate_of=original, duplicate_by=kind, score=None, metrics=None,
+            row.update(status=Status.DUPLICATE, duplicate_of=original, duplicate_by=kind, score=None, metrics=None,
                        error=None)
             if rec.skipped is None or task.audit:  # it was evaluated anyway: an audit of the hash
                 o_status, o_score, o_metrics = self.outcome.get(original, (None, None, None))
@@ -652,12 +652,12 @@ class Campaign:
         if _can_be_original(rec.status, rec.score, rec.error):
             self._remember(rec.code_hash, rec.func_hash, task.id)
         self.outcome[task.id] = (rec.status, rec.score, rec.metrics)
-        if (rec.status in ("invalid", "error", "timeout") and rec.error and operator.startswith("llm")
+        if (rec.status in (Status.INVALID, Status.ERROR, Status.TIMEOUT) and rec.error and operator.startswith("llm")
                 and not rec.error.startswith(UNEVALUATED)):  # not the LLM's fault: not shown to it
             self.recent_errors.append(rec.error)
-        if rec.status in ("ok", "error", "timeout"):
+        if rec.status in (Status.OK, Status.ERROR, Status.TIMEOUT):
             self.counts["evaluated"] += 1
-        if rec.status != "ok":
+        if rec.status != Status.OK:
             self.counts[rec.status] += 1
         elif rec.score is not None and task.id > self.reset_mark.get(island, 0):
             # A child dispatched before its island was reset belongs to the population that was wiped.
@@ -670,7 +670,7 @@ class Campaign:
         self.roots[pid] = self.roots.get(member.id, member.id)
         self.generation[pid] = member.generation
         self.population.add(island, dataclasses.replace(member, id=pid))
-        return {"id": pid, "campaign_id": self.campaign_id, "source": member.source, "status": "ok",
+        return {"id": pid, "campaign_id": self.campaign_id, "source": member.source, "status": Status.OK,
                 "score": member.score, "metrics": member.metrics, "island": island,
                 "generation": member.generation, "operator": operator, "created_at": now,
                 "code_hash": member.code_hash, "func_hash": member.func_hash}
@@ -735,7 +735,7 @@ class Campaign:
         return records
 
     def _fault_status(self, exc: BaseException) -> str:
-        return "timeout" if isinstance(exc, self._ray.exceptions.GetTimeoutError) else "error"
+        return Status.TIMEOUT if isinstance(exc, self._ray.exceptions.GetTimeoutError) else Status.ERROR
 
     def _fault(self, exc: BaseException, doing: str, w: int) -> str:
         if isinstance(exc, self._ray.exceptions.GetTimeoutError):
@@ -769,11 +769,11 @@ class Campaign:
             rec = limits.bound_record(
                 self._run_alone(task, START_TIMEOUT + self.timeout if k == 0 else self._allowance(1)))
             original = None
-            if rec.status != "invalid":
+            if rec.status != Status.INVALID:
                 original = self.code_seen.get(rec.code_hash) or self.func_seen.get(rec.func_hash)
             if original is None:
                 rec = _unevaluated(rec)
-            if k == 0 and rec.status != "ok":
+            if k == 0 and rec.status != Status.OK:
                 self._write([self._record_row(rec, task, time.time(), [])], [])
                 raise CampaignError(f"the seed program of {self.problem.name!r} fails ({rec.status}): {rec.error}")
             pid = task.id
@@ -782,17 +782,17 @@ class Campaign:
                    "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
                    "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
             if original is not None:  # an extra seed that repeats an earlier one
-                row.update(status="duplicate", duplicate_of=original, score=None, metrics=None, error=None,
+                row.update(status=Status.DUPLICATE, duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
                 self.roots[pid] = original
             self._write([row], [])
-            if row["status"] == "duplicate":
+            if row["status"] == Status.DUPLICATE:
                 continue
             self.roots[pid] = pid
             if _can_be_original(rec.status, rec.score, rec.error):  # as in the main loop
                 self._remember(rec.code_hash, rec.func_hash, pid)
             self.outcome[pid] = (rec.status, rec.score, rec.metrics)
-            if rec.status != "ok":
+            if rec.status != Status.OK:
                 continue
             self.generation[pid] = 0
             member = self._member(self.archive.get(pid))

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from archive.vocabulary import Status
+
 ERROR_CHARS = 2_000
 """Longest error message a record keeps; a longer one is cut, the cut said at its end."""
 
@@ -122,7 +124,7 @@ def bound_record(record: Any) -> Any:
     and a meta over :data:`META_BYTES` is replaced by ``{"dropped": reason}``.
     """
     if isinstance(record.source, str) and len(record.source) > SOURCE_CHARS:
-        record.status, record.error = "invalid", source_refusal(len(record.source))
+        record.status, record.error = Status.INVALID, source_refusal(len(record.source))
         record.source = record.source[:SOURCE_CHARS]
         record.code_hash = record.func_hash = record.skipped = record.score = record.metrics = None
     if record.metrics is not None:
@@ -130,7 +132,7 @@ def bound_record(record: Any) -> Any:
             record.metrics = plain_json(record.metrics, METRICS_BYTES, "the problem's metrics")
         except NOT_JSON as exc:
             why = str(exc) if isinstance(exc, TooLarge) else f"the problem's metrics are not JSON ({exc})"
-            record.status, record.error = "error", f"{why}: not stored, nor the score"
+            record.status, record.error = Status.ERROR, f"{why}: not stored, nor the score"
             record.metrics = record.score = None
     if isinstance(record.error, str):
         record.error = cut(record.error, ERROR_CHARS)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evolve.pareto import minimised, nsga2_order
+from archive.pareto import minimised, nsga2_order
 
 
 @dataclass(frozen=True)

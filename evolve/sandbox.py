@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from archive.vocabulary import Status
+
 SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.IGNORECASE)
 """Names of environment variables taken for secrets."""
 
@@ -71,7 +73,7 @@ class CandidateLimit(BaseException):
     candidate's ``except Exception`` does not swallow it). ``status`` is what the candidate is recorded as:
     ``timeout`` for CPU time, ``error`` for memory."""
 
-    def __init__(self, message: str, status: str = "timeout") -> None:
+    def __init__(self, message: str, status: str = Status.TIMEOUT) -> None:
         super().__init__(message)
         self.status = status
 
@@ -145,7 +147,7 @@ class MemoryWatchdog:
         if self.active:
             self.active = False
             raise CandidateLimit(f"went over the memory limit of {self.limit / 2**30:.2f} GiB of resident "
-                                 "memory", status="error")
+                                 "memory", status=Status.ERROR)
 
     def _tell(self, active: bool) -> None:
         for _attempt in range(2):

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from archive.vocabulary import Status
 from evolve import limits
 from evolve import program as prog
 from evolve.fhash import functional_hash
@@ -88,7 +89,7 @@ class CandidateTimeout(BaseException):
     A BaseException, so that a candidate's own ``except Exception`` does not swallow it.
     """
 
-    status = "timeout"
+    status = Status.TIMEOUT
     """What the candidate is recorded as (as for :class:`evolve.sandbox.CandidateLimit`)."""
 
 
@@ -204,7 +205,7 @@ class Evaluator:
         # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
         # full evaluation, a hash outlived a record that lost it, and a repeat was skipped as the duplicate of a
         # program the driver never heard of.) An invalid program is judged again: the driver keeps no hash of it.
-        if self.dedupe and record.status != "invalid":
+        if self.dedupe and record.status != Status.INVALID:
             if record.code_hash:
                 self.seen_code.add(record.code_hash)
             if record.func_hash:
@@ -243,10 +244,10 @@ class Evaluator:
             if proposal is None:
                 proposal = self.mutator.propose(task.parents, self.problem, rng, exclude=tuple(skipped))
         except NotApplicable as exc:
-            return Record(task.id, task.parents[0].source if task.parents else None, "gp", "invalid",
+            return Record(task.id, task.parents[0].source if task.parents else None, "gp", Status.INVALID,
                           error=f"no GP operator applies: {exc}")
         except Exception as exc:  # a mutator bug must not stop the campaign
-            return Record(task.id, None, "gp", "error", error="mutator failed: " + _message(exc))
+            return Record(task.id, None, "gp", Status.ERROR, error="mutator failed: " + _message(exc))
         meta = {**proposal.meta, "not_applicable": skipped} if skipped else dict(proposal.meta)
         return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit, meta)
 
@@ -260,7 +261,8 @@ class Evaluator:
         source, operator, meta = task.source, task.operator or "given", dict(task.meta)
         self._source, self._operator = source, operator
         if isinstance(source, str) and len(source) > limits.SOURCE_CHARS:  # not even parsed
-            return Record(task.id, source, operator, "invalid", error=limits.source_refusal(len(source)), meta=meta)
+            return Record(task.id, source, operator, Status.INVALID, error=limits.source_refusal(len(source)),
+                          meta=meta)
 
         try:
             tree = prog.parse(source)
@@ -269,11 +271,11 @@ class Evaluator:
             if reason:
                 raise prog.ProgramError(reason)
         except prog.ProgramError as exc:
-            return Record(task.id, source, operator, "invalid", error=str(exc), meta=meta)
+            return Record(task.id, source, operator, Status.INVALID, error=str(exc), meta=meta)
         code_hash = prog.code_hash(tree)
         self._code_hash = code_hash
         self._lap("check")
-        record = Record(task.id, source, operator, "ok", code_hash=code_hash, meta=meta)
+        record = Record(task.id, source, operator, Status.OK, code_hash=code_hash, meta=meta)
         if self.dedupe and code_hash in self.seen_code:
             record.skipped = "code"
             if not task.audit:
@@ -283,14 +285,14 @@ class Evaluator:
             fn = prog.compile_program(tree, self.problem.entrypoint)
         except prog.ProgramError as exc:
             # Its message may hold the candidate's own (an exception its module body raised): bound_record cuts it.
-            record.status, record.error = "invalid", str(exc)
+            record.status, record.error = Status.INVALID, str(exc)
             return record
         if self.dedupe:
             try:
                 outputs = self.problem.probe(tree) if self.problem.probe else fn(*self._probe_inputs())
                 record.func_hash = functional_hash(outputs, self.problem.hash_bits)
             except Exception as exc:
-                record.status, record.error = "error", "probe run failed: " + _message(exc)
+                record.status, record.error = Status.ERROR, "probe run failed: " + _message(exc)
                 return record
             self._func_hash = record.func_hash
             if record.skipped is None and record.func_hash in self.seen_func:
@@ -302,17 +304,18 @@ class Evaluator:
         try:
             result = self.problem.evaluate_tree(tree) if self.problem.evaluate_tree else self.problem.evaluate(fn)
         except Exception as exc:
-            record.status, record.error = "error", _message(exc)
+            record.status, record.error = Status.ERROR, _message(exc)
             return record
         finally:
             self._lap("evaluate")
         try:
             record.score, record.metrics = float(result.score), dict(result.metrics)
         except (AttributeError, TypeError, ValueError) as exc:  # the problem's bug: said, not a crashed batch
-            record.status, record.error = "error", f"the problem's evaluate returned no usable Result: {_message(exc)}"
+            record.status = Status.ERROR
+            record.error = f"the problem's evaluate returned no usable Result: {_message(exc)}"
             return record
         if not np.isfinite(record.score):
-            record.status, record.error = "error", f"score is not finite ({record.score})"
+            record.status, record.error = Status.ERROR, f"score is not finite ({record.score})"
         return record
 
 

@@ -9,8 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from archive.pareto import crowding_distance, front, minimised, non_dominated_sort, nsga2_order
 from evolve import load_problem, program
-from evolve.pareto import crowding_distance, front, minimised, non_dominated_sort, nsga2_order
 from problems.float32 import approx, baselines
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
