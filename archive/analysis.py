@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archive.store import Archive
-from archive.vocabulary import COPY_OPERATORS, Status
+from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, Status, arm_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,7 @@ def programs_frame(archive: Archive, campaign_id: int | None = None, *, metrics:
     rows = archive.programs(campaign_id=campaign_id)
     frame = pd.DataFrame([{c: getattr(r, c) for c in PROGRAM_COLUMNS} for r in rows], columns=list(PROGRAM_COLUMNS))
     frame["seconds"] = frame["created_at"] - frame["created_at"].min() if len(frame) else frame["created_at"]
-    frame["proposal"] = (~frame["operator"].isin(("seed", *COPY_OPERATORS))).astype(int)
+    frame["proposal"] = (~frame["operator"].isin(NOT_PROPOSALS)).astype(int)
     if metrics:
         flat = pd.json_normalize([_plain_metrics(r.metrics) for r in rows])
         if len(flat.columns):
@@ -63,7 +63,7 @@ def best_so_far(frame: pd.DataFrame, direction: str, *, per_island: bool = False
     """
     import pandas as pd
 
-    run = frame[frame["status"].isin(EVALUATED) & ((frame["proposal"] == 1) | (frame["operator"] == "seed"))]
+    run = frame[frame["status"].isin(EVALUATED) & ((frame["proposal"] == 1) | (frame["operator"] == SEED))]
     run = run.sort_values("id").copy()
     run["evaluations"] = run["proposal"].cumsum()
     score = run["score"].where(run["status"] == Status.OK)
@@ -75,10 +75,10 @@ def best_so_far(frame: pd.DataFrame, direction: str, *, per_island: bool = False
         return -best if direction == "max" else best
 
     if per_island:
-        seed_score = score[run["operator"] == "seed"]
+        seed_score = score[run["operator"] == SEED]
         start = seed_score.iloc[0] if len(seed_score) else float("nan")
         parts = []
-        for _island, group in run[run["operator"] != "seed"].groupby("island"):
+        for _island, group in run[run["operator"] != SEED].groupby("island"):
             values = pd.concat([pd.Series([start]), score.loc[group.index]], ignore_index=True)
             part = group[["id", "evaluations", "seconds", "island"]].copy()
             part["best"] = cummin(values).iloc[1:].to_numpy()
@@ -96,7 +96,7 @@ def status_counts(archive: Archive, campaign_id: int | None = None) -> dict[str,
     Keys: ``counts`` (status -> programs), ``duplicates_by`` ('code'/'func' -> duplicates), ``proposals``.
     """
     stats = archive.stats(campaign_id)
-    proposals = archive.count(campaign_id, exclude_operators=("seed", *COPY_OPERATORS))
+    proposals = archive.count(campaign_id, exclude_operators=NOT_PROPOSALS)
     return {"counts": stats["counts"], "duplicates_by": stats["duplicates_by"], "proposals": proposals}
 
 
@@ -111,9 +111,9 @@ def operator_frame(archive: Archive, campaign_id: int | None = None) -> pd.DataF
     arms = {a["arm"]: a for a in stats["arms"]}
     rows = []
     for name, op in stats["operators"].items():
-        if name in ("seed", *COPY_OPERATORS):
+        if name in NOT_PROPOSALS:
             continue
-        arm = name.split("+", 1)[0]
+        arm = arm_of(name)
         a = arms.get(arm, {})
         rows.append({"operator": name, "arm": arm, "proposed": op["proposed"], "ok": op["ok"],
                      "improved": op["improved"], "success_rate": op["success_rate"],

@@ -69,5 +69,24 @@ DIRECTIONS: tuple[str, ...] = ("min", "max")
 COPY_OPERATORS: tuple[str, ...] = ("migration", "reset")
 """Operators that copy an existing program onto another island rather than propose a new one."""
 
-__all__ = ["CAMPAIGN_STATUSES", "COPY_OPERATORS", "DIRECTIONS", "DUPLICATE_BY", "ROLES", "STATUSES", "CampaignStatus",
-           "DuplicateBy", "Role", "Status"]
+SEED = "seed"
+"""The operator of a campaign's seed programs (the problem's seed and its extra seeds)."""
+
+NOT_PROPOSALS: tuple[str, ...] = (SEED, *COPY_OPERATORS)
+"""Operators whose programs are not proposals of the search (counted apart from its budget)."""
+
+LLM_PREFIX = "llm-"
+"""The prefix of an LLM prompt mode's operator and arm (``llm-diff``), as opposed to a GP operator."""
+
+
+def arm_of(operator: str) -> str:
+    """The bandit arm an archived operator name belongs to: ``insert_term+tune`` -> ``insert_term``."""
+    return operator.split("+", 1)[0]
+
+
+def is_llm_arm(arm: str) -> bool:
+    """Whether the arm is an LLM prompt mode (``llm-diff``...), as opposed to a GP operator."""
+    return arm.startswith(LLM_PREFIX)
+
+__all__ = ["CAMPAIGN_STATUSES", "COPY_OPERATORS", "DIRECTIONS", "DUPLICATE_BY", "LLM_PREFIX", "NOT_PROPOSALS",
+           "ROLES", "SEED", "STATUSES", "CampaignStatus", "DuplicateBy", "Role", "Status", "arm_of", "is_llm_arm"]

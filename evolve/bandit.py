@@ -28,12 +28,7 @@ from typing import Any
 
 import numpy as np
 
-LLM_PREFIX = "llm-"
-
-
-def arm_of(operator: str) -> str:
-    """The arm an archived operator name belongs to: ``insert_term+tune`` -> ``insert_term``."""
-    return operator.split("+", 1)[0]
+from archive.vocabulary import LLM_PREFIX, arm_of, is_llm_arm
 
 
 def improvement(parent_key: float, child_key: float) -> float:
@@ -43,11 +38,6 @@ def improvement(parent_key: float, child_key: float) -> float:
         return 0.0
     scale = abs(parent_key)
     return 1.0 if scale == 0 else min((parent_key - child_key) / scale, 1.0)
-
-
-def is_llm_arm(arm: str) -> bool:
-    """Whether the arm is an LLM prompt mode (``llm-diff``...), as opposed to a GP operator."""
-    return arm.startswith(LLM_PREFIX)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
-from archive.vocabulary import COPY_OPERATORS, Status
+from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, Status
 from evolve import limits, program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
@@ -45,7 +45,6 @@ from evolve.runner import ConfinedEvaluator
 from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
 from evolve.workers import Record, Task
 
-NOT_PROPOSALS = ("seed", *COPY_OPERATORS)
 # Seconds an evaluator may take to start (process, imports, problem set-up) before it counts as dead.
 START_TIMEOUT = 180.0
 MARGIN = 2.0
@@ -311,7 +310,7 @@ class Campaign:
         last_reset: dict[int, int] = {}
         seed_row = None
         for r in rows:
-            if r.operator == "seed" and seed_row is None:
+            if r.operator == SEED and seed_row is None:
                 seed_row = r
             if r.operator == "reset" and r.island is not None:
                 last_reset[r.island] = r.id
@@ -342,7 +341,7 @@ class Campaign:
             if r.status != Status.OK or r.score is None:
                 continue
             member = self._member(r)
-            if r.operator == "seed":  # the seed and the extra seeds start every island
+            if r.operator == SEED:  # the seed and the extra seeds start every island
                 for i in range(self.config.islands):
                     if i not in last_reset:
                         self.population.add(i, member)
@@ -762,7 +761,7 @@ class Campaign:
         Each is evaluated alone: the seed first, with time to compile the fitness, then each extra seed with
         one candidate's allowance, so an extra seed that hangs costs its own deadline, not the others'."""
         sources = [self.problem.seed, *self.problem.extra_seeds]
-        tasks = [Task(id=self.next_id + k, source=source, operator="seed") for k, source in enumerate(sources)]
+        tasks = [Task(id=self.next_id + k, source=source, operator=SEED) for k, source in enumerate(sources)]
         self.next_id += len(tasks)
         for k, task in enumerate(tasks):
             self.island_of[task.id] = 0
@@ -780,7 +779,7 @@ class Campaign:
             row = {"id": pid, "campaign_id": self.campaign_id, "source": rec.source or task.source or "",
                    "code_hash": rec.code_hash, "func_hash": rec.func_hash, "status": rec.status,
                    "score": rec.score, "metrics": rec.metrics, "error": rec.error, "island": 0, "generation": 0,
-                   "operator": "seed", "eval_seconds": rec.eval_seconds, "created_at": time.time()}
+                   "operator": SEED, "eval_seconds": rec.eval_seconds, "created_at": time.time()}
             if original is not None:  # an extra seed that repeats an earlier one
                 row.update(status=Status.DUPLICATE, duplicate_of=original, score=None, metrics=None, error=None,
                            duplicate_by="code" if rec.code_hash in self.code_seen else "func")
