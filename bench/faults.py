@@ -66,7 +66,7 @@ def main() -> None:
         try:
             evaluators = kill_evaluators(tmp / "kill.sqlite", kills=3)
             breach = breach_attempts(tmp)
-            print(f"OS layer: {breach['confinement']}; attacks refused: {breach['refused']}", flush=True)
+            print(f"{breach['confinement']}; attacks refused: {breach['refused']}", flush=True)
             llm = [run_scenario(name, tmp / f"{name}.sqlite", seconds=args.seconds) if name != OUTAGE_SCENARIO
                    else run_scenario(name, tmp / f"{name}.sqlite", seconds=args.outage + 40, down_for=args.outage)
                    for name in SCENARIOS]

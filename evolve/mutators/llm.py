@@ -22,8 +22,9 @@ MAX_ERROR_CHARS = 300  # per recent error quoted in a prompt: prompts are stored
 
 SYSTEM_PROMPT = (
     "You improve Python programs in an evolutionary search. Programs may use `jnp` (jax.numpy), `lax` "
-    "(jax.lax) and `math`, and nothing else: no imports, no dunder names, no I/O. Keep the function name and "
-    "signature. Answer with code only, in the format asked."
+    "(jax.lax) and `math`, and nothing else: no imports, no dunder names, no I/O, no attribute assignment, no "
+    "item assignment except into a variable the function made itself, no `except ... as`, no positional class "
+    "patterns in `match`. Keep the function name and signature. Answer with code only, in the format asked."
 )
 
 DIFF_FORMAT = """\
