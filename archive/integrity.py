@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DUPLICATE_BY, ROLES, STATUSES
+from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DUPLICATE_BY, ROLES, STATUSES, CampaignStatus
 
 SHOWN = 8
 """How many offending rows a finding lists."""
@@ -92,7 +92,7 @@ def _budgets(connection: Connection) -> list[str]:
             continue
         if made > budget:
             problems.append(f"campaign {cid}: {made} programs proposed, more than its budget of {budget}")
-        elif status == "finished" and settings.get("max_seconds") is None and made != budget:
+        elif status == CampaignStatus.FINISHED and settings.get("max_seconds") is None and made != budget:
             problems.append(f"campaign {cid}: finished with {made} programs proposed, not its budget of {budget}")
     return problems
 

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from archive.vocabulary import CampaignStatus
+
 SCHEMA_VERSION = 3
 """Version of the schema written by this code, kept in ``PRAGMA user_version``.
 
@@ -39,7 +41,7 @@ class CampaignRow(Base):
     """'min' or 'max': which way the score improves."""
     created_at: Mapped[float] = mapped_column(Float)
     """Unix seconds."""
-    status: Mapped[str] = mapped_column(String, default="running")
+    status: Mapped[str] = mapped_column(String, default=CampaignStatus.RUNNING)
     """One of :class:`archive.vocabulary.CampaignStatus`."""
 
     def __repr__(self) -> str:

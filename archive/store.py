@@ -33,7 +33,16 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
-from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DIRECTIONS, DUPLICATE_BY, ROLES, STATUSES, Status
+from archive.vocabulary import (
+    CAMPAIGN_STATUSES,
+    COPY_OPERATORS,
+    DIRECTIONS,
+    DUPLICATE_BY,
+    ROLES,
+    STATUSES,
+    CampaignStatus,
+    Status,
+)
 
 
 class ArchiveBusy(RuntimeError):
@@ -299,7 +308,7 @@ class Archive:
             seed=seed,
             direction=direction,
             created_at=time.time(),
-            status="running",
+            status=CampaignStatus.RUNNING,
         )
         with self._session() as session:
             session.add(row)

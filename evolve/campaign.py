@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
-from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, Status
+from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, CampaignStatus, Status
 from evolve import limits, program
 from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
 from evolve.config import Config
@@ -85,7 +85,7 @@ class Summary:
     best_metrics: dict[str, Any] = field(default_factory=dict)
     best_source: str | None = None
     wall_seconds: float = 0.0
-    status: str = "finished"
+    status: str = CampaignStatus.FINISHED
     phases: dict[str, float] = field(default_factory=dict)
     restarts: int = 0
     """Evaluators replaced in this run (one that hung in native code, died, or was killed from outside)."""
@@ -859,14 +859,14 @@ class Campaign:
         else:
             self._rebuild()
             self.archive.update_campaign_config(self.campaign_id, cfg.to_dict())
-            self.archive.set_campaign_status(self.campaign_id, "running")
+            self.archive.set_campaign_status(self.campaign_id, CampaignStatus.RUNNING)
         self.next_id = self.archive.next_program_id()
         self.island_of: dict[int, int] = {}
         self.ema_item = 0.1
         self.sent_code = [0] * cfg.workers
         self.sent_func = [0] * cfg.workers
         self.llm = None
-        status = "finished"
+        status = CampaignStatus.FINISHED
         progress = None
         try:
             self._start_llm()
@@ -893,13 +893,13 @@ class Campaign:
             progress = self._progress_bar()
             self._loop(progress)
             if self._stopping:
-                status = "stopped"
+                status = CampaignStatus.STOPPED
         except KeyboardInterrupt:
-            status = "stopped"
+            status = CampaignStatus.STOPPED
             self.stop_signal = self.stop_signal or signal.SIGINT
             self.dropped += self._under_way()
         except BaseException:
-            status = "failed"
+            status = CampaignStatus.FAILED
             raise
         finally:
             if progress is not None:
@@ -1032,7 +1032,7 @@ class Campaign:
             f"best={best.score:.6g}{llm}" if best else "", refresh=False)
         progress.update(n)
 
-    def summary(self, wall_seconds: float = 0.0, status: str = "finished") -> Summary:
+    def summary(self, wall_seconds: float = 0.0, status: str = CampaignStatus.FINISHED) -> Summary:
         """Summarise the campaign from the archive."""
         best = self.archive.best(1, self.campaign_id)
         top = best[0] if best else None

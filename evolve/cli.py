@@ -9,6 +9,8 @@ import signal
 import sys
 from typing import Any
 
+from archive.vocabulary import CampaignStatus
+
 RUN_FLAGS = {
     # flag dest -> Config field
     "budget": "budget", "db": "db", "workers": "workers", "ray_address": "ray_address", "seed": "seed",
@@ -173,7 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     db = summary.db
     print()
-    if summary.status == "stopped":
+    if summary.status == CampaignStatus.STOPPED:
         lost = (f" {summary.dropped} candidate(s) under way were not written; a resume proposes them again."
                 if summary.dropped else "")
         print(f"Stopped.{lost} Resume with: evolve run --resume --db {db} --campaign {summary.campaign_id}")
@@ -189,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nOpen the archive: evolve best {db} | evolve lineage {db} {summary.best_id} | evolve status {db}")
     print(f'In Python: from archive import Archive; Archive("{db}", readonly=True).best(10)')
     # The shell's convention: 128 plus the number of the signal that stopped the command.
-    return 0 if summary.status == "finished" else 128 + (summary.stop_signal or signal.SIGINT)
+    return 0 if summary.status == CampaignStatus.FINISHED else 128 + (summary.stop_signal or signal.SIGINT)
 
 
 def cmd_problems(args: argparse.Namespace) -> int:
