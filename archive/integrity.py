@@ -12,7 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from archive.vocabulary import CAMPAIGN_STATUSES, COPY_OPERATORS, DUPLICATE_BY, ROLES, STATUSES, CampaignStatus
+from archive.vocabulary import (
+    CAMPAIGN_STATUSES,
+    COPY_OPERATORS,
+    DUPLICATE_BY,
+    NOT_PROPOSALS,
+    ROLES,
+    STATUSES,
+    CampaignStatus,
+)
 
 SHOWN = 8
 """How many offending rows a finding lists."""
@@ -48,7 +56,7 @@ INVARIANTS: tuple[tuple[str, str], ...] = (
      f"SELECT p.id FROM programs p WHERE p.operator IN ({_quoted(COPY_OPERATORS)}) AND NOT EXISTS "
      f"(SELECT 1 FROM edges e WHERE e.child_id = p.id AND e.role = 'migration')"),
     ("every proposed program has a parent",
-     f"SELECT p.id FROM programs p WHERE p.operator NOT IN ('seed', {_quoted(COPY_OPERATORS)}) AND NOT EXISTS "
+     f"SELECT p.id FROM programs p WHERE p.operator NOT IN ({_quoted(NOT_PROPOSALS)}) AND NOT EXISTS "
      f"(SELECT 1 FROM edges e WHERE e.child_id = p.id AND e.role = 'parent')"),
     ("every LLM call belongs to a campaign and, if it names one, a stored program of that campaign",
      "SELECT l.id FROM llm_calls l LEFT JOIN campaigns c ON c.id = l.campaign_id "
@@ -79,7 +87,7 @@ def _budgets(connection: Connection) -> list[str]:
     """A campaign never proposes more than its budget; one that finished by budget proposed exactly it."""
     problems = []
     proposals = dict(connection.exec_driver_sql(
-        f"SELECT campaign_id, count(*) FROM programs WHERE operator NOT IN ('seed', {_quoted(COPY_OPERATORS)}) "
+        f"SELECT campaign_id, count(*) FROM programs WHERE operator NOT IN ({_quoted(NOT_PROPOSALS)}) "
         "GROUP BY campaign_id").all())
     for cid, status, config in connection.exec_driver_sql("SELECT id, status, config FROM campaigns").all():
         try:

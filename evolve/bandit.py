@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from archive.vocabulary import LLM_PREFIX, arm_of, is_llm_arm
-
 
 def improvement(parent_key: float, child_key: float) -> float:
     """The reward of a child: the relative improvement of its sort key (smaller is better) over its parent's,
@@ -68,7 +66,7 @@ class OperatorBandit:
     """Thompson sampling over operators with success per unit of cost as the objective.
 
     Args:
-        arms: the portfolio (names as :func:`arm_of` gives them).
+        arms: the portfolio (names as :func:`archive.vocabulary.arm_of` gives them).
         decay: factor applied to every arm's posterior per observation, in (0, 1]; 1 never forgets.
         cost_floor: the least cost, in seconds, charged for a pull (a duplicate skipped in a millisecond
             still spends a proposal of the budget).
@@ -172,4 +170,4 @@ class OperatorBandit:
         return [dict(vars(arm)) for arm in self.arms.values()]
 
 
-__all__ = ["Arm", "OperatorBandit", "arm_of", "improvement", "is_llm_arm", "LLM_PREFIX"]
+__all__ = ["Arm", "OperatorBandit", "improvement"]

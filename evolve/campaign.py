@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -31,9 +30,18 @@ from typing import Any
 import numpy as np
 
 from archive import Archive, ArchiveBusy, ArchiveFull
-from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, CampaignStatus, Status
+from archive.vocabulary import (
+    COPY_OPERATORS,
+    LLM_PREFIX,
+    NOT_PROPOSALS,
+    SEED,
+    CampaignStatus,
+    Status,
+    arm_of,
+    is_llm_arm,
+)
 from evolve import limits, program
-from evolve.bandit import LLM_PREFIX, OperatorBandit, arm_of, improvement, is_llm_arm
+from evolve.bandit import OperatorBandit, improvement
 from evolve.config import Config
 from evolve.mutators.base import Parent
 from evolve.mutators.gp import portfolio as gp_portfolio
@@ -235,20 +243,12 @@ class Campaign:
             "keep_env": keep,
             "note_folder": str(self.note_folder),
             # Candidates run in a child process the kernel confines (evolve.runner): it may write in the
-            # campaign's scratch folder and the note folder only, and reach no network but an LLM-calling
-            # problem's endpoint.
-            "scratch": str(self._scratch()),
-            "writable": (str(self.note_folder),),
+            # campaign's private folder only (its TMPDIR, where the death notes go too), and reach no network
+            # but an LLM-calling problem's endpoint.
+            "scratch": str(self.note_folder),
             "tcp_ports": self._endpoint_ports(),
             "confine": self.config.sandbox_os,
         }
-
-    def _scratch(self) -> Path:
-        """The campaign's scratch folder (private, removed when the campaign ends): the one place its
-        evaluators' candidates may write."""
-        if getattr(self, "_scratch_dir", None) is None:
-            self._scratch_dir = Path(tempfile.mkdtemp(prefix="evolve-campaign-"))
-        return self._scratch_dir
 
     def _endpoint_ports(self) -> tuple[int, ...]:
         """The TCP port of the LLM endpoint an LLM-calling problem's evaluation calls (none otherwise)."""
@@ -1059,9 +1059,6 @@ class Campaign:
             except Exception:
                 pass
         self.actors = []
-        if getattr(self, "_scratch_dir", None) is not None:
-            shutil.rmtree(self._scratch_dir, ignore_errors=True)
-            self._scratch_dir = None
         if getattr(self, "_owns_ray", False):
             self._ray.shutdown()
         if getattr(self, "note_folder", None) is not None:  # after the evaluators: none writes there any more

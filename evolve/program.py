@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from evolve import limits
+
 EVOLVE_START = "# EVOLVE-BLOCK-START"
 EVOLVE_END = "# EVOLVE-BLOCK-END"
 
@@ -500,17 +502,13 @@ def _code(tree: ast.Module) -> types.CodeType:
         raise ProgramError(f"the program cannot be compiled: {type(e).__name__}: {e}") from None
 
 
-def _quote(e: BaseException) -> str:
-    """``"Type: message"`` of a candidate's exception, cut to :data:`MAX_QUOTE_CHARS` (the candidate chose it)."""
-    text = f"{type(e).__name__}: {e}"
-    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 3] + "..."
-
-
 def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[..., Any]:
     try:
         exec(code, ns)
     except Exception as e:
-        raise ProgramError(f"error while defining the program: {_quote(e)}") from None
+        # The candidate chose the message: quoted short.
+        raise ProgramError("error while defining the program: "
+                           + limits.cut(f"{type(e).__name__}: {e}", MAX_QUOTE_CHARS)) from None
     if entrypoint not in ns:
         raise ProgramError(f"the program does not define `{entrypoint}`")
     fn = ns[entrypoint]

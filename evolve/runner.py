@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import struct
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def serve(init: dict[str, Any], held: Any, control_in: IO[bytes], control_out: I
         _send(control_out, ("error", f"the evaluator could not start: {type(exc).__name__}: {exc}"))
         return
     _send(control_out, ("ok", {"pid": os.getpid(), "confinement": held}))
-    allowed = {"run", "mutate", "evaluate_task"}
+    allowed = {"run", "mutate"}
     while True:
         try:
             method, args = _receive(control_in)
@@ -108,24 +109,25 @@ class ConfinedEvaluator:
 
     Args:
         problem: a :class:`evolve.problem.ProblemSpec` (rebuilt in the runner) or a Problem (pickled to it).
-        scratch: the folder the runner may write in (its ``TMPDIR``); None: a new private one.
-        writable: more folders it may write in (the death-note folder, the compile cache).
+        scratch: the folder the runner may write in (its ``TMPDIR``); None: a new private one, removed by
+            :meth:`close`. It may also write in the evaluator's ``note_folder`` and ``compile_cache``.
         tcp_ports: TCP ports it may connect to (an LLM-calling problem's endpoint); none by default.
         confine: False runs the child unconfined (for a platform where confinement breaks an accelerator).
         **kwargs: the :class:`evolve.workers.Evaluator`'s own arguments, passed on.
     """
 
-    def __init__(self, problem: Any, *, scratch: str | None = None, writable: tuple[str, ...] = (),
-                 tcp_ports: tuple[int, ...] = (), confine: bool = True, **kwargs: Any) -> None:
+    def __init__(self, problem: Any, *, scratch: str | None = None, tcp_ports: tuple[int, ...] = (),
+                 confine: bool = True, **kwargs: Any) -> None:
         from evolve import confine as confine_module
         from evolve.problem import ProblemSpec
 
         self._note_folder = kwargs.get("note_folder")
-
+        self._own_scratch = scratch is None
         self.scratch = scratch or tempfile.mkdtemp(prefix="evolve-scratch-")
         Path(self.scratch).mkdir(parents=True, exist_ok=True, mode=0o700)
         cache = kwargs.get("compile_cache")
-        paths = [self.scratch, *writable]
+        # The memory watchdog, a child of the runner, writes the death notes.
+        paths = [self.scratch, *([self._note_folder] if self._note_folder else [])]
         if cache:
             cache_dir = Path(os.path.expanduser(cache))
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -191,18 +193,17 @@ class ConfinedEvaluator:
         """:meth:`evolve.workers.Evaluator.mutate`, in the runner."""
         return self._call("mutate", task)
 
-    def evaluate_task(self, task: Any) -> Any:
-        """:meth:`evolve.workers.Evaluator.evaluate_task`, in the runner."""
-        return self._call("evaluate_task", task)
-
     def close(self) -> None:
-        """End the runner (it also ends with this process)."""
+        """End the runner (it also ends with this process), and remove the scratch folder it was given by
+        default."""
         if self._process.poll() is None:
             self._in.close()
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+        if self._own_scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 __all__ = ["BOOT", "ConfinedEvaluator", "RunnerDied", "serve"]

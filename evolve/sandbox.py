@@ -83,7 +83,8 @@ NOTE_CHARS = 500
 
 
 def note_folder() -> Path:
-    """A new folder for the death notes of one campaign's evaluators (see :func:`death_note`).
+    """A new folder for the death notes of one campaign's evaluators (see :func:`death_note`), which is also
+    the scratch folder (``TMPDIR``) its confined candidates may write in (:mod:`evolve.runner`).
 
     :func:`tempfile.mkdtemp` gives it a name no one can guess and mode 0700, so another user of a shared
     ``/tmp`` can neither plant a file or link where a note will be written nor read one; the driver removes it

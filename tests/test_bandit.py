@@ -7,7 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from evolve.bandit import OperatorBandit, arm_of, improvement, is_llm_arm
+from archive.vocabulary import arm_of, is_llm_arm
+from evolve.bandit import OperatorBandit, improvement
 
 
 def test_improvement_is_relative_clipped_and_zero_when_not_better():

@@ -69,7 +69,7 @@ def test_duplicates_are_recorded_not_evaluated(exp2_run):
 
 
 def test_bandit_chooses_operators_and_its_counts_match_the_archive(exp2_run):
-    from evolve.bandit import arm_of
+    from archive.vocabulary import arm_of
 
     db, summary = exp2_run
     archive = Archive(db, readonly=True)
