@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from evolve import load_problem, minimax, program
+from evolve.constants import lift_constants, lower_constants
 from evolve.mutators import gp
 from problems.float32 import approx, baselines
 from problems.float32.erf import TARGET as ERF
@@ -23,7 +24,7 @@ from problems.float32.tanh import TARGET as TANH
 
 
 def structure_of(source: str, anchors: tuple[float, ...] = ()) -> tuple[minimax.Structure, np.ndarray]:
-    lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
+    lifted, values = lift_constants(program.parse(program.split_block(source)[1]))
     fixed = minimax.fixed_shifts(lifted, values, anchors)
     return minimax.Structure(lifted, "f", len(values), fixed), np.asarray(values)
 
@@ -50,7 +51,7 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
     fitted = minimax.fit(structure, values, pts, check)
     assert not fitted.linear
     ops = approx.count_ops(jax.make_jaxpr(program.compile_program(
-        program.lower_constants(program.lift_constants(program.parse(source))[0], fitted.values), "f"))(
+        lower_constants(lift_constants(program.parse(source))[0], fitted.values), "f"))(
         jnp.ones(4, jnp.float32)))
     assert ops == 11
     for degree in (9, 11):  # x * q(x * x): 10 and 12 operations
@@ -117,10 +118,10 @@ def test_float32_rounding_is_never_worse_than_plain_rounding(exp2_small):
         source = baselines.horner_source(form, np.full(form.inner + 1, 0.1))
         structure, values = structure_of(source)
         fitted = minimax.fit(structure, values, pts, check)
-        lifted = program.lift_constants(program.parse(source))[0]
-        plain = program.unparse(program.lower_constants(lifted, fitted.values.astype(np.float32)))
+        lifted = lift_constants(program.parse(source))[0]
+        plain = program.unparse(lower_constants(lifted, fitted.values.astype(np.float32)))
         result = minimax.round_constants(structure, fitted, pts, lambda P, s=structure: measure(s.make, P))
-        aware = program.unparse(program.lower_constants(lifted, result.values))
+        aware = program.unparse(lower_constants(lifted, result.values))
         assert result.score <= result.plain_score
         assert ulps(aware) <= ulps(plain), degree
         gains += ulps(aware) < ulps(plain)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
+from evolve import program, static_check
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, CandidateError, Objective, Problem, Result
 from problems.agents import arithmetic_tasks
 from problems.agents.arithmetic_tasks import Task
@@ -334,7 +334,7 @@ def accuracy_on(source: str, tasks: list[Task], complete: Callable[[str, float],
     """An agent's accuracy on ``tasks`` (e.g. the held-out split), with its bootstrap interval and the calls and
     tokens it spends per task, for reports. A failure (budget, time) is returned as ``error``."""
     tree = program.parse(source)
-    program.check(tree)
+    static_check.check(tree)
     forward = program.compile_program(tree, ENTRYPOINT)
     try:
         runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, "report")

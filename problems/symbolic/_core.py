@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from evolve import program
+from evolve.constants import lift_constants
 from evolve.problem import CandidateError, Objective, Problem, Result
 from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
@@ -105,7 +106,7 @@ def check_formula(tree: ast.Module, n_inputs: int) -> str | None:
     subscripted = {id(n.value) for n in ast.walk(entry) if isinstance(n, ast.Subscript)}
     if any(id(n) not in subscripted for n in uses):
         return f"use {params} only as {params}[i] (not as a whole array)"
-    _, values = program.lift_constants(tree, params)
+    _, values = lift_constants(tree, params)
     if len(values) > MAX_PARAMS:
         return (f"{len(values)} free constants (params and float literals); at most {MAX_PARAMS} are fitted: "
                 "reuse params or write integers where a constant is exact")
@@ -259,7 +260,7 @@ def formula_problem(
         sets["ood"] = tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_ood)
 
     def lifted(tree: ast.Module) -> tuple[ast.Module, list[float | None]]:
-        return program.lift_constants(tree, _params_name(tree))
+        return lift_constants(tree, _params_name(tree))
 
     device: dict[str, Any] = {}  # the data as JAX float64 arrays, inputs transposed, made on first use
 
