@@ -16,10 +16,11 @@ import pytest
 from evolve import load_problem, minimax, program
 from evolve.constants import lift_constants, lower_constants
 from evolve.mutators import gp
-from problems.float32 import approx, baselines
+from problems.float32 import approx, baselines, domain, minimax_fit
 from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
+from problems.float32.structures import RECIPROCAL_ORDERS, classical_structures
 from problems.float32.tanh import TARGET as TANH
 
 
@@ -61,7 +62,7 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
 def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
     problem = load_problem("exp2_real", points=4096, tune_points=1024)
     structures = [s for family in problem.structures for s in family if "(e + o) / (e - o)" in s]
-    assert len(structures) == len(approx.RECIPROCAL_ORDERS)
+    assert len(structures) == len(RECIPROCAL_ORDERS)
     metrics = {}
     for source in structures:
         fitted = problem.fit_constants(source)
@@ -72,7 +73,7 @@ def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
     assert metrics[10] < 1e-10
     assert metrics[8] < baselines.remez(EXP2, baselines.form(EXP2, 4)).max_error / 100
     # Only a target declaring f(-x) = 1 / f(x) is offered them.
-    assert not any("(e + o)" in s for family in approx.classical_structures(TANH) for s in family)
+    assert not any("(e + o)" in s for family in classical_structures(TANH) for s in family)
 
 
 def test_the_scaled_split_keeps_the_correction_that_xla_flushes_near_the_smallest_normal():
@@ -102,12 +103,12 @@ def exp2_small():
 
 
 def test_float32_rounding_is_never_worse_than_plain_rounding(exp2_small):
-    x, _ = approx.domain_points(EXP2, points=2**16)
-    _, rounded, _ = approx.correctly_rounded(EXP2, x)
+    x, _ = domain.domain_points(EXP2, points=2**16)
+    _, rounded, _ = domain.correctly_rounded(EXP2, x)
     keep = np.abs(x) >= np.finfo(np.float32).tiny
-    measure = approx.ulp_measure(x[keep], rounded[keep])  # every measured point but the subnormal inputs
-    pts = approx.fit_points(EXP2, np.linspace(0, 1, 2000, dtype=np.float32))
-    check = approx.fit_points(EXP2, x)
+    measure = minimax_fit.ulp_measure(x[keep], rounded[keep])  # every measured point but the subnormal inputs
+    pts = minimax_fit.fit_points(EXP2, np.linspace(0, 1, 2000, dtype=np.float32))
+    check = minimax_fit.fit_points(EXP2, x)
 
     def ulps(source: str) -> int:
         return exp2_small.evaluate(program.compile_program(source, "f")).metrics["max_ulp_as_run"]
@@ -133,7 +134,7 @@ def test_float32_rounding_never_loses_to_the_programs_own_constants():
     # real numbers can land on constants that run worse than those the program had.
     source = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
     structure, values = structure_of(source)
-    pts = approx.fit_points(EXP2, np.linspace(0, 1, 500, dtype=np.float32))
+    pts = minimax_fit.fit_points(EXP2, np.linspace(0, 1, 500, dtype=np.float32))
     fitted = minimax.fit(structure, values, pts)
     own = values.astype(np.float32)
 
@@ -183,7 +184,7 @@ def test_speed_and_accuracy_come_from_the_same_compiled_program(exp2_small):
     assert metrics["max_ulp"] == max(metrics["max_ulp_as_run"], metrics["max_ulp_jitted"])
     # The jitted program really is measured: XLA fuses multiply-adds, so its outputs differ from the
     # operation-by-operation run at many points.
-    x = jnp.asarray(approx.domain_points(EXP2, points=2**16)[0])
+    x = jnp.asarray(domain.domain_points(EXP2, points=2**16)[0])
     assert int(jnp.sum(jax.jit(fn)(x) != fn(x))) > 0
 
 
