@@ -19,7 +19,8 @@ _WHERE = {
                                            "LLMCallRow", "ObjectiveRow", "ProgramRow")},
     **{name: "archive.vocabulary" for name in ("CAMPAIGN_STATUSES", "DIRECTIONS", "DUPLICATE_BY", "ROLES",
                                                "STATUSES", "CampaignStatus", "DuplicateBy", "Role", "Status")},
-    **{name: "archive.store" for name in ("Archive", "ArchiveBusy", "ArchiveFull", "LineageStep")},
+    "ArchiveBusy": "archive.engine",
+    **{name: "archive.store" for name in ("Archive", "ArchiveFull", "LineageStep")},
 }
 
 __all__ = sorted(_WHERE)

@@ -2,7 +2,7 @@
 what the operator bandit knows.
 
 The schema is versioned through SQLite's ``PRAGMA user_version`` (see :data:`SCHEMA_VERSION`); change it
-with a migration in :mod:`archive.store`, never by hand.
+with a migration in :mod:`archive.engine`, never by hand.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ WAL mode. Each query runs in its own short session, so a reader sees rows writte
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -15,18 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
 
-from archive import integrity
+from archive import integrity, queries
+from archive.engine import check_schema, open_engine, writer_lock
 from archive.integrity import Report
 from archive.models import (
-    SCHEMA_VERSION,
     ArmRow,
-    Base,
     CampaignRow,
     EdgeRow,
     LLMCallRow,
@@ -43,10 +40,6 @@ from archive.vocabulary import (
     CampaignStatus,
     Status,
 )
-
-
-class ArchiveBusy(RuntimeError):
-    """Another campaign holds the archive's writer lock (see :meth:`Archive.writer`)."""
 
 
 class ArchiveFull(OSError):
@@ -67,90 +60,15 @@ def _full_disk_as_error(path: Path) -> Iterator[None]:
                           "archive is as it was)") from exc
 
 
-BUSY_TIMEOUT_MS = 10_000
-"""How long a connection waits for a lock held by another connection before it gives up."""
-
 _ARM_DEFAULTS: dict[str, Any] = {
     column.key: column.default.arg for column in ArmRow.__table__.columns if column.default is not None
 }
-
-_IN_CHUNK = 500
-"""Ids per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
 
 _REQUIRED_PROGRAM_KEYS = ("id", "campaign_id", "source", "status", "operator")
 _PROGRAM_DEFAULTS: dict[str, Any] = {
     column.key: None for column in ProgramRow.__table__.columns if column.key not in _REQUIRED_PROGRAM_KEYS
 }
 _PROGRAM_DEFAULTS["generation"] = 0
-
-# Order in which lineage() picks the edge to follow when a program has several parents.
-_PRIMARY_ROLE_RANK = "CASE role WHEN 'parent' THEN 0 WHEN 'migration' THEN 1 ELSE 2 END"
-_PRIMARY_ROLES = "('parent', 'migration', 'crossover')"
-
-# The primary edge of each program on the way up from :id, one row per step; UNION stops a (corrupt) cycle.
-_LINEAGE_SQL = f"""
-WITH RECURSIVE chain(child_id, parent_id, role) AS (
-    SELECT e.child_id, e.parent_id, e.role FROM edges AS e
-    WHERE e.rowid = (
-        SELECT rowid FROM edges WHERE child_id = :id AND role IN {_PRIMARY_ROLES}
-        ORDER BY {_PRIMARY_ROLE_RANK}, parent_id LIMIT 1)
-    UNION
-    SELECT e.child_id, e.parent_id, e.role FROM chain JOIN edges AS e
-    ON e.rowid = (
-        SELECT rowid FROM edges WHERE child_id = chain.parent_id AND role IN {_PRIMARY_ROLES}
-        ORDER BY {_PRIMARY_ROLE_RANK}, parent_id LIMIT 1)
-)
-SELECT child_id, parent_id, role FROM chain
-"""
-
-# Every program reachable upward from :id through edges of any role, then every edge out of them.
-_ANCESTORS_SQL = """
-WITH RECURSIVE up(id) AS (
-    SELECT :id
-    UNION
-    SELECT e.parent_id FROM up JOIN edges AS e ON e.child_id = up.id
-)
-SELECT e.child_id, e.parent_id, e.role FROM edges AS e JOIN up ON e.child_id = up.id
-ORDER BY e.child_id DESC, e.parent_id, e.role
-"""
-
-# Per operator: proposed, ok, and improved over the primary 'parent' parent (lowest parent id).
-_OPERATORS_SQL = """
-SELECT p.operator,
-       COUNT(*),
-       SUM(p.status = 'ok'),
-       SUM(p.status = 'ok' AND p.score IS NOT NULL AND par.score IS NOT NULL AND p.score {cmp} par.score)
-FROM programs AS p
-LEFT JOIN programs AS par ON par.id = (
-    SELECT MIN(e.parent_id) FROM edges AS e WHERE e.child_id = p.id AND e.role = 'parent')
-WHERE p.campaign_id = :campaign_id
-GROUP BY p.operator
-ORDER BY p.operator
-"""
-
-# Duplicates whose metrics carry an audit (a full evaluation compared with the original's score).
-_LLM_SQL = """
-SELECT c.model, c.mode,
-       COUNT(*),
-       SUM(c.error IS NOT NULL),
-       SUM(c.error IS NULL AND p.status = 'invalid'),
-       SUM(p.status = 'ok'),
-       SUM(c.tokens_in), SUM(c.tokens_out), AVG(c.latency)
-FROM llm_calls AS c LEFT JOIN programs AS p ON p.id = c.program_id
-WHERE c.campaign_id = :campaign_id
-GROUP BY c.model, c.mode
-ORDER BY c.model, c.mode
-"""
-
-_AUDIT_SQL = """
-SELECT duplicate_by,
-       COUNT(*),
-       SUM(json_type(metrics, '$.audit.match') = 'false')
-FROM programs
-WHERE campaign_id = :campaign_id AND status = 'duplicate' AND metrics IS NOT NULL
-  AND json_type(metrics, '$.audit.match') IN ('true', 'false')
-GROUP BY duplicate_by
-"""
 
 
 @dataclass(frozen=True)
@@ -171,18 +89,6 @@ def _check(value: str | None, allowed: Sequence[str], what: str) -> None:
         raise ValueError(f"invalid {what} {value!r}: expected one of {', '.join(map(repr, allowed))}")
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _IN_CHUNK):
-        yield ids[start : start + _IN_CHUNK]
-
-
-def _has_table(session: Session, name: str) -> bool:
-    """Whether the archive has the table; an older archive opened read-only (not migrated) may lack
-    ``llm_calls`` (added in schema 2) or ``arms`` (schema 3)."""
-    query = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :name")
-    return bool(session.execute(query, {"name": name}).scalar_one())
-
-
 class Archive:
     """The SQLite lineage archive of one or more campaigns.
 
@@ -195,67 +101,16 @@ class Archive:
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path).expanduser()
         self.readonly = readonly
-        if readonly:
-            if not self.path.is_file():
-                raise FileNotFoundError(
-                    f"no archive at {self.path}: an archive is created by running a campaign that writes to "
-                    f"this path (or by opening it writable with Archive(path))"
-                )
-            uri = self.path.resolve().as_uri() + "?mode=ro"
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            uri = self.path.resolve().as_uri() + "?mode=rwc"
-
-        def connect() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-
-        self._engine: Engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
-        event.listen(self._engine, "connect", self._on_connect)
-        event.listen(self._engine, "begin", self._on_begin)
+        self._engine: Engine = open_engine(self.path, readonly)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._closed = False
         try:
-            self._check_schema()
+            check_schema(self._engine, self.path, readonly)
         except BaseException:
             self.close()
             raise
 
-    # -- connection set-up -------------------------------------------------------------------------------
-
-    def _on_connect(self, dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # SQLAlchemy emits BEGIN itself (see _on_begin), so that reads and DDL are transactional too.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if not self.readonly:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @staticmethod
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-    def _check_schema(self) -> None:
-        with self._engine.begin() as connection:
-            version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"archive {self.path} has schema version {version}, newer than the version this code "
-                    f"understands ({SCHEMA_VERSION}); upgrade evolve to open it"
-                )
-            if self.readonly:
-                tables = connection.exec_driver_sql(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'programs'"
-                ).scalar_one()
-                if not tables:
-                    raise ValueError(f"{self.path} is not an evolve archive (it has no programs table)")
-                return
-            # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table and 2 -> 3 the arms table,
-            # which create_all makes (it creates missing tables and leaves existing ones as they are).
-            Base.metadata.create_all(connection)
-            if version < SCHEMA_VERSION:
-                connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    # -- sessions ---------------------------------------------------------------------------------------
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -323,7 +178,7 @@ class Archive:
         with self._session() as session:
             campaign = self._campaign(session, campaign_id)
             rows = []
-            if _has_table(session, "objectives"):
+            if queries.has_table(session, "objectives"):
                 query = select(ObjectiveRow).where(ObjectiveRow.campaign_id == campaign.id)
                 rows = list(session.scalars(query.order_by(ObjectiveRow.position)))
             return [(r.name, r.direction) for r in rows] or [("score", campaign.direction)]
@@ -388,29 +243,9 @@ class Archive:
         Raises:
             ArchiveBusy: another process (or another writer in this one) holds the lock.
         """
-        import fcntl  # POSIX only; imported here so that reading an archive works everywhere
-
         self._require_writable()
-        lock = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "unknown"
-                raise ArchiveBusy(
-                    f"archive {self.path} is being written by another campaign ({holder}); two campaigns "
-                    "cannot write one archive at once: wait for that one to finish (or stop it with Ctrl-C), or "
-                    "give this one another --db") from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, owner.encode(), 0)
-            try:
-                yield
-            finally:
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with writer_lock(self.path, owner):
+            yield
 
     def check(self) -> Report:
         """Check the archive's integrity: SQLite's own checks and the engine's invariants (see
@@ -503,7 +338,7 @@ class Archive:
         """What the operator bandit of a campaign (the latest when None) knows, one row per operator, in
         the order the operators were first written. Empty for archives from before the bandit (schema < 3)."""
         with self._session() as session:
-            if not _has_table(session, "arms"):
+            if not queries.has_table(session, "arms"):
                 return []
             campaign = self._campaign(session, campaign_id)
             query = select(ArmRow).where(ArmRow.campaign_id == campaign.id).order_by(text("rowid"))
@@ -514,7 +349,7 @@ class Archive:
 
         An archive written before LLM calls were recorded (schema 1) has none."""
         with self._session() as session:
-            if not _has_table(session, "llm_calls"):
+            if not queries.has_table(session, "llm_calls"):
                 return []
             query = select(LLMCallRow).order_by(LLMCallRow.id)
             if program_id is not None:
@@ -595,15 +430,12 @@ class Archive:
         with self._session() as session:
             if session.get(ProgramRow, program_id) is None:
                 raise KeyError(f"no program {program_id} in archive {self.path}")
-            step_of = {
-                child: (parent, role)
-                for child, parent, role in session.execute(text(_LINEAGE_SQL), {"id": program_id})
-            }
+            step_of = queries.primary_edges(session, program_id)
             chain, seen = [program_id], {program_id}
             while chain[-1] in step_of and step_of[chain[-1]][0] not in seen:
                 chain.append(step_of[chain[-1]][0])
                 seen.add(chain[-1])
-            rows = self._programs_by_id(session, chain)
+            rows = queries.programs_by_id(session, chain)
         steps = []
         for position, current in enumerate(chain):
             if current not in rows:
@@ -617,18 +449,10 @@ class Archive:
             steps.append(LineageStep(program=program, role=role, parent_id=parent_id, score_change=change))
         return steps
 
-    @staticmethod
-    def _programs_by_id(session: Session, ids: Sequence[int]) -> dict[int, ProgramRow]:
-        rows: dict[int, ProgramRow] = {}
-        for chunk in _chunks(ids):
-            for row in session.scalars(select(ProgramRow).where(ProgramRow.id.in_(chunk))):
-                rows[row.id] = row
-        return rows
-
     def rows_by_id(self, ids: Sequence[int]) -> dict[int, ProgramRow]:
         """The programs with these ids (any campaign), by id; ids with no program are left out."""
         with self._session() as session:
-            return self._programs_by_id(session, list(ids))
+            return queries.programs_by_id(session, list(ids))
 
     def ancestors(self, program_id: int) -> list[tuple[int, int, str]]:
         """Return every edge ``(child_id, parent_id, role)`` reachable upward from a program, all roles.
@@ -636,8 +460,7 @@ class Archive:
         Ordered by child id (newest first), then parent id and role.
         """
         with self._session() as session:
-            result = session.execute(text(_ANCESTORS_SQL), {"id": program_id})
-            return [(child, parent, role) for child, parent, role in result]
+            return queries.ancestor_edges(session, program_id)
 
     def programs(
         self,
@@ -715,24 +538,6 @@ class Archive:
                     funcs.setdefault(func_hash, root)
         return code, funcs
 
-    def _llm_stats(self, campaign_id: int) -> list[dict[str, Any]]:
-        """Per model and prompt mode: calls, failed calls, answers with no usable program (the apply or
-        parse failures), ok programs, tokens and mean latency. Empty for archives without LLM calls."""
-        with self._session() as session:
-            if not _has_table(session, "llm_calls"):
-                return []
-            out = []
-            for model, mode, calls, failed, unusable, ok, t_in, t_out, latency in session.execute(
-                    text(_LLM_SQL), {"campaign_id": campaign_id}):
-                answered = calls - (failed or 0)
-                out.append({
-                    "model": model, "mode": mode, "calls": calls, "failed_calls": failed or 0,
-                    "unusable_answers": unusable or 0, "ok": ok or 0,
-                    "apply_failure_rate": (unusable or 0) / answered if answered else None,
-                    "tokens_in": t_in or 0, "tokens_out": t_out or 0, "mean_latency": latency,
-                })
-            return out
-
     def stats(self, campaign_id: int | None = None) -> dict[str, Any]:
         """Return a JSON-able summary of a campaign (the latest when None), for ``evolve status``.
 
@@ -745,64 +550,13 @@ class Archive:
         """
         with self._session() as session:
             campaign = self._campaign(session, campaign_id)
-            where = {"campaign_id": campaign.id}
-
-            counts = dict.fromkeys(STATUSES, 0)
-            status_query = (
-                select(ProgramRow.status, func.count())
-                .where(ProgramRow.campaign_id == campaign.id)
-                .group_by(ProgramRow.status)
-            )
-            for status, n in session.execute(status_query):
-                counts[status] = n
-
-            duplicates_by = dict.fromkeys(DUPLICATE_BY, 0)
-            duplicate_query = (
-                select(ProgramRow.duplicate_by, func.count())
-                .where(ProgramRow.campaign_id == campaign.id, ProgramRow.status == Status.DUPLICATE)
-                .group_by(ProgramRow.duplicate_by)
-            )
-            for by, n in session.execute(duplicate_query):
-                if by is not None:
-                    duplicates_by[by] = n
-
-            cmp = "<" if campaign.direction == "min" else ">"
-            operators = {}
-            operator_rows = session.execute(text(_OPERATORS_SQL.format(cmp=cmp)), where)
-            for operator, proposed, ok, improved in operator_rows:
-                operators[operator] = {
-                    "proposed": proposed,
-                    "ok": ok or 0,
-                    "improved": improved or 0,
-                    "success_rate": (improved or 0) / proposed if proposed else None,
-                }
-
-            span_query = select(
-                func.count(), func.min(ProgramRow.created_at), func.max(ProgramRow.created_at)
-            ).where(ProgramRow.campaign_id == campaign.id)
-            n_rows, first, last = session.execute(span_query).one()
-            evaluated = counts["ok"] + counts["error"] + counts["timeout"]
-            wall_seconds = None if n_rows == 0 else last - first
-            rate = evaluated / wall_seconds if n_rows >= 2 and wall_seconds else None
-
-            audit: dict[str, Any] = {by: {"audited": 0, "mismatched": 0} for by in DUPLICATE_BY}
-            audited_total = mismatched_total = 0
-            for by, audited, mismatched in session.execute(text(_AUDIT_SQL), where):
-                key = by if by is not None else "unknown"
-                audit[key] = {"audited": audited, "mismatched": mismatched or 0}
-                audited_total += audited
-                mismatched_total += mismatched or 0
-            audit["collision_rate"] = mismatched_total / audited_total if audited_total else None
-
-            best = func.min(ProgramRow.score) if campaign.direction == "min" else func.max(ProgramRow.score)
-            best_score = session.scalar(
-                select(best).where(
-                    ProgramRow.campaign_id == campaign.id,
-                    ProgramRow.status == Status.OK,
-                    ProgramRow.operator.not_in(COPY_OPERATORS),
-                )
-            )
-
+            counts = queries.status_counts(session, campaign.id)
+            n_rows, wall_seconds, rate = queries.throughput(session, campaign.id, counts)
+            duplicates_by = queries.duplicate_counts(session, campaign.id)
+            operators = queries.operator_stats(session, campaign.id, campaign.direction)
+            audit = queries.audit_stats(session, campaign.id)
+            best_score = queries.best_score(session, campaign.id, campaign.direction)
+            llm = queries.llm_stats(session, campaign.id)
         return {
             "campaign": {
                 "id": campaign.id,
@@ -819,16 +573,6 @@ class Archive:
             "evaluations_per_second": rate,
             "audit": audit,
             "best_score": best_score,
-            "llm": self._llm_stats(campaign.id),
-            "arms": [self._arm_stats(arm) for arm in self.arms(campaign.id)],
-        }
-
-    @staticmethod
-    def _arm_stats(arm: ArmRow) -> dict[str, Any]:
-        return {
-            "arm": arm.name, "pulls": arm.pulls, "successes": arm.successes,
-            "success_rate": arm.successes / arm.pulls if arm.pulls else None, "reward": arm.reward,
-            "cost_seconds": arm.cost, "mean_cost": arm.cost / arm.pulls if arm.pulls else None,
-            "tokens": arm.tokens,
-            "reward_per_second": arm.reward / arm.cost if arm.cost else None,
+            "llm": llm,
+            "arms": [queries.arm_stats(arm) for arm in self.arms(campaign.id)],
         }

@@ -78,7 +78,7 @@ def _random_worker(env: str, seconds: float, seed: int, problem_seed: int, queue
     """Random search in one process: random walks of GP operators from the seed, each program evaluated once."""
     import numpy as np
 
-    from evolve import load_problem, program
+    from evolve import load_problem, program, static_check
     from evolve.mutators.base import NotApplicable, Parent
     from evolve.mutators.gp import GPMutator
 
@@ -94,7 +94,7 @@ def _random_worker(env: str, seconds: float, seed: int, problem_seed: int, queue
                 break
         try:
             tree = program.parse(source)
-            program.check(tree)
+            static_check.check(tree)
             result = problem.evaluate(program.compile_program(tree, problem.entrypoint))
             out.append((time.time() - start, result.score, result.metrics.get("heldout_return"), source))
         except Exception:  # an invalid or failing random program is an evaluation spent

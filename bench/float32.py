@@ -129,13 +129,14 @@ def fitter_cost(problem: Any, sources: list[str], sample: int = FIT_SAMPLE) -> d
     import numpy as np
 
     from evolve import program
+    from evolve.constants import lift_constants
 
     if problem.fit_constants is None:
         return None
     seen: dict[str, str] = {}
     for source in sources:
         try:
-            lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
+            lifted, values = lift_constants(program.parse(program.split_block(source)[1]))
         except program.ProgramError:
             continue
         if values:

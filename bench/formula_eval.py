@@ -22,7 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
-from evolve import program  # noqa: E402
+from evolve import program, static_check  # noqa: E402
+from evolve.constants import lift_constants  # noqa: E402
 from evolve.mutators.base import NotApplicable, Parent  # noqa: E402
 from evolve.mutators.gp import GPMutator, portfolio  # noqa: E402
 from problems.symbolic import bytecode, feynman  # noqa: E402
@@ -39,7 +40,7 @@ def formulas(problem, count: int, seed: int) -> list[str]:
         try:
             child = mutator.apply(str(rng.choice(ops)), parents, problem, rng).source
             tree = program.parse(child)
-            program.check(tree)
+            static_check.check(tree)
         except (NotApplicable, program.ProgramError):
             continue
         key = program.code_hash(tree)
@@ -72,7 +73,7 @@ def main() -> None:
     sources = formulas(interpreted, args.formulas, args.seed)
     sizes = []
     for source in sources:
-        lifted, _ = program.lift_constants(program.parse(source), "params")
+        lifted, _ = lift_constants(program.parse(source), "params")
         code = bytecode.translate(lifted, ENTRYPOINT, data.inputs)
         sizes.append(None if code is None else int(code.op.shape[0]))
     # Warm-up: one formula per code size compiles the interpreter's fitter and runner for that size.

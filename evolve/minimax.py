@@ -2,7 +2,7 @@
 the format the program runs in.
 
 A structure is a program with its float literals lifted into a parameter vector ``p``
-(:func:`evolve.program.lift_constants`). Given points ``x``, the function's values ``t`` and weights ``w``
+(:func:`evolve.constants.lift_constants`). Given points ``x``, the function's values ``t`` and weights ``w``
 there, :func:`fit` finds the ``p`` that minimises the largest weighted error ``max_i w_i |f(x_i; p) - t_i|``,
 the error measure itself rather than a smooth surrogate:
 
@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from evolve import program
+from evolve.constants import lift_constants, lower_constants
 
 STEP = 1e-30
 """The complex step: small enough that ``h * f'`` never reaches ``f``'s last bit, large enough not to underflow."""
@@ -109,7 +110,7 @@ class Structure:
     """A lifted program compiled once, evaluated in numpy (float64, or complex for derivatives).
 
     Args:
-        lifted: a tree from :func:`evolve.program.lift_constants`.
+        lifted: a tree from :func:`evolve.constants.lift_constants`.
         entrypoint: the function to call.
         n: how many constants it lifts.
         fixed: indices of constants the fit must leave alone (an exact factor's ``1.0`` in ``x - 1.0``).
@@ -542,7 +543,7 @@ def fit_source(source: str, entrypoint: str, pts: Points, check: Points | None =
     start = time.perf_counter()
     prefix, block, suffix = program.split_block(source)
     try:
-        lifted, values = program.lift_constants(program.parse(block))
+        lifted, values = lift_constants(program.parse(block))
     except program.ProgramError as exc:
         raise FitError(f"the program does not parse: {exc}") from exc
     if not values:
@@ -558,7 +559,7 @@ def fit_source(source: str, entrypoint: str, pts: Points, check: Points | None =
             own = np.asarray(values, dtype=np.float64).astype(np.float32)
         rounded = round_constants(structure, result, pts, lambda P: measure(structure.make, P), start=own)
         final, plain, rounded_score = rounded.values.astype(np.float64), rounded.plain_score, rounded.score
-    out = program.join_block(prefix, program.unparse(program.lower_constants(lifted, final, dtype=dtype)), suffix)
+    out = program.join_block(prefix, program.unparse(lower_constants(lifted, final, dtype=dtype)), suffix)
     info = Refit(result.linear, result.start_error, result.error, plain, rounded_score, result.lps,
                  time.perf_counter() - start)
     return out, info

@@ -1,17 +1,17 @@
 """Source handling for candidate programs.
 
 A candidate is Python source that defines an entrypoint function written with ``jnp`` (``jax.numpy``),
-``lax`` (``jax.lax``) and ``math``. This module parses it, checks it statically, splits out the
-``EVOLVE-BLOCK`` a mutator may change, hashes a normalised form of it (so that equal programs written
-differently collide), compiles it in a namespace that offers nothing else, and lifts its float literals
-into a parameter vector (for constant tuning and parameter fitting).
+``lax`` (``jax.lax``) and ``math``. This module parses it, splits out the ``EVOLVE-BLOCK`` a mutator may
+change, hashes a normalised form of it (so that equal programs written differently collide), and compiles it
+in a namespace that offers nothing else. Its static check is :mod:`evolve.static_check`; lifting its float
+literals into a parameter vector (for constant tuning and parameter fitting) is :mod:`evolve.constants`.
 
 Every function here is pure: none does I/O, none mutates its arguments (except that
 :func:`compile_program` fills in missing line numbers of a tree it is given).
 
-Order of use: :func:`parse` -> :func:`check` -> :func:`code_hash` -> :func:`compile_program`.
-:func:`compile_program` does not run :func:`check` itself; callers must, since the namespace alone is not
-a sandbox.
+Order of use: :func:`parse` -> :func:`evolve.static_check.check` -> :func:`code_hash` ->
+:func:`compile_program`. :func:`compile_program` does not run the check itself; callers must, since the
+namespace alone is not a sandbox.
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ import math
 import sys
 import types
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
-
-import numpy as np
 
 from evolve import limits
 
@@ -39,17 +37,11 @@ EVOLVE_END = "# EVOLVE-BLOCK-END"
 MAX_SOURCE_CHARS = 20_000
 """Longest source text :func:`parse` accepts."""
 
-MAX_NODES = 2000
-"""Default largest number of AST nodes :func:`check` accepts."""
-
-MAX_DEPTH = 200
-"""Default deepest AST nesting :func:`check` accepts (deeper trees overflow recursive tools)."""
-
 MAX_QUOTE_CHARS = 500
 """Longest text of a candidate's own exception that a :class:`ProgramError` message quotes."""
 
 PARAMS_NAME = "_P"
-"""Name of the parameter vector that :func:`lift_constants` introduces."""
+"""Name of the parameter vector that :func:`evolve.constants.lift_constants` introduces."""
 
 
 class ProgramError(ValueError):
@@ -108,7 +100,7 @@ def join_block(prefix: str, block: str, suffix: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Parsing and static checks
+# Parsing
 
 
 def parse(source: str) -> ast.Module:
@@ -142,24 +134,11 @@ def count_nodes(tree: ast.AST) -> int:
     return sum(1 for _ in ast.walk(tree))
 
 
-def _depth(tree: ast.AST) -> int:
-    deepest = 0
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
 
-BANNED_NAMES = frozenset(
-    {
-        "eval", "exec", "compile", "open", "input", "globals", "locals", "vars", "getattr", "setattr",
-        "delattr", "hasattr", "__import__", "breakpoint", "help", "memoryview", "exit", "quit", "type",
-        "object", "super", "classmethod", "staticmethod", "property", "dir", "id", "print",
-    }
-)  # fmt: skip
-"""Names a candidate may not mention (as a bare name)."""
+# --------------------------------------------------------------------------------------------------
+# The namespace a candidate runs in
+
 
 IO_NAMES = frozenset(
     {
@@ -169,200 +148,8 @@ IO_NAMES = frozenset(
 )  # fmt: skip
 """File I/O (and global-state) names removed from the namespaces and banned as attributes."""
 
-NATIVE_ATTRIBUTES = frozenset(
-    {"client", "compile", "compiler_ir", "runtime_executable", "jaxpr", "unsafe_buffer_pointer", "ctypes"}
-)
-"""JAX's compiler, its programs and raw memory (``x.device.client`` compiles and runs any XLA program)."""
-
-SHARED_STATE_ATTRIBUTES = frozenset({"delete", "clear_cache"})
-"""Methods that change objects every candidate of an evaluator shares: ``x.delete()`` frees the evaluator's own
-input array (``jnp.delete``, a function, stays allowed), ``clear_cache`` empties a library function's cache."""
-
-BANNED_ATTRIBUTES = frozenset({"format", "format_map", "mro", "traceback"}) | IO_NAMES | NATIVE_ATTRIBUTES \
-    | SHARED_STATE_ATTRIBUTES
-"""Attribute names a candidate may not use."""
-
-_INTROSPECTION_PREFIXES = ("gi_", "f_", "co_", "cr_", "tb_", "ag_")
-
-BANNED_ATTRIBUTE_PREFIXES = ("_", "def_", *_INTROSPECTION_PREFIXES)
-"""Attribute prefixes a candidate may not use (private names, a JAX primitive's ``def_impl`` and the like, which
-redefine it for every later candidate, and frame/code/generator introspection)."""
-
 MODULE_NAMES = frozenset({"jnp", "lax", "math"})
 """The namespace's modules: names a candidate may read but not bind (``jnp.delete`` must stay the function)."""
-
-_BANNED_NODES: dict[type, str] = {
-    ast.Import: "imports are not allowed",
-    ast.ImportFrom: "imports are not allowed",
-    ast.Global: "`global` statements are not allowed",
-    ast.Nonlocal: "`nonlocal` statements are not allowed",
-    ast.With: "`with` statements are not allowed",
-    ast.AsyncWith: "async code is not allowed",
-    ast.AsyncFunctionDef: "async code is not allowed",
-    ast.AsyncFor: "async code is not allowed",
-    ast.Await: "async code is not allowed",
-    ast.Yield: "generators (`yield`) are not allowed",
-    ast.YieldFrom: "generators (`yield from`) are not allowed",
-}
-
-
-def _identifiers(node: ast.AST) -> Iterator[tuple[str, str, bool]]:
-    """Yield ``(kind, identifier, binds)`` for the identifiers a node binds or reads (attributes excluded)."""
-    if isinstance(node, ast.Name):
-        yield "name", node.id, isinstance(node.ctx, (ast.Store, ast.Del))
-    elif isinstance(node, ast.arg):
-        yield "argument", node.arg, True
-    elif isinstance(node, ast.keyword) and node.arg is not None:
-        yield "keyword", node.arg, False
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield "function name", node.name, True
-    elif isinstance(node, ast.ClassDef):
-        yield "class name", node.name, True
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield "name", node.name, True
-    elif isinstance(node, ast.alias):
-        yield "name", node.name, False
-        if node.asname:
-            yield "name", node.asname, True
-    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-        yield "name", node.name, True
-    elif isinstance(node, ast.MatchMapping) and node.rest:
-        yield "name", node.rest, True
-
-
-def _problem_with(node: ast.AST) -> str | None:
-    """Why ``node`` (alone) is not allowed, or ``None``."""
-    for banned, reason in _BANNED_NODES.items():
-        if isinstance(node, banned):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                return f"{reason} ({ast.unparse(node)})"
-            return reason
-    if isinstance(node, ast.comprehension) and node.is_async:
-        return "async code is not allowed"
-    if isinstance(node, ast.ExceptHandler) and node.name:
-        # An exception object carries whatever the library put in it (`.args`, `.obj`, its traceback); a
-        # candidate may catch an exception but not hold it.
-        return f"naming the caught exception is not allowed (`except ... as {node.name}`)"
-    for kind, ident, binds in _identifiers(node):
-        if ident.startswith("__"):
-            return f"{kind}s starting with '__' are not allowed ({ident})"
-        if kind == "name" and ident in BANNED_NAMES:
-            return f"`{ident}` is not allowed"
-        if binds and ident in MODULE_NAMES:
-            return f"`{ident}` cannot be rebound (it is the namespace's module)"
-    if isinstance(node, ast.Attribute):
-        if node.attr == "delete" and isinstance(node.value, ast.Name) and node.value.id == "jnp":
-            return None  # the function jnp.delete, not an array's delete()
-        return _attribute_problem(node.attr)
-    if isinstance(node, ast.MatchClass):
-        # `case C(name=v)` binds `subject.name`: the same lookup as `.name`, so the same rules.
-        for attr in node.kwd_attrs:
-            reason = _attribute_problem(attr)
-            if reason is not None:
-                return reason
-        if node.patterns:
-            # `case C(v)` binds the attribute named by `C.__match_args__`, which the check cannot see (a library
-            # class may name a private field there).
-            return ("positional patterns in a class pattern are not allowed (they bind attributes the check cannot "
-                    f"see; name them: `case {ast.unparse(node.cls)}(attr=v)`, or `case {ast.unparse(node.cls)}() "
-                    "as v`)")
-    return None
-
-
-def _attribute_problem(attr: str) -> str | None:
-    """Why reading the attribute ``attr`` is not allowed, or ``None``."""
-    if attr.startswith("_"):
-        return f"attributes starting with '_' are not allowed (.{attr})"
-    if attr.startswith(_INTROSPECTION_PREFIXES):
-        return f"attribute `.{attr}` is not allowed (frame/code/generator introspection)"
-    if attr in BANNED_ATTRIBUTES or attr.startswith(BANNED_ATTRIBUTE_PREFIXES):
-        return f"attribute `.{attr}` is not allowed"
-    return None
-
-
-def check(tree: ast.Module, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> None:
-    """Statically check a parsed candidate; return ``None`` if it is acceptable.
-
-    Forbids imports, ``global``/``nonlocal``, ``with``, async code and generators; dunder names,
-    arguments, keywords and function/class names; the attributes of :data:`BANNED_ATTRIBUTES` and
-    :data:`BANNED_ATTRIBUTE_PREFIXES` (private names, ``format``, file I/O, JAX's compiler, frame/code/generator
-    introspection...), read as ``.attr`` or bound by a class pattern ``case C(attr=v)``, and positional class
-    patterns (``case C(v)``); assigning or deleting any attribute, and any item except of a variable the
-    enclosing function assigns itself; ``except ... as e``; rebinding ``jnp``, ``lax`` or ``math``; the names
-    in :data:`BANNED_NAMES` (``eval``, ``open``, ``getattr``, ``type``...); more than ``max_nodes`` AST nodes
-    or nesting deeper than ``max_depth``.
-
-    Raises:
-        ProgramError: with the reason, prefixed by ``"line N: "`` where the line is known.
-    """
-    n = count_nodes(tree)
-    if n > max_nodes:
-        raise ProgramError(f"the program is too large ({n} AST nodes, at most {max_nodes})")
-    depth = _depth(tree)
-    if depth > max_depth:
-        raise ProgramError(f"the program is nested too deeply (depth {depth}, at most {max_depth})")
-    own: dict[ast.AST, frozenset[str]] = {}
-    stack: list[tuple[ast.AST, int | None, ast.AST]] = [(tree, None, tree)]
-    while stack:
-        node, line, scope = stack.pop()
-        line = getattr(node, "lineno", None) or line
-        reason = _problem_with(node) or _write_problem(node, scope, own)
-        if reason is not None:
-            raise ProgramError(f"line {line}: {reason}" if line else reason)
-        children = list(ast.iter_child_nodes(node))
-        inner = node if isinstance(node, _SCOPES) else scope
-        stack.extend((child, line, inner) for child in reversed(children))  # report the first problem first
-
-
-_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def _own_names(scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> frozenset[str]:
-    """Names ``scope`` assigns itself (not its parameters, which hold the caller's objects, nor a nested scope's)."""
-    if scope not in cache:
-        body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
-        names: set[str] = set()
-        todo: list[ast.AST] = list(body)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            if not isinstance(node, _SCOPES):
-                todo.extend(ast.iter_child_nodes(node))
-        args = getattr(scope, "args", None)
-        if args is not None:
-            params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-            names -= {a.arg for a in params if a is not None}
-        cache[scope] = frozenset(names)
-    return cache[scope]
-
-
-def _write_problem(node: ast.AST, scope: ast.AST, cache: dict[ast.AST, frozenset[str]]) -> str | None:
-    """Why ``node`` may not be assigned or deleted, or ``None``.
-
-    A candidate must not change what outlives its call or is shared with other candidates (library functions,
-    the evaluator's inputs, its own module-level objects, default values), so it may write only items of
-    variables its function assigns itself.
-    """
-    if not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
-        return None
-    if isinstance(node, ast.Attribute):
-        return f"assigning or deleting an attribute is not allowed (.{node.attr})"
-    if isinstance(node, ast.Subscript):
-        root = node.value
-        while isinstance(root, ast.Subscript):
-            root = root.value
-        if not (isinstance(root, ast.Name) and root.id in _own_names(scope, cache)):
-            text = ast.unparse(root)
-            text = text if len(text) <= 40 else text[:37] + "..."
-            return (f"assigning or deleting an item of `{text}` is not allowed (only of a variable this function "
-                    "assigns itself)")
-    return None
-
-
-# --------------------------------------------------------------------------------------------------
-# The namespace a candidate runs in
-
 
 class SafeNamespace:
     """A read-only stand-in for a module exposing only chosen attributes.
@@ -449,7 +236,7 @@ def _guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist
 
     JAX's C++ code imports ``numpy`` and ``ml_dtypes`` through the builtins of the calling (candidate)
     frame, so ``__import__`` must exist there; an ``import`` statement in the candidate itself is
-    refused (and :func:`check` already rejects both imports and the name ``__import__``).
+    refused (and :func:`evolve.static_check.check` already rejects both imports and the name ``__import__``).
     """
     caller = sys._getframe(1)
     code = caller.f_code.co_code
@@ -545,7 +332,7 @@ def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callab
 
     Each call of the returned function runs the module body again in a new namespace first, so that a
     candidate keeps no state between calls (module-level objects, defaults and class attributes are new).
-    This does NOT call :func:`check`; callers must check the tree first (the restricted namespace is
+    This does NOT call :func:`evolve.static_check.check`; callers must check the tree first (the restricted namespace is
     not a sandbox on its own). A tree's missing line numbers are filled in place.
 
     Raises:
@@ -554,6 +341,25 @@ def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callab
     """
     tree = _as_tree(source_or_tree)
     return _fresh(_code(tree), entrypoint)
+
+
+def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Callable[..., Any]]:
+    """Compile a lifted tree once; return ``make(params)`` building the entrypoint with ``_P = params``.
+
+    ``params`` has shape ``(n,)`` (a JAX array, tracer or list); ``make`` re-executes the module body
+    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing, and so does each
+    call of the function it returns (as in :func:`compile_program`). Like :func:`compile_program`, it does not
+    call :func:`evolve.static_check.check`.
+
+    Raises:
+        ProgramError: (from ``make``) the module body fails or ``entrypoint`` is missing.
+    """
+    code = _code(copy.deepcopy(lifted))
+
+    def make(params: Any) -> Callable[..., Any]:
+        return _fresh(code, entrypoint, params)
+
+    return make
 
 
 def unparse(tree: ast.AST) -> str:
@@ -688,190 +494,3 @@ def code_hash(source_or_tree: str | ast.Module) -> str:
     except RecursionError:
         raise ProgramError("the program is nested too deeply") from None
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-# --------------------------------------------------------------------------------------------------
-# Constant lifting
-
-
-class _Lifter(ast.NodeTransformer):
-    def __init__(self, params_name: str | None = None) -> None:
-        self.values: list[float | None] = []
-        self.depth = 0  # > 0 inside a function body
-        self.params_name = params_name
-        self.param_slots: dict[int, int] = {}  # index into params_name -> index into _P
-
-    def _param(self, value: float, node: ast.AST) -> ast.AST:
-        index = ast.Constant(len(self.values))
-        self.values.append(value)
-        sub = ast.Subscript(value=ast.Name(PARAMS_NAME, ast.Load()), slice=index, ctx=ast.Load())
-        for n in (sub, sub.value, index):
-            ast.copy_location(n, node)
-        return sub
-
-    def _body(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
-        self.depth += 1
-        try:
-            out: list[ast.stmt] = []
-            for stmt in stmts:
-                new = self.visit(stmt)
-                if isinstance(new, list):
-                    out.extend(new)
-                elif new is not None:
-                    out.append(new)
-            return out
-        finally:
-            self.depth -= 1
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node.body = self._body(node.body)  # defaults, annotations and decorators are left alone
-        return node
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        self.depth += 1
-        try:
-            node.body = self.visit(node.body)
-        finally:
-            self.depth -= 1
-        return node
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
-        operand = node.operand
-        if (
-            self.depth
-            and isinstance(node.op, (ast.USub, ast.UAdd))
-            and isinstance(operand, ast.Constant)
-            and type(operand.value) is float
-        ):
-            value = -operand.value if isinstance(node.op, ast.USub) else operand.value
-            return self._param(value, node)
-        self.generic_visit(node)
-        return node
-
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        if self.depth and type(node.value) is float:
-            return self._param(node.value, node)
-        return node
-
-    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        if (self.depth and self.params_name is not None and isinstance(node.value, ast.Name)
-                and node.value.id == self.params_name and isinstance(node.slice, ast.Constant)
-                and type(node.slice.value) is int):
-            slot = self.param_slots.get(node.slice.value)
-            if slot is None:
-                lifted = self._param(None, node)  # type: ignore[arg-type]
-                self.param_slots[node.slice.value] = lifted.slice.value  # type: ignore[attr-defined]
-                return lifted
-            sub = ast.Subscript(value=ast.Name(PARAMS_NAME, ast.Load()), slice=ast.Constant(slot), ctx=ast.Load())
-            for n in (sub, sub.value, sub.slice):
-                ast.copy_location(n, node)
-            return sub
-        self.generic_visit(node)
-        return node
-
-
-def lift_constants(tree: ast.Module, params_name: str | None = None) -> tuple[ast.Module, list[float]]:
-    """Replace the float literals inside function bodies by ``_P[i]``.
-
-    A unary minus (or plus) on a float literal is folded in (``-0.5`` becomes one value, ``-0.5``).
-    Indices follow AST traversal order (source order, except e.g. ``b if t else c`` visits ``t`` first).
-    Int literals, literals in default argument values and module-level literals are left alone.
-
-    With ``params_name`` (e.g. ``"params"``), subscripts ``params[j]`` with an int literal ``j`` are lifted
-    too, each distinct ``j`` to one ``_P[i]`` in order of first appearance, with value ``None`` (they have
-    no written value). The result is canonical: programs that differ only in their constants, or in which
-    ``params`` index they use where, lift to the same tree.
-
-    Returns:
-        ``(lifted, values)``: a new tree (the argument is not modified) and the list of lifted values,
-        ``len(values) == number of _P[i] introduced``.
-    """
-    lifter = _Lifter(params_name)
-    lifted = lifter.visit(copy.deepcopy(tree))
-    return ast.fix_missing_locations(lifted), lifter.values
-
-
-def _shortest_literal(value: float, dtype: np.dtype) -> float:
-    """The float64 whose repr is the shortest decimal that rounds to ``value`` in ``dtype``."""
-    if dtype == np.float64 or not math.isfinite(value):
-        return float(value)
-    with np.errstate(over="ignore"):
-        target = np.asarray(value, dtype=dtype)[()]
-    if not np.isfinite(target):
-        return float(target)
-    candidates = [
-        np.format_float_positional(target, unique=True, trim="0"),
-        np.format_float_scientific(target, unique=True, trim="0"),
-    ]
-    for text in sorted(candidates, key=len):
-        literal = float(text)
-        if np.asarray(literal, dtype=dtype)[()] == target:  # guard against double rounding
-            return literal
-    return float(target)  # exact, hence round-trips
-
-
-class _Lowerer(ast.NodeTransformer):
-    def __init__(self, values: list[float], dtype: np.dtype) -> None:
-        self.values = values
-        self.dtype = dtype
-
-    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        if (
-            isinstance(node.value, ast.Name)
-            and node.value.id == PARAMS_NAME
-            and isinstance(node.slice, ast.Constant)
-            and type(node.slice.value) is int
-        ):
-            i = node.slice.value
-            if not 0 <= i < len(self.values):
-                raise ProgramError(f"{PARAMS_NAME}[{i}] is out of range ({len(self.values)} values)")
-            literal = _shortest_literal(self.values[i], self.dtype)
-            if math.copysign(1.0, literal) < 0:
-                new: ast.AST = ast.UnaryOp(ast.USub(), ast.Constant(-literal))
-            else:
-                new = ast.Constant(literal)
-            return ast.copy_location(new, node)
-        self.generic_visit(node)
-        return node
-
-
-def lower_constants(lifted: ast.Module, values: Any, dtype: str = "float32") -> ast.Module:
-    """Replace every ``_P[i]`` in a lifted tree by the literal ``values[i]``; inverse of lift.
-
-    Each value is written as the shortest decimal that rounds back to the same number in ``dtype``
-    (``"float32"``: e.g. ``0.1`` rather than ``0.10000000149011612``; ``"float64"``: ``repr``).
-    Negative values become ``-literal`` (a unary minus on a positive constant), so the unparsed source
-    reparses to the same tree.
-
-    Args:
-        lifted: a tree from :func:`lift_constants` (not modified).
-        values: shape ``(n,)`` numbers (list, numpy or JAX array).
-        dtype: the float dtype the values must round-trip in.
-
-    Raises:
-        ProgramError: an index is out of range of ``values``.
-    """
-    flat = [float(v) for v in np.asarray(values, dtype=np.float64).reshape(-1)]
-    lowered = _Lowerer(flat, np.dtype(dtype)).visit(copy.deepcopy(lifted))
-    return ast.fix_missing_locations(lowered)
-
-
-def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Callable[..., Any]]:
-    """Compile a lifted tree once; return ``make(params)`` building the entrypoint with ``_P = params``.
-
-    ``params`` has shape ``(n,)`` (a JAX array, tracer or list); ``make`` re-executes the module body
-    in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing, and so does each
-    call of the function it returns (as in :func:`compile_program`). Like :func:`compile_program`, it does not
-    call :func:`check`.
-
-    Raises:
-        ProgramError: (from ``make``) the module body fails or ``entrypoint`` is missing.
-    """
-    code = _code(copy.deepcopy(lifted))
-
-    def make(params: Any) -> Callable[..., Any]:
-        return _fresh(code, entrypoint, params)
-
-    return make

@@ -1,10 +1,10 @@
 """The limits an evaluator process puts around candidates: no secrets in its environment, a cap on its
 resident memory, and a CPU-time budget per candidate.
 
-These complement the static check and the restricted namespace of :mod:`evolve.program` (no imports, no
-``open``, no dunder attributes) and the driver's wall-clock deadline (an evaluator stuck in native code is
-killed and replaced). What they do not stop, and how to isolate evaluators further, is in the README's
-threat model.
+These complement the static check (:mod:`evolve.static_check`) and the restricted namespace of
+:mod:`evolve.program` (no imports, no ``open``, no dunder attributes) and the driver's wall-clock deadline (an
+evaluator stuck in native code is killed and replaced). What they do not stop, and how to isolate evaluators
+further, is in the README's threat model.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from archive.vocabulary import Status
-from evolve import limits
+from evolve import limits, static_check
 from evolve import program as prog
 from evolve.fhash import functional_hash
 from evolve.mutators.base import NotApplicable, Parent
@@ -266,7 +266,7 @@ class Evaluator:
 
         try:
             tree = prog.parse(source)
-            prog.check(tree)
+            static_check.check(tree)
             reason = self.problem.check(tree) if self.problem.check else None
             if reason:
                 raise prog.ProgramError(reason)

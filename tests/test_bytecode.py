@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from evolve import program
+from evolve.constants import lift_constants
 from evolve.optimize import levenberg_marquardt
 from problems.symbolic import bytecode
 from problems.symbolic._core import ENTRYPOINT, formula_problem
@@ -17,7 +18,7 @@ INPUTS = ("x", "v")
 
 def lifted(body: str) -> tuple:
     source = f"def {ENTRYPOINT}(x, v, params):\n" + "".join(f"    {line}\n" for line in body.splitlines())
-    return program.lift_constants(program.parse(source), "params")
+    return lift_constants(program.parse(source), "params")
 
 
 def both(body: str, X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

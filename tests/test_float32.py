@@ -11,16 +11,17 @@ import pytest
 
 from archive.pareto import crowding_distance, front, minimised, non_dominated_sort, nsga2_order
 from evolve import load_problem, program
-from problems.float32 import approx, baselines
+from problems.float32 import approx, baselines, domain
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
+from problems.float32.ulp import domain_size, from_ordered, ordered, ulp_distance
 
 TINY = np.finfo(np.float32).tiny  # the smallest normal float32
 SUB = np.float32(1e-45)  # the smallest subnormal
 
 
 def ulps(a, b) -> int:
-    return int(approx.ulp_distance(jnp.float32(a), jnp.float32(b)))
+    return int(ulp_distance(jnp.float32(a), jnp.float32(b)))
 
 
 def test_ulp_distance_across_binades_subnormals_and_zero():
@@ -30,44 +31,44 @@ def test_ulp_distance_across_binades_subnormals_and_zero():
     assert ulps(below_two, np.float32(2)) == 1 and ulps(np.float32(2), np.nextafter(np.float32(2), np.float32(3))) == 1
     assert ulps(TINY, np.nextafter(TINY, np.float32(0))) == 1  # the last normal to the largest subnormal
     assert ulps(SUB, 0.0) == 1 and ulps(-SUB, SUB) == 2 and ulps(-0.0, 0.0) == 0
-    assert ulps(1.0, 2.0) == 2**23 and ulps(-1.0, 1.0) == 2 * int(approx.ordered(np.float32(1.0)))
+    assert ulps(1.0, 2.0) == 2**23 and ulps(-1.0, 1.0) == 2 * int(ordered(np.float32(1.0)))
     rng = np.random.default_rng(0)
     bits = rng.integers(0, 2**32, size=(2, 4000), dtype=np.uint64).astype(np.uint32)
     a, b = bits.view(np.float32)
     keep = np.isfinite(a) & np.isfinite(b)
     a, b = a[keep], b[keep]
-    want = np.abs(approx.ordered(a) - approx.ordered(b))
-    got = np.asarray(approx.ulp_distance(jnp.asarray(a), jnp.asarray(b))).astype(np.int64)
+    want = np.abs(ordered(a) - ordered(b))
+    got = np.asarray(ulp_distance(jnp.asarray(a), jnp.asarray(b))).astype(np.int64)
     assert np.array_equal(got, want)
-    assert np.array_equal(approx.from_ordered(approx.ordered(a)), np.where(a == 0, np.float32(0), a))
+    assert np.array_equal(from_ordered(ordered(a)), np.where(a == 0, np.float32(0), a))
 
 
 def test_the_exhaustive_domain_is_exactly_the_float32_numbers_in_it():
-    x, coverage = approx.domain_points(LOG2)
-    assert coverage == "exhaustive" and x.size == 2**23 == approx.domain_size(1.0, 2.0, include_high=False)
+    x, coverage = domain.domain_points(LOG2)
+    assert coverage == "exhaustive" and x.size == 2**23 == domain_size(1.0, 2.0, include_high=False)
     assert x[0] == 1.0 and x[-1] == np.nextafter(np.float32(2), np.float32(0))
-    assert np.all(np.diff(approx.ordered(x)) == 1)  # every one, none twice, in order
-    assert approx.domain_size(1.0, 2.0) == 2**23 + 1
+    assert np.all(np.diff(ordered(x)) == 1)  # every one, none twice, in order
+    assert domain_size(1.0, 2.0) == 2**23 + 1
     small = approx.Target("t", low=-float(TINY), high=float(TINY) / 2, reference=np.sin, precise=math.sin,
                           library="jnp.sin", formula="sin(x)")
-    x, coverage = approx.domain_points(small)
+    x, coverage = domain.domain_points(small)
     # Below 0: the smallest normal and every subnormal; 0 once; above it half the subnormals.
     assert coverage == "exhaustive" and x.size == 2**23 + 1 + 2**22
-    assert np.all(np.diff(approx.ordered(x)) == 1) and x.min() == -TINY and x.max() == TINY / 2
+    assert np.all(np.diff(ordered(x)) == 1) and x.min() == -TINY and x.max() == TINY / 2
     odd = approx.Target("t", low=0.1, high=0.3, reference=np.sin, precise=math.sin, library="jnp.sin",
                         formula="sin(x)")  # ends that are not float32 numbers
-    x, _ = approx.domain_points(odd)
+    x, _ = domain.domain_points(odd)
     assert float(x[0]) >= 0.1 and float(np.nextafter(x[0], np.float32(0))) < 0.1 and float(x[-1]) <= 0.3
     assert float(np.nextafter(x[-1], np.float32(1))) > 0.3
 
 
 def test_a_large_domain_is_sampled_densely_with_both_ends_and_its_subnormals():
-    x, coverage = approx.domain_points(EXP2, points=2**16)
-    assert coverage == "sampled" and x.size >= 2**16 and np.all(np.diff(approx.ordered(x)) > 0)
+    x, coverage = domain.domain_points(EXP2, points=2**16)
+    assert coverage == "sampled" and x.size >= 2**16 and np.all(np.diff(ordered(x)) > 0)
     assert x[0] == 0.0 and x[-1] == 1.0 and np.nextafter(np.float32(1), np.float32(0)) in x
     assert SUB in x and np.sum(x < TINY) > 1000  # subnormals, and many of them
     assert np.sum((x > 0.25) & (x < 0.75)) > 2**14  # the dense grid
-    assert approx.domain_points(EXP2)[0].size >= 2**22  # the default
+    assert domain.domain_points(EXP2)[0].size >= 2**22  # the default
 
 
 def test_correct_rounding_asks_mpmath_where_float64_is_too_close_to_a_midpoint():
@@ -80,11 +81,11 @@ def test_correct_rounding_asks_mpmath_where_float64_is_too_close_to_a_midpoint()
                              precise=lambda x: mpmath.mpf(midpoint) + nudge, library="jnp.exp2", formula="t")
 
     x = np.float32([0.5])
-    _, rounded_up, asked = approx.correctly_rounded(target(mpmath.mpf(10) ** -30), x)
-    _, rounded_down, _ = approx.correctly_rounded(target(-mpmath.mpf(10) ** -30), x)
+    _, rounded_up, asked = domain.correctly_rounded(target(mpmath.mpf(10) ** -30), x)
+    _, rounded_down, _ = domain.correctly_rounded(target(-mpmath.mpf(10) ** -30), x)
     assert asked == 1 and rounded_up[0] == np.nextafter(np.float32(1), np.float32(2)) and rounded_down[0] == 1.0
     xs = np.linspace(0, 1, 1000, dtype=np.float32)
-    _, exact, asked = approx.correctly_rounded(EXP2, xs)
+    _, exact, asked = domain.correctly_rounded(EXP2, xs)
     with mpmath.workprec(100):
         want = np.array([np.float32(float(mpmath.mpf(2) ** mpmath.mpf(float(v)))) for v in xs])
     assert np.array_equal(exact, want) and asked == 0
@@ -224,8 +225,8 @@ def test_a_target_with_a_zero_starts_from_the_factor_that_keeps_the_relative_err
 def test_the_tuner_sees_the_neighbourhood_of_a_zero():
     # Regression: log2's tuning points were a grid and a thinning of [1, 2), none closer to 1 than 5e-4, so the
     # tuner never saw the relative error blow up where log2 vanishes (a campaign ended at 400559 ULP at 1.00008).
-    x, _ = approx.domain_points(LOG2, points=2**16)
-    near = approx.near_zero(LOG2, x)
+    x, _ = domain.domain_points(LOG2, points=2**16)
+    near = domain.near_zero(LOG2, x)
     assert near.min() == np.nextafter(np.float32(1.0), np.float32(2.0)) and np.all(near > 1.0)
     assert np.sum(near < 1.001) >= 64
-    assert approx.near_zero(EXP2, x).size == 0  # exp2 has no zero
+    assert domain.near_zero(EXP2, x).size == 0  # exp2 has no zero

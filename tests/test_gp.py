@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve import program
+from evolve import program, static_check
+from evolve.constants import lift_constants
 from evolve.mutators import OPERATORS, GPMutator, Mutator, NotApplicable, Parent, Proposal, gp
 from evolve.problem import Problem, Result
 
@@ -78,7 +79,7 @@ def child(operator: str, source: str, seed: int, problem: Problem = PROBLEM, oth
 
 def assert_valid(source: str) -> None:
     tree = program.parse(source)
-    program.check(tree)
+    static_check.check(tree)
     program.compile_program(source, "f")
 
 
@@ -270,14 +271,14 @@ def test_tune_constants_fits_a_quadratic_to_exp2() -> None:
 
 
 def code_shape(source: str) -> str:
-    lifted, _ = program.lift_constants(program.parse(source))
+    lifted, _ = lift_constants(program.parse(source))
     return program.unparse(lifted)
 
 
 def test_tune_constants_improves_a_good_horner_and_keeps_float32_literals() -> None:
     tuned = gp.tune_constants(HORNER, PROBLEM)
     assert loss_of(tuned) < loss_of(HORNER)
-    _, values = program.lift_constants(program.parse(tuned))
+    _, values = lift_constants(program.parse(tuned))
     assert all(str(np.float32(v)) == repr(v) for v in values)
 
 
@@ -339,7 +340,7 @@ def test_exp2_tunes_in_float64(exp2) -> None:
     tuned = gp.tune_constants(EXP2_DEGREE5, exp2)
     assert_x64_off()
     assert code_shape(tuned) == code_shape(EXP2_DEGREE5)
-    _, values = program.lift_constants(program.parse(tuned))
+    _, values = lift_constants(program.parse(tuned))
     assert all(str(np.float32(v)) == repr(v) for v in values)
     assert max_ulp(exp2, tuned) <= 10, tuned  # measured: 2 (a minimax quintic is ~1 ULP before rounding)
     # The cubic's minimax error is ~900 ULPs; measured: 1066.
@@ -471,6 +472,6 @@ def test_tuner_is_reused_for_the_same_structure_with_its_own_constants() -> None
     assert len(gp._TUNERS) == 2  # steps is part of the key
     again = gp.tune_constants(far, PROBLEM, steps=50)
     assert len(gp._TUNERS) == 2  # same structure and steps: reused
-    first = program.lift_constants(program.parse(one_step))[1][2]  # the x**2 coefficient: 0.9 vs 0.24
+    first = lift_constants(program.parse(one_step))[1][2]  # the x**2 coefficient: 0.9 vs 0.24
     assert abs(first - 0.9) < abs(first - 0.24)
     assert loss_of(again) < loss_of(far)

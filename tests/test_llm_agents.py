@@ -10,7 +10,7 @@ import pytest
 from llm_server import ScriptedLLMServer
 
 from archive import Archive
-from evolve import Campaign, load_problem, program
+from evolve import Campaign, load_problem, program, static_check
 from evolve.problem import CandidateError
 from problems.agents import arithmetic_tasks as at
 from problems.agents import llm_agent
@@ -36,7 +36,7 @@ def agent(body: str) -> str:
 
 def compiled(source: str):
     tree = program.parse(source)
-    program.check(tree)
+    static_check.check(tree)
     return program.compile_program(tree, llm_agent.ENTRYPOINT)
 
 
@@ -134,7 +134,7 @@ def test_agents_cannot_import():
     for body in ("import os\nreturn 1", "return __import__('os').getcwd()", "return llm.__class__",
                  "return eval('1')"):
         with pytest.raises(program.ProgramError):
-            program.check(program.parse(agent(body)))
+            static_check.check(program.parse(agent(body)))
 
 
 def test_functional_hash_sees_prompts_and_post_processing_not_names():

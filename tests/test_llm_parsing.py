@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evolve import load_problem, program
+from evolve import load_problem, program, static_check
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import (
     LLMParseError,
@@ -53,7 +53,7 @@ def test_diff_applies_exactly_and_tolerantly():
     sloppy = "```\n<<<<<<< SEARCH\ny = x * 0.5   \n=======\ny = x * (0.5 + x)\n>>>>>>> REPLACE\n```"
     child, how = parse_answer("diff", sloppy, PARENT, "f")
     assert how == "diff" and "    y = x * (0.5 + x)" in child
-    program.check(program.parse(child))
+    static_check.check(program.parse(child))
 
 
 def test_several_edits_apply_in_order():

@@ -14,16 +14,18 @@ import numpy as np
 import pytest
 
 from evolve import load_problem, minimax, program
+from evolve.constants import lift_constants, lower_constants
 from evolve.mutators import gp
-from problems.float32 import approx, baselines
+from problems.float32 import approx, baselines, domain, minimax_fit
 from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
+from problems.float32.structures import RECIPROCAL_ORDERS, classical_structures
 from problems.float32.tanh import TARGET as TANH
 
 
 def structure_of(source: str, anchors: tuple[float, ...] = ()) -> tuple[minimax.Structure, np.ndarray]:
-    lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
+    lifted, values = lift_constants(program.parse(program.split_block(source)[1]))
     fixed = minimax.fixed_shifts(lifted, values, anchors)
     return minimax.Structure(lifted, "f", len(values), fixed), np.asarray(values)
 
@@ -50,7 +52,7 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
     fitted = minimax.fit(structure, values, pts, check)
     assert not fitted.linear
     ops = approx.count_ops(jax.make_jaxpr(program.compile_program(
-        program.lower_constants(program.lift_constants(program.parse(source))[0], fitted.values), "f"))(
+        lower_constants(lift_constants(program.parse(source))[0], fitted.values), "f"))(
         jnp.ones(4, jnp.float32)))
     assert ops == 11
     for degree in (9, 11):  # x * q(x * x): 10 and 12 operations
@@ -60,7 +62,7 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
 def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
     problem = load_problem("exp2_real", points=4096, tune_points=1024)
     structures = [s for family in problem.structures for s in family if "(e + o) / (e - o)" in s]
-    assert len(structures) == len(approx.RECIPROCAL_ORDERS)
+    assert len(structures) == len(RECIPROCAL_ORDERS)
     metrics = {}
     for source in structures:
         fitted = problem.fit_constants(source)
@@ -71,7 +73,7 @@ def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
     assert metrics[10] < 1e-10
     assert metrics[8] < baselines.remez(EXP2, baselines.form(EXP2, 4)).max_error / 100
     # Only a target declaring f(-x) = 1 / f(x) is offered them.
-    assert not any("(e + o)" in s for family in approx.classical_structures(TANH) for s in family)
+    assert not any("(e + o)" in s for family in classical_structures(TANH) for s in family)
 
 
 def test_the_scaled_split_keeps_the_correction_that_xla_flushes_near_the_smallest_normal():
@@ -101,12 +103,12 @@ def exp2_small():
 
 
 def test_float32_rounding_is_never_worse_than_plain_rounding(exp2_small):
-    x, _ = approx.domain_points(EXP2, points=2**16)
-    _, rounded, _ = approx.correctly_rounded(EXP2, x)
+    x, _ = domain.domain_points(EXP2, points=2**16)
+    _, rounded, _ = domain.correctly_rounded(EXP2, x)
     keep = np.abs(x) >= np.finfo(np.float32).tiny
-    measure = approx.ulp_measure(x[keep], rounded[keep])  # every measured point but the subnormal inputs
-    pts = approx.fit_points(EXP2, np.linspace(0, 1, 2000, dtype=np.float32))
-    check = approx.fit_points(EXP2, x)
+    measure = minimax_fit.ulp_measure(x[keep], rounded[keep])  # every measured point but the subnormal inputs
+    pts = minimax_fit.fit_points(EXP2, np.linspace(0, 1, 2000, dtype=np.float32))
+    check = minimax_fit.fit_points(EXP2, x)
 
     def ulps(source: str) -> int:
         return exp2_small.evaluate(program.compile_program(source, "f")).metrics["max_ulp_as_run"]
@@ -117,10 +119,10 @@ def test_float32_rounding_is_never_worse_than_plain_rounding(exp2_small):
         source = baselines.horner_source(form, np.full(form.inner + 1, 0.1))
         structure, values = structure_of(source)
         fitted = minimax.fit(structure, values, pts, check)
-        lifted = program.lift_constants(program.parse(source))[0]
-        plain = program.unparse(program.lower_constants(lifted, fitted.values.astype(np.float32)))
+        lifted = lift_constants(program.parse(source))[0]
+        plain = program.unparse(lower_constants(lifted, fitted.values.astype(np.float32)))
         result = minimax.round_constants(structure, fitted, pts, lambda P, s=structure: measure(s.make, P))
-        aware = program.unparse(program.lower_constants(lifted, result.values))
+        aware = program.unparse(lower_constants(lifted, result.values))
         assert result.score <= result.plain_score
         assert ulps(aware) <= ulps(plain), degree
         gains += ulps(aware) < ulps(plain)
@@ -132,7 +134,7 @@ def test_float32_rounding_never_loses_to_the_programs_own_constants():
     # real numbers can land on constants that run worse than those the program had.
     source = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
     structure, values = structure_of(source)
-    pts = approx.fit_points(EXP2, np.linspace(0, 1, 500, dtype=np.float32))
+    pts = minimax_fit.fit_points(EXP2, np.linspace(0, 1, 500, dtype=np.float32))
     fitted = minimax.fit(structure, values, pts)
     own = values.astype(np.float32)
 
@@ -182,7 +184,7 @@ def test_speed_and_accuracy_come_from_the_same_compiled_program(exp2_small):
     assert metrics["max_ulp"] == max(metrics["max_ulp_as_run"], metrics["max_ulp_jitted"])
     # The jitted program really is measured: XLA fuses multiply-adds, so its outputs differ from the
     # operation-by-operation run at many points.
-    x = jnp.asarray(approx.domain_points(EXP2, points=2**16)[0])
+    x = jnp.asarray(domain.domain_points(EXP2, points=2**16)[0])
     assert int(jnp.sum(jax.jit(fn)(x) != fn(x))) > 0
 
 

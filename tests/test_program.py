@@ -1,4 +1,5 @@
-"""Tests for evolve.program: markers, parsing, static checks, code hash, compilation, constant lifting."""
+"""Tests for evolve.program, evolve.static_check and evolve.constants: markers, parsing, static checks, code hash,
+compilation, constant lifting."""
 
 from __future__ import annotations
 
@@ -9,24 +10,23 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from evolve.constants import lift_constants, lower_constants
 from evolve.program import (
     EVOLVE_END,
     EVOLVE_START,
     PARAMS_NAME,
     ProgramError,
-    check,
     code_hash,
     compile_lifted,
     compile_program,
     count_nodes,
     join_block,
-    lift_constants,
-    lower_constants,
     namespace,
     parse,
     split_block,
     unparse,
 )
+from evolve.static_check import check
 
 SEED = f"""import_free = 1
 {EVOLVE_START}

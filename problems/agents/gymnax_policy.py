@@ -236,6 +236,86 @@ def policy_features(obs: np.ndarray, products: bool) -> tuple[tuple[str, ...], l
     return names, [obs[:, i] for i in range(d)] + [obs[:, i] * obs[:, j] for i, j in pairs]
 
 
+@dataclass(frozen=True, eq=False)
+class _Episodes:
+    """One environment's episodes: what evaluating a policy and tuning its constants share."""
+
+    environment: Any
+    params: Any
+    space: Space
+    steps: int
+
+    def rollout(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """:func:`rollout` of ``fn`` in this environment."""
+        return rollout(fn, self.environment, self.params, self.space, self.steps)
+
+
+def _evaluator(run: _Episodes, keys: Any, episodes: int, heldout_episodes: int) -> Callable[[Callable], Result]:
+    """The problem's ``evaluate``: the mean return over the first ``episodes`` of ``keys`` (the score) and over
+    the held-out rest (reported only)."""
+    import jax
+
+    space = run.space
+
+    def evaluate(fn: Callable[[Any], Any]) -> Result:
+        totals, bad, first = (np.asarray(a) for a in jax.jit(jax.vmap(run.rollout(fn)))(keys))
+        if bad.any():
+            i = int(np.argmax(bad))
+            kind = f"a whole number in [0, {space.n})" if space.n is not None else \
+                f"finite and within [{space.low:g}, {space.high:g}]"
+            raise CandidateError(f"act chose an action outside the action space ({first[i]:g} in episode {i}; "
+                                 f"actions must be {kind})")
+        train, heldout = totals[:episodes], totals[episodes:]
+        metrics = {"mean_return": float(train.mean()), "return_std": float(train.std()),
+                   "min_return": float(train.min()), "heldout_return": float(heldout.mean()),
+                   "heldout_std": float(heldout.std()), "episodes": episodes, "heldout_episodes": heldout_episodes}
+        return Result(score=float(train.mean()), metrics=metrics)
+
+    return evaluate
+
+
+def _batch_loss(run: _Episodes, tune_keys: Any) -> Callable[[Callable[[Any], Callable[[Any], Any]]],
+                                                            Callable[[Any], Any]]:
+    """The problem's ``batch_loss``."""
+    import jax
+    import jax.numpy as jnp
+
+    def batch_loss(make: Callable[[Any], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+        """Minus the mean return over the first training episodes, for a batch of constant vectors (inf for
+        one that chooses an invalid action): what ``tune_constants`` searches the thresholds and weights on."""
+
+        def loss(p: Any) -> Any:
+            totals, bad, _ = jax.vmap(run.rollout(make(p)))(tune_keys)
+            return jnp.where(jnp.any(bad), jnp.inf, -jnp.mean(totals))
+
+        return jax.vmap(loss)
+
+    return batch_loss
+
+
+def _prober(space: Space, probe_obs: np.ndarray) -> Callable[[ast.Module], Any]:
+    """The problem's ``probe``: the actions a policy chooses on the probe observations."""
+    import jax
+    import jax.numpy as jnp
+
+    def probe(tree: ast.Module) -> Any:
+        fn = program.compile_program(tree, ENTRYPOINT)
+
+        def chosen(obs: Any) -> Any:  # an invalid action hashes as NaN: never the same as a valid one
+            action, ok = as_action(fn(obs), space)
+            return jnp.where(ok, action.astype(jnp.float32), jnp.nan)
+
+        return jax.vmap(chosen)(jnp.asarray(probe_obs))
+
+    return probe
+
+
+def _feature_ranges(features: tuple[str, ...], values: list[np.ndarray]) -> dict[str, tuple[float, float]]:
+    """Where the features lie in practice (over the probe observations), for thresholds and weights."""
+    return {f: (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)))
+            for f, v in zip(features, values, strict=True)}
+
+
 def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes: int = 256, seed: int = 0,
                  probes: int = 128, timeout: float = 60.0, products: bool | None = None) -> Problem:
     """The policy problem of one gymnax environment.
@@ -260,51 +340,11 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         raise ValueError(f"episodes and heldout_episodes must be at least 1, got {episodes}, {heldout_episodes}")
     environment, params = gymnax.make(env)
     space = action_space(environment, params)
-    steps = int(params.max_steps_in_episode)
+    run = _Episodes(environment, params, space, int(params.max_steps_in_episode))
     train_key, heldout_key, probe_key = jax.random.split(jax.random.key(seed), 3)
     keys = jnp.concatenate([jax.random.split(train_key, episodes), jax.random.split(heldout_key, heldout_episodes)])
     probe_obs = _probe_observations(environment, params, space, probes, probe_key)
-
-    def evaluate(fn: Callable[[Any], Any]) -> Result:
-        episode = rollout(fn, environment, params, space, steps)
-        totals, bad, first = (np.asarray(a) for a in jax.jit(jax.vmap(episode))(keys))
-        if bad.any():
-            i = int(np.argmax(bad))
-            kind = f"a whole number in [0, {space.n})" if space.n is not None else \
-                f"finite and within [{space.low:g}, {space.high:g}]"
-            raise CandidateError(f"act chose an action outside the action space ({first[i]:g} in episode {i}; "
-                                 f"actions must be {kind})")
-        train, heldout = totals[:episodes], totals[episodes:]
-        metrics = {"mean_return": float(train.mean()), "return_std": float(train.std()),
-                   "min_return": float(train.min()), "heldout_return": float(heldout.mean()),
-                   "heldout_std": float(heldout.std()), "episodes": episodes, "heldout_episodes": heldout_episodes}
-        return Result(score=float(train.mean()), metrics=metrics)
-
-    tune_keys = keys[:min(episodes, TUNE_EPISODES)]
-
-    def batch_loss(make: Callable[[Any], Callable[[Any], Any]]) -> Callable[[Any], Any]:
-        """Minus the mean return over the first training episodes, for a batch of constant vectors (inf for
-        one that chooses an invalid action): what ``tune_constants`` searches the thresholds and weights on."""
-
-        def loss(p: Any) -> Any:
-            totals, bad, _ = jax.vmap(rollout(make(p), environment, params, space, steps))(tune_keys)
-            return jnp.where(jnp.any(bad), jnp.inf, -jnp.mean(totals))
-
-        return jax.vmap(loss)
-
-    def probe(tree: ast.Module) -> Any:
-        fn = program.compile_program(tree, ENTRYPOINT)
-
-        def chosen(obs: Any) -> Any:  # an invalid action hashes as NaN: never the same as a valid one
-            action, ok = as_action(fn(obs), space)
-            return jnp.where(ok, action.astype(jnp.float32), jnp.nan)
-
-        return jax.vmap(chosen)(jnp.asarray(probe_obs))
-
     features, values = policy_features(probe_obs, ENVS[env].products if products is None else products)
-    # Where the features lie in practice (over the probe observations), for thresholds and weights.
-    ranges = {f: (float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)))
-              for f, v in zip(features, values, strict=True)}
     outputs = tuple(range(space.n)) if space.n is not None else (space.low, 0.0, space.high)
 
     return Problem(
@@ -313,16 +353,16 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         seed=seed_source(env),
         entrypoint=ENTRYPOINT,
         probe_inputs=(),
-        evaluate=evaluate,
-        probe=probe,
+        evaluate=_evaluator(run, keys, episodes, heldout_episodes),
+        probe=_prober(space, probe_obs),
         direction="max",
         objectives=(Objective("mean_return", "max"), Objective("heldout_return", "max")),
         timeout=timeout,
         features=features,
         output_values=outputs,
-        batch_loss=batch_loss,
+        batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)]),
         output_bounds=None if space.n is not None else (space.low, space.high),
-        input_ranges=ranges,
+        input_ranges=_feature_ranges(features, values),
     )
 
 

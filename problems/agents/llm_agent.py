@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
+from evolve import program, static_check
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, CandidateError, Objective, Problem, Result
 from problems.agents import arithmetic_tasks
 from problems.agents.arithmetic_tasks import Task
@@ -235,6 +235,76 @@ def run_tasks(forward: Callable[..., Any], tasks: list[Task], complete: Callable
     return {"correct": correct, "calls": calls, "tokens": tokens, "errors": errors, "first_error": first_error}
 
 
+def _check_options(start: str, train: int, validation: int, heldout: int, calls_per_task: int, probes: int,
+                   task_seconds: float, max_tokens: int) -> None:
+    """Refuse options :func:`make_problem` cannot work with, naming them."""
+    if start not in SEED_AGENTS:
+        raise ValueError(f"unknown seed agent {start!r}; choose one of {sorted(SEED_AGENTS)}")
+    if min(validation, calls_per_task, probes) < 1 or train < probes or heldout < 0:
+        raise ValueError(f"need validation >= 1, calls_per_task >= 1, 1 <= probes <= train and heldout >= 0; got "
+                         f"validation={validation}, calls_per_task={calls_per_task}, probes={probes}, "
+                         f"train={train}, heldout={heldout}")
+    if task_seconds <= 0 or max_tokens < 1:
+        raise ValueError(f"task_seconds must be > 0 and max_tokens >= 1, got {task_seconds}, {max_tokens}")
+
+
+def _validation_metrics(runs: dict[str, Any]) -> dict[str, Any]:
+    """The metrics of an agent's runs on the validation split (:func:`run_tasks`): accuracy with its bootstrap
+    interval, calls, tokens and errors.
+
+    Raises:
+        CandidateError: the agent raised on every task.
+    """
+    correct = runs["correct"]
+    if runs["errors"] == len(correct):
+        raise CandidateError(f"forward raised on every validation task; the first: {runs['first_error']}")
+    low, high = arithmetic_tasks.bootstrap_ci(correct)
+    metrics: dict[str, Any] = {
+        "accuracy": float(correct.mean()), "ci_low": low, "ci_high": high, "tasks": len(correct),
+        "calls_per_task": float(runs["calls"].mean()), "max_calls": int(runs["calls"].max()),
+        "tokens_per_task": float(runs["tokens"].mean()), "errors": runs["errors"],
+    }
+    if runs["first_error"]:
+        metrics["first_error"] = runs["first_error"][:300]
+    return metrics
+
+
+def _fingerprint(forward: Callable[..., Any], tasks: list[Task], calls_per_task: int,
+                 task_seconds: float) -> np.ndarray:
+    """What an agent does on ``tasks`` against the stand-in model (the prompts it sends, the answer it returns),
+    hashed into float32 numbers: the probe of the functional hash."""
+    out = []
+    for task in tasks:
+        prompts: list[str] = []
+
+        def recorded(prompt: str, temperature: float, prompts: list[str] = prompts) -> tuple[str, int]:
+            prompts.append(f"{temperature:.3f}|{prompt}")
+            return stand_in(prompt, temperature)
+
+        try:
+            answer = repr(forward(task.question, Calls(recorded, calls_per_task, task_seconds).handle()))
+        except Exception as exc:
+            answer = f"raised {type(exc).__name__}"
+        digest = hashlib.sha256("\x00".join([*prompts, answer]).encode()).digest()
+        # 24-bit chunks are exact in float32, which the hash canonicalises to.
+        out.extend(int.from_bytes(digest[k:k + 3], "big") for k in range(0, 12, 3))
+    return np.asarray(out, dtype=np.float32)
+
+
+def _description(examples: list[Task], calls_per_task: int) -> str:
+    """What the LLM mutator is told about the problem, with a few training tasks as examples."""
+    shown = "\n".join(f"- {t.question} -> {t.answer}" for t in examples)
+    return (
+        f"Write an agent `def {ENTRYPOINT}(task, llm)` that solves arithmetic word problems with the help of a "
+        "small language model. `task` is the problem as a str; `llm(prompt, temperature=0.0)` sends one prompt "
+        f"to the model and returns its reply as a str. At most {calls_per_task} calls per task. Return the "
+        "answer: a whole number (int or digits as a str), checked exactly. Plain Python only: no imports, no "
+        "eval, no attributes starting with '_'; helper functions are fine. Ideas: better prompts, several "
+        "samples and a vote, checking and revising, splitting the problem into steps, computing the "
+        f"arithmetic in Python from numbers the model extracts. Score: accuracy on held-back problems like "
+        f"these:\n{shown}")
+
+
 def make_problem(seed: int = 0, train: int = 40, validation: int = 30, heldout: int = 60, calls_per_task: int = 8,
                  task_seconds: float = 60.0, max_tokens: int = 256, probes: int = 4, base_url: str | None = None,
                  model: str | None = None, heldout_in_metrics: bool = False,
@@ -254,68 +324,26 @@ def make_problem(seed: int = 0, train: int = 40, validation: int = 30, heldout: 
             the calls; off by default).
         start: which seed agent is the campaign's seed; the other two join the first population.
     """
-    if start not in SEED_AGENTS:
-        raise ValueError(f"unknown seed agent {start!r}; choose one of {sorted(SEED_AGENTS)}")
-    if min(validation, calls_per_task, probes) < 1 or train < probes or heldout < 0:
-        raise ValueError(f"need validation >= 1, calls_per_task >= 1, 1 <= probes <= train and heldout >= 0; got "
-                         f"validation={validation}, calls_per_task={calls_per_task}, probes={probes}, "
-                         f"train={train}, heldout={heldout}")
-    if task_seconds <= 0 or max_tokens < 1:
-        raise ValueError(f"task_seconds must be > 0 and max_tokens >= 1, got {task_seconds}, {max_tokens}")
+    _check_options(start, train, validation, heldout, calls_per_task, probes, task_seconds, max_tokens)
     sets = arithmetic_tasks.splits(seed, train, validation, heldout)
     endpoint = Endpoint(base_url, model, max_tokens, deadline=task_seconds)
 
     def evaluate(forward: Callable[..., Any]) -> Result:
         runs = run_tasks(forward, sets["validation"], endpoint, calls_per_task, task_seconds)
-        correct = runs["correct"]
-        if runs["errors"] == len(correct):
-            raise CandidateError(f"forward raised on every validation task; the first: {runs['first_error']}")
-        low, high = arithmetic_tasks.bootstrap_ci(correct)
-        metrics: dict[str, Any] = {
-            "accuracy": float(correct.mean()), "ci_low": low, "ci_high": high, "tasks": len(correct),
-            "calls_per_task": float(runs["calls"].mean()), "max_calls": int(runs["calls"].max()),
-            "tokens_per_task": float(runs["tokens"].mean()), "errors": runs["errors"],
-        }
-        if runs["first_error"]:
-            metrics["first_error"] = runs["first_error"][:300]
+        metrics = _validation_metrics(runs)
         if heldout_in_metrics and sets["heldout"]:
             held = run_tasks(forward, sets["heldout"], endpoint, calls_per_task, task_seconds, "heldout")
             metrics["heldout_accuracy"] = float(held["correct"].mean())
-        return Result(score=float(correct.mean()), metrics=metrics)
+        return Result(score=float(runs["correct"].mean()), metrics=metrics)
 
     def probe(tree: ast.Module) -> Any:
         forward = program.compile_program(tree, ENTRYPOINT)
-        out = []
-        for task in sets["train"][:probes]:
-            prompts: list[str] = []
+        return _fingerprint(forward, sets["train"][:probes], calls_per_task, task_seconds)
 
-            def recorded(prompt: str, temperature: float, prompts: list[str] = prompts) -> tuple[str, int]:
-                prompts.append(f"{temperature:.3f}|{prompt}")
-                return stand_in(prompt, temperature)
-
-            try:
-                answer = repr(forward(task.question, Calls(recorded, calls_per_task, task_seconds).handle()))
-            except Exception as exc:
-                answer = f"raised {type(exc).__name__}"
-            digest = hashlib.sha256("\x00".join([*prompts, answer]).encode()).digest()
-            # 24-bit chunks are exact in float32, which the hash canonicalises to.
-            out.extend(int.from_bytes(digest[k:k + 3], "big") for k in range(0, 12, 3))
-        return np.asarray(out, dtype=np.float32)
-
-    examples = "\n".join(f"- {t.question} -> {t.answer}" for t in sets["train"][:3])
-    description = (
-        f"Write an agent `def {ENTRYPOINT}(task, llm)` that solves arithmetic word problems with the help of a "
-        "small language model. `task` is the problem as a str; `llm(prompt, temperature=0.0)` sends one prompt "
-        f"to the model and returns its reply as a str. At most {calls_per_task} calls per task. Return the "
-        "answer: a whole number (int or digits as a str), checked exactly. Plain Python only: no imports, no "
-        "eval, no attributes starting with '_'; helper functions are fine. Ideas: better prompts, several "
-        "samples and a vote, checking and revising, splitting the problem into steps, computing the "
-        f"arithmetic in Python from numbers the model extracts. Score: accuracy on held-back problems like "
-        f"these:\n{examples}")
     others = tuple(seed_source(name) for name in SEED_AGENTS if name != start)
     return Problem(
         name="llm_agent",
-        description=description,
+        description=_description(sets["train"][:3], calls_per_task),
         seed=seed_source(start),
         extra_seeds=others,
         entrypoint=ENTRYPOINT,
@@ -334,7 +362,7 @@ def accuracy_on(source: str, tasks: list[Task], complete: Callable[[str, float],
     """An agent's accuracy on ``tasks`` (e.g. the held-out split), with its bootstrap interval and the calls and
     tokens it spends per task, for reports. A failure (budget, time) is returned as ``error``."""
     tree = program.parse(source)
-    program.check(tree)
+    static_check.check(tree)
     forward = program.compile_program(tree, ENTRYPOINT)
     try:
         runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, "report")

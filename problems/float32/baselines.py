@@ -296,6 +296,7 @@ def rational_minimax(target: Target, m: int, n: int, points: int = 1500, check: 
     :func:`evolve.minimax.fit` (trust-region sequential LP) from the minimax polynomial of degree ``m`` over
     the constant 1; None when the target's form has no such rational."""
     from evolve import program
+    from evolve.constants import lift_constants
     from evolve.minimax import Structure, fit, fixed_shifts
 
     shape = rational_form(target, m, n)
@@ -304,7 +305,7 @@ def rational_minimax(target: Target, m: int, n: int, points: int = 1500, check: 
     f, p_degree, q_degree = shape
     start = remez(target, f).coefficients if m > 0 or f.factor else np.array([1.0])
     source = rational_source(f, np.asarray(start)[: p_degree + 1], np.zeros(q_degree), np.float64)
-    lifted, values = program.lift_constants(program.parse(program.split_block(source)[1]))
+    lifted, values = lift_constants(program.parse(program.split_block(source)[1]))
     anchors = () if target.zero is None else (target.zero,)
     structure = Structure(lifted, "f", len(values), fixed_shifts(lifted, values, anchors))
     result = fit(structure, np.asarray(values), relative_points(target, points), relative_points(target, check),

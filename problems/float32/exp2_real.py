@@ -20,8 +20,10 @@ import numpy as np
 from evolve import program
 from evolve.minimax import Points, fit_source
 from evolve.problem import CandidateError, Objective, Problem, Result
-from problems.float32.approx import check_source, classical_structures, count_ops, smooth_max
+from problems.float32.approx import check_source, count_ops
 from problems.float32.exp2 import SEED, TARGET
+from problems.float32.structures import classical_structures
+from problems.float32.ulp import smooth_max
 
 DESCRIPTION = """\
 Write `f(x)` approximating 2**x for `x` in [0, 1] as a real-number formula, using only + - * / and numeric

@@ -5,7 +5,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from problems.float32.approx import Target, reciprocal_lines
+from problems.float32.approx import Target
+from problems.float32.structures import reciprocal_lines
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -26,11 +26,13 @@ import ast
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from evolve import program
+from evolve.constants import lift_constants
 from evolve.problem import CandidateError, Objective, Problem, Result
 from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
@@ -105,7 +107,7 @@ def check_formula(tree: ast.Module, n_inputs: int) -> str | None:
     subscripted = {id(n.value) for n in ast.walk(entry) if isinstance(n, ast.Subscript)}
     if any(id(n) not in subscripted for n in uses):
         return f"use {params} only as {params}[i] (not as a whole array)"
-    _, values = program.lift_constants(tree, params)
+    _, values = lift_constants(tree, params)
     if len(values) > MAX_PARAMS:
         return (f"{len(values)} free constants (params and float literals); at most {MAX_PARAMS} are fitted: "
                 "reuse params or write integers where a constant is exact")
@@ -220,6 +222,158 @@ def _nmse(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((pred - y) ** 2) / (np.var(y) + 1e-300))
 
 
+@dataclass(frozen=True, eq=False)
+class _FitData:
+    """What every evaluation of one formula problem shares: its data sets, the rows it fits on, the probe, the
+    starting points of the fit and how formulas run."""
+
+    inputs: tuple[str, ...]
+    sets: dict[str, tuple[np.ndarray, np.ndarray]]
+    """``train``, ``id`` and (when the dataset has one) ``ood``: ``(X (rows, inputs), y (rows,))``, float64."""
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    probe_X: np.ndarray
+    probe_theta: np.ndarray
+    random_starts: np.ndarray
+    """Starting points of the free params after the first, ``(starts - 1, MAX_PARAMS)``."""
+    literal_jitter: np.ndarray
+    """Factors the written constants are scaled by at those starts, ``(starts - 1, MAX_PARAMS)``."""
+    steps: int
+    interpret: bool
+    device: dict[str, Any] = field(default_factory=dict)
+    """The data as JAX float64 arrays, inputs transposed, made on first use (in the evaluator's process)."""
+
+
+def _fit_data(dataset: Dataset, starts: int, steps: int, fit_rows: int, seed: int, interpret: bool) -> _FitData:
+    X_train, y_train = (np.asarray(a, dtype=np.float64) for a in dataset.train)
+    rng = np.random.default_rng(seed)
+    fit_idx = np.sort(rng.choice(len(y_train), size=min(fit_rows, len(y_train)), replace=False))
+    probe_X = X_train[np.sort(rng.choice(len(y_train), size=min(PROBE_ROWS, len(y_train)), replace=False))]
+    probe_theta = rng.uniform(0.5, 2.0, MAX_PARAMS) * rng.choice([-1.0, 1.0], MAX_PARAMS)
+    random_starts = rng.normal(0.0, 1.0, (max(starts - 1, 0), MAX_PARAMS))
+    literal_jitter = np.exp(rng.normal(0.0, 0.5, (max(starts - 1, 0), MAX_PARAMS)))
+    sets = {"train": (X_train, y_train), "id": tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_id)}
+    if dataset.test_ood is not None:
+        sets["ood"] = tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_ood)
+    return _FitData(inputs=tuple(dataset.inputs), sets=sets, X_fit=X_train[fit_idx], y_fit=y_train[fit_idx],
+                    probe_X=probe_X, probe_theta=probe_theta, random_starts=random_starts,
+                    literal_jitter=literal_jitter, steps=steps, interpret=interpret)
+
+
+def _lifted(tree: ast.Module) -> tuple[ast.Module, list[float | None]]:
+    return lift_constants(tree, _params_name(tree))
+
+
+def _on_device(data: _FitData, name: str, X: np.ndarray, y: np.ndarray | None = None) -> tuple[Any, Any]:
+    import jax.numpy as jnp
+
+    if name not in data.device:
+        data.device[name] = (jnp.asarray(X.T), None if y is None else jnp.asarray(y))
+    return data.device[name]
+
+
+def _runner(data: _FitData, lift: ast.Module) -> tuple[tuple | None, Callable[[np.ndarray, str, np.ndarray],
+                                                                              np.ndarray]]:
+    """The formula's code for the interpreter (None when it is compiled instead) and
+    ``predict(theta, set name, X) -> (rows,)`` float64."""
+    import jax.numpy as jnp
+
+    code = bytecode.translate(lift, ENTRYPOINT, data.inputs) if data.interpret else None
+    if code is None:
+        make = program.compile_lifted(lift, ENTRYPOINT)
+        return None, lambda theta, where, X: _run(make, theta, X)
+    arrays = tuple(jnp.asarray(a) for a in code)
+
+    def predict(theta: np.ndarray, where: str, X: np.ndarray) -> np.ndarray:
+        padded = jnp.asarray(np.pad(theta, (0, MAX_PARAMS - len(theta))))
+        return np.asarray(_interpret()(arrays, padded, _on_device(data, where, X)[0]), dtype=np.float64)
+
+    return arrays, predict
+
+
+def _checked(inputs: tuple[str, ...], pred: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
+    bad = ~np.isfinite(pred)
+    if bad.any():
+        i = int(np.argmax(bad))
+        at = ", ".join(f"{k}={X[i, j]:.6g}" for j, k in enumerate(inputs))
+        raise CandidateError(f"non-finite prediction ({pred[i]}) on the {where} data at {at}")
+    return pred
+
+
+def _fitted(data: _FitData, lift: ast.Module, values: list[float | None], code: tuple | None
+            ) -> tuple[np.ndarray, float]:
+    """The best constants of a lifted formula with ``values`` (None for a ``params[j]``) on the fitting rows,
+    and its NMSE there, from several starting points at once."""
+    import jax.numpy as jnp
+
+    n = len(values)
+    first = np.array([1.0 if v is None else v for v in values])
+    written = np.array([v is not None for v in values])
+    others = np.where(written, first * data.literal_jitter[:, :n], data.random_starts[:, :n])
+    start = np.vstack([first, others])
+    X_fit_t, y_fit_j = _on_device(data, "fit", data.X_fit, data.y_fit)
+    if code is not None:
+        # Padded to MAX_PARAMS: one compiled fitter per code size serves every parameter count
+        # (the parameters a formula does not use get no step).
+        padded = np.pad(start, ((0, 0), (0, MAX_PARAMS - n)))
+        params, losses = _interpreted_fit(data.steps)(jnp.asarray(padded), X_fit_t, y_fit_j, code)
+    else:
+        fit = _compiled_fit(program.unparse(lift), len(data.inputs), data.steps)
+        params, losses = fit(jnp.asarray(start), X_fit_t, y_fit_j)
+    losses = np.asarray(losses, dtype=np.float64)
+    if not np.isfinite(losses).any():
+        raise CandidateError("no starting point of the fit gave finite predictions on the training data")
+    best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
+    return np.asarray(params, dtype=np.float64)[best, :n], float(losses[best])
+
+
+def _evaluate_formula(data: _FitData, tree: ast.Module) -> Result:
+    """The problem's ``evaluate_tree``: fit the formula's constants, then its NMSE on every data set."""
+    with _x64():
+        lift, values = _lifted(tree)
+        code, predict = _runner(data, lift)
+        theta, fit_loss = _fitted(data, lift, values, code) if values else (np.zeros(0), None)
+        nmse = {where: _nmse(_checked(data.inputs, predict(theta, where, X), X, where), y)
+                for where, (X, y) in data.sets.items()}
+    size = formula_size(tree)
+    metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
+               "n_params": len(values), "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
+    return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
+
+
+def _residuals(data: _FitData, tree: ast.Module, metrics: dict[str, Any]
+               ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None:
+    """The problem's ``residuals``: the fitting rows by input, what the fitted formula leaves unexplained there,
+    and its sensitivity to each fitted constant; None when there is nothing to explain."""
+    theta = metrics.get("params")
+    if theta is None:
+        return None
+    theta = np.asarray(theta, dtype=np.float64)
+    with _x64():
+        lift, values = _lifted(tree)
+        if len(values) != len(theta):
+            return None
+        predict = _runner(data, lift)[1]
+        pred = predict(theta, "fit", data.X_fit)
+        # Central differences: the formula's sensitivity to each fitted constant, (rows, n).
+        deltas = 1e-6 * np.maximum(1.0, np.abs(theta))
+        jacobian = np.column_stack(
+            [(predict(theta + h * e, "fit", data.X_fit) - predict(theta - h * e, "fit", data.X_fit)) / (2 * h)
+             for h, e in zip(deltas, np.eye(len(theta)), strict=True)]) if len(theta) else np.zeros((len(pred), 0))
+    left = data.y_fit - pred
+    # At rounding level there is nothing left to explain: a term would be fitted to noise.
+    if not np.isfinite(pred).all() or np.mean(left**2) <= EXACT_NMSE * np.var(data.y_fit):
+        return None
+    return {k: data.X_fit[:, j] for j, k in enumerate(data.inputs)}, left, jacobian
+
+
+def _probe(data: _FitData, tree: ast.Module) -> Any:
+    """The problem's ``probe``: the formula at fixed constants on fixed rows, for the functional hash."""
+    with _x64():
+        lift, values = _lifted(tree)
+        return _runner(data, lift)[1](data.probe_theta[: len(values)], "probe", data.probe_X)
+
+
 def formula_problem(
     dataset: Dataset,
     *,
@@ -246,128 +400,16 @@ def formula_problem(
             formula); False compiles every structure (slower, for checking that both agree).
     """
     n_inputs = len(dataset.inputs)
-    X_train, y_train = (np.asarray(a, dtype=np.float64) for a in dataset.train)
-    rng = np.random.default_rng(seed)
-    fit_idx = np.sort(rng.choice(len(y_train), size=min(fit_rows, len(y_train)), replace=False))
-    X_fit, y_fit = X_train[fit_idx], y_train[fit_idx]
-    probe_X = X_train[np.sort(rng.choice(len(y_train), size=min(PROBE_ROWS, len(y_train)), replace=False))]
-    probe_theta = rng.uniform(0.5, 2.0, MAX_PARAMS) * rng.choice([-1.0, 1.0], MAX_PARAMS)
-    random_starts = rng.normal(0.0, 1.0, (max(starts - 1, 0), MAX_PARAMS))
-    literal_jitter = np.exp(rng.normal(0.0, 0.5, (max(starts - 1, 0), MAX_PARAMS)))
-    sets = {"train": (X_train, y_train), "id": tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_id)}
-    if dataset.test_ood is not None:
-        sets["ood"] = tuple(np.asarray(a, dtype=np.float64) for a in dataset.test_ood)
-
-    def lifted(tree: ast.Module) -> tuple[ast.Module, list[float | None]]:
-        return program.lift_constants(tree, _params_name(tree))
-
-    device: dict[str, Any] = {}  # the data as JAX float64 arrays, inputs transposed, made on first use
-
-    def on_device(name: str, X: np.ndarray, y: np.ndarray | None = None) -> tuple[Any, Any]:
-        import jax.numpy as jnp
-
-        if name not in device:
-            device[name] = (jnp.asarray(X.T), None if y is None else jnp.asarray(y))
-        return device[name]
-
-    def runner(lift: ast.Module) -> tuple[tuple | None, Callable[[np.ndarray, str, np.ndarray], np.ndarray]]:
-        """The formula's code for the interpreter (None when it is compiled instead) and
-        ``predict(theta, set name, X) -> (rows,)`` float64."""
-        import jax.numpy as jnp
-
-        code = bytecode.translate(lift, ENTRYPOINT, dataset.inputs) if interpret else None
-        if code is None:
-            make = program.compile_lifted(lift, ENTRYPOINT)
-            return None, lambda theta, where, X: _run(make, theta, X)
-        arrays = tuple(jnp.asarray(a) for a in code)
-
-        def predict(theta: np.ndarray, where: str, X: np.ndarray) -> np.ndarray:
-            padded = jnp.asarray(np.pad(theta, (0, MAX_PARAMS - len(theta))))
-            return np.asarray(_interpret()(arrays, padded, on_device(where, X)[0]), dtype=np.float64)
-
-        return arrays, predict
-
-    def checked(pred: np.ndarray, X: np.ndarray, where: str) -> np.ndarray:
-        bad = ~np.isfinite(pred)
-        if bad.any():
-            i = int(np.argmax(bad))
-            at = ", ".join(f"{k}={X[i, j]:.6g}" for j, k in enumerate(dataset.inputs))
-            raise CandidateError(f"non-finite prediction ({pred[i]}) on the {where} data at {at}")
-        return pred
-
-    def evaluate_tree(tree: ast.Module) -> Result:
-        with _x64():
-            import jax.numpy as jnp
-
-            lift, values = lifted(tree)
-            n = len(values)
-            code, predict = runner(lift)
-            theta = np.zeros(0)
-            fit_loss = None
-            if n:
-                first = np.array([1.0 if v is None else v for v in values])
-                written = np.array([v is not None for v in values])
-                others = np.where(written, first * literal_jitter[:, :n], random_starts[:, :n])
-                start = np.vstack([first, others])
-                X_fit_t, y_fit_j = on_device("fit", X_fit, y_fit)
-                if code is not None:
-                    # Padded to MAX_PARAMS: one compiled fitter per code size serves every parameter count
-                    # (the parameters a formula does not use get no step).
-                    padded = np.pad(start, ((0, 0), (0, MAX_PARAMS - n)))
-                    params, losses = _interpreted_fit(steps)(jnp.asarray(padded), X_fit_t, y_fit_j, code)
-                else:
-                    fit = _compiled_fit(program.unparse(lift), n_inputs, steps)
-                    params, losses = fit(jnp.asarray(start), X_fit_t, y_fit_j)
-                losses = np.asarray(losses, dtype=np.float64)
-                if not np.isfinite(losses).any():
-                    raise CandidateError("no starting point of the fit gave finite predictions on the training data")
-                best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.inf)))
-                theta = np.asarray(params, dtype=np.float64)[best, :n]
-                fit_loss = float(losses[best])
-            nmse = {where: _nmse(checked(predict(theta, where, X), X, where), y) for where, (X, y) in sets.items()}
-        size = formula_size(tree)
-        metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
-                   "n_params": n, "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
-        return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
-
-    fit_inputs = {k: X_fit[:, j] for j, k in enumerate(dataset.inputs)}
-
-    def residuals(tree: ast.Module, metrics: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray,
-                                                                      np.ndarray] | None:
-        theta = metrics.get("params")
-        if theta is None:
-            return None
-        theta = np.asarray(theta, dtype=np.float64)
-        with _x64():
-            lift, values = lifted(tree)
-            if len(values) != len(theta):
-                return None
-            predict = runner(lift)[1]
-            pred = predict(theta, "fit", X_fit)
-            # Central differences: the formula's sensitivity to each fitted constant, (rows, n).
-            deltas = 1e-6 * np.maximum(1.0, np.abs(theta))
-            jacobian = np.column_stack(
-                [(predict(theta + h * e, "fit", X_fit) - predict(theta - h * e, "fit", X_fit)) / (2 * h)
-                 for h, e in zip(deltas, np.eye(len(theta)), strict=True)]) if len(theta) else np.zeros((len(pred), 0))
-        left = y_fit - pred
-        # At rounding level there is nothing left to explain: a term would be fitted to noise.
-        if not np.isfinite(pred).all() or np.mean(left**2) <= EXACT_NMSE * np.var(y_fit):
-            return None
-        return fit_inputs, left, jacobian
-
-    def probe(tree: ast.Module) -> Any:
-        with _x64():
-            lift, values = lifted(tree)
-            return runner(lift)[1](probe_theta[: len(values)], "probe", probe_X)
-
+    data = _fit_data(dataset, starts, steps, fit_rows, seed, interpret)
+    X_train = data.sets["train"][0]
     return Problem(
         name=name or dataset.name,
         description=describe(dataset),
         seed=seed_source(dataset),
         entrypoint=ENTRYPOINT,
         probe_inputs=(),
-        evaluate_tree=evaluate_tree,
-        probe=probe,
+        evaluate_tree=functools.partial(_evaluate_formula, data),
+        probe=functools.partial(_probe, data),
         direction="min",
         objectives=(Objective("nmse_train", "min"), Objective("size", "min")),
         timeout=timeout,
@@ -380,7 +422,7 @@ def formula_problem(
         unary_functions=UNARY_FUNCTIONS,
         input_ranges={k: (float(X_train[:, j].min()), float(X_train[:, j].max()))
                       for j, k in enumerate(dataset.inputs)},
-        residuals=residuals,
+        residuals=functools.partial(_residuals, data),
     )
 
 

@@ -130,7 +130,7 @@ class _Builder:
 
 def translate(lifted: ast.Module, entrypoint: str, inputs: Sequence[str]) -> Code | None:
     """The instructions of a lifted formula (``_P[i]`` for its constants, see
-    :func:`evolve.program.lift_constants`), or None when it uses anything the interpreter does not run."""
+    :func:`evolve.constants.lift_constants`), or None when it uses anything the interpreter does not run."""
     entry = next((n for n in ast.walk(lifted) if isinstance(n, ast.FunctionDef) and n.name == entrypoint), None)
     if entry is None:
         return None
