@@ -49,7 +49,8 @@ class Operator:
         weight: its default weight (relative chance of being drawn).
         applies: whether it can ever act on a problem's programs.
         order: where it stands among the operators (they are drawn in this order, which a seeded run depends on);
-            ties keep the order of registration.
+            ties keep the order of registration. The built-ins' orders (10, 20...) keep the order of the one list
+            they replaced, so seeded runs draw as before; an operator given none comes after them.
         parents: how many parents it takes (2 for a crossover; the second parent's id is kept in the meta).
         guided: it is handed the parent's metrics (its fit) as well.
         tuner: it is the constant tuner itself: called with the mutator's tuning steps and a seed drawn from the
