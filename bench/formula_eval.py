@@ -25,7 +25,8 @@ from bench._common import RESULTS, write  # noqa: E402
 from evolve import program, static_check  # noqa: E402
 from evolve.constants import lift_constants  # noqa: E402
 from evolve.mutators.base import NotApplicable, Parent  # noqa: E402
-from evolve.mutators.gp import GPMutator, portfolio  # noqa: E402
+from evolve.mutators.gp import GPMutator  # noqa: E402
+from evolve.mutators.registry import portfolio  # noqa: E402
 from problems.symbolic import bytecode, feynman  # noqa: E402
 from problems.symbolic._core import ENTRYPOINT, formula_problem  # noqa: E402
 

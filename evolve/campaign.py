@@ -44,9 +44,9 @@ from evolve import limits, program
 from evolve.bandit import OperatorBandit, improvement
 from evolve.config import Config
 from evolve.mutators.base import Parent
-from evolve.mutators.gp import portfolio as gp_portfolio
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.mutators.llm_health import LLMHealth
+from evolve.mutators.registry import portfolio as gp_portfolio
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
 from evolve.runner import ConfinedEvaluator
@@ -389,7 +389,7 @@ class Campaign:
             raise CampaignError(
                 f"no operator can act on problem {self.problem.name!r} with operator_weights "
                 f"{dict(cfg.operator_weights)}: give a positive weight to an operator that applies (see "
-                "evolve.mutators.gp.portfolio), or configure an LLM")
+                "evolve.mutators.registry.portfolio), or configure an LLM")
         self.bandit = OperatorBandit(self.gp_arms + self.llm_arms, decay=cfg.bandit_decay, state=state)
 
     def _next_operator(self) -> tuple[str, str | None]:

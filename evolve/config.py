@@ -44,7 +44,7 @@ class Config:
         dedupe: skip candidates whose code or functional hash was seen.
         audit_dedupe: fraction of duplicates evaluated anyway, to measure the hashes' collision rate.
         operator_weights: GP operator weights; when given, operators left out get weight 0 (empty: the
-            defaults of ``evolve.mutators.gp.DEFAULT_WEIGHTS``).
+            operators' default weights, declared in ``evolve.mutators.registry``).
         tune_steps: optimiser steps of ``tune_constants``.
         timeout: per-candidate evaluation timeout in seconds (defaults to the problem's).
         memory_limit: GiB of resident memory an evaluator process may hold; a candidate that takes it over is

@@ -89,7 +89,9 @@ def test_problems_are_described_and_refuse_unknown_environments():
 
 
 def test_policy_operators_branch_on_features_and_combine_them(cartpole, small_exp2):
-    from evolve.mutators.gp import NotApplicable, add_feature_term, insert_where, portfolio
+    from evolve.mutators.base import NotApplicable
+    from evolve.mutators.registry import portfolio
+    from problems.agents.operators import add_feature_term, insert_where
 
     seed = "def act(obs):\n    return 0\n"
     children = {insert_where(seed, cartpole, np.random.default_rng(s)).strip().splitlines()[-1].strip()
@@ -115,7 +117,9 @@ def test_policy_operators_branch_on_features_and_combine_them(cartpole, small_ex
 def test_the_actions_in_branches_can_be_split_and_changed(cartpole):
     """A where's branches are actions, not shapes: whole-number leaves are open to the policy operators (they
     were protected as integer call arguments, so a tree could grow only at its root)."""
-    from evolve.mutators.gp import NotApplicable, insert_where, portfolio, replace_action
+    from evolve.mutators.base import NotApplicable
+    from evolve.mutators.registry import portfolio
+    from problems.agents.operators import insert_where, replace_action
 
     flipped = {replace_action(LEANING, cartpole, np.random.default_rng(s)).strip().splitlines()[-1].strip()
                for s in range(20)}
@@ -135,7 +139,9 @@ def test_the_actions_in_branches_can_be_split_and_changed(cartpole):
 
 def test_constants_of_a_policy_are_tuned_without_gradients():
     """A return has no gradient; tune_constants searches the constants with batches of vmapped rollouts."""
-    from evolve.mutators.gp import NotApplicable, portfolio, tune_constants
+    from evolve.mutators.base import NotApplicable
+    from evolve.mutators.registry import portfolio
+    from evolve.tuning import tune_constants
 
     pendulum = load_problem("pendulum")
     untuned = ("def act(obs):\n    return jnp.where(obs[0] > 0.0, jnp.where(-1.0 * obs[1] - 0.1 * obs[2] > 0.0, "
@@ -151,7 +157,7 @@ def test_constants_of_a_policy_are_tuned_without_gradients():
 
 
 def test_a_growing_torque_is_clipped_to_the_action_space():
-    from evolve.mutators.gp import add_feature_term
+    from problems.agents.operators import add_feature_term
 
     pendulum = load_problem("pendulum", products=False)
     grown = add_feature_term(pendulum.seed, pendulum, np.random.default_rng(0))
@@ -167,7 +173,7 @@ def test_a_growing_torque_is_clipped_to_the_action_space():
 def test_swing_up_tasks_branch_on_products_of_observations():
     """Pendulum and Acrobot are won by pumping energy, which is quadratic in the observation: their features
     include every obs[i] * obs[j], with ranges, and the policy operators write them."""
-    from evolve.mutators.gp import add_feature_term, insert_where
+    from problems.agents.operators import add_feature_term, insert_where
 
     obs = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], dtype=np.float32)
     names, values = gp.policy_features(obs, products=True)
@@ -187,7 +193,8 @@ def test_swing_up_tasks_branch_on_products_of_observations():
 
 
 def test_a_constant_torque_may_become_a_feedback_law_a_discrete_action_may_not(cartpole):
-    from evolve.mutators.gp import NotApplicable, add_feature_term
+    from evolve.mutators.base import NotApplicable
+    from problems.agents.operators import add_feature_term
 
     pendulum = load_problem("pendulum", products=False)
     bang = "def act(obs):\n    return jnp.where(obs[0] > 0.5, 2, -2)\n"

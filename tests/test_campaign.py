@@ -75,7 +75,7 @@ def test_bandit_chooses_operators_and_its_counts_match_the_archive(exp2_run):
     archive = Archive(db, readonly=True)
     stats = archive.stats(summary.campaign_id)
     arms = {a["arm"]: a for a in stats["arms"]}
-    from evolve.mutators.gp import portfolio
+    from evolve.mutators.registry import portfolio
 
     assert set(arms) <= set(portfolio(load_problem("exp2", points=4096))) and "insert_unary" not in arms
     proposed: dict[str, int] = {}

@@ -142,7 +142,7 @@ def test_speed_of_the_library_against_itself_is_near_one():
 
 
 def test_the_real_number_exp2_track_keeps_float64_constants():
-    from evolve.mutators.gp import tune_constants
+    from evolve.tuning import tune_constants
 
     problem = load_problem("exp2_real", points=2**12)
     fit = baselines.remez(EXP2, baselines.form(EXP2, 5))

@@ -1,4 +1,4 @@
-"""Tests of the offline GP mutator (evolve/mutators/gp.py)."""
+"""Tests of the offline GP mutator (evolve/mutators/gp.py), its generic operators and the constant tuner."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve import program, static_check
+from evolve import program, static_check, tuning
 from evolve.constants import lift_constants
-from evolve.mutators import OPERATORS, GPMutator, Mutator, NotApplicable, Parent, Proposal, gp
+from evolve.mutators import operators
+from evolve.mutators.base import Mutator, NotApplicable, Parent, Proposal
+from evolve.mutators.gp import GPMutator
+from evolve.mutators.registry import names
 from evolve.problem import Problem, Result
 
 X = jnp.linspace(0.0, 1.0, 1024, dtype=jnp.float32)
@@ -71,10 +74,10 @@ def loss_of(source: str) -> float:
 def child(operator: str, source: str, seed: int, problem: Problem = PROBLEM, other: str = OTHER) -> str:
     rng = np.random.default_rng(seed)
     if operator == "crossover":
-        return gp.crossover(source, other, problem, rng)
+        return operators.crossover(source, other, problem, rng)
     if operator == "tune_constants":
-        return gp.tune_constants(source, problem, steps=50, seed=seed)
-    return getattr(gp, operator)(source, problem, rng)
+        return tuning.tune_constants(source, problem, steps=50, seed=seed)
+    return getattr(operators, operator)(source, problem, rng)
 
 
 def assert_valid(source: str) -> None:
@@ -101,7 +104,7 @@ def test_operator_yields_valid_source(operator: str, parent: str) -> None:
 
 def test_tune_constants_yields_valid_source() -> None:
     for parent in (SEED, HORNER, BLOCK):
-        out = gp.tune_constants(parent, PROBLEM, steps=50)
+        out = tuning.tune_constants(parent, PROBLEM, steps=50)
         assert_valid(out)
 
 
@@ -111,10 +114,10 @@ def test_operators_compose_over_generations(operator: str) -> None:
     source = HORNER
     for _ in range(30):
         if operator == "crossover":
-            source = gp.crossover(source, HORNER, PROBLEM, rng)
+            source = operators.crossover(source, HORNER, PROBLEM, rng)
         else:
             try:
-                source = getattr(gp, operator)(source, PROBLEM, rng)
+                source = getattr(operators, operator)(source, PROBLEM, rng)
             except NotApplicable:
                 source = HORNER
         assert_valid(source)
@@ -198,16 +201,16 @@ def test_swap_operator_uses_another_allowed_operator() -> None:
     problem = make_problem(binops=("+", "-"))
     outs = set()
     for seed in range(30):
-        out = gp.swap_operator("def f(x):\n    return x * x + 1.0\n", problem, np.random.default_rng(seed))
+        out = operators.swap_operator("def f(x):\n    return x * x + 1.0\n", problem, np.random.default_rng(seed))
         outs.add(out.strip().splitlines()[-1].strip())
     assert outs == {"return x * x - 1.0", "return x + x + 1.0", "return x - x + 1.0"}
     with pytest.raises(NotApplicable):
-        gp.swap_operator("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
+        operators.swap_operator("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
 
 
 def test_perturb_constant_is_a_small_relative_move() -> None:
     for seed in range(40):
-        out = gp.perturb_constant("def f(x):\n    return x * 0.75\n", PROBLEM, np.random.default_rng(seed))
+        out = operators.perturb_constant("def f(x):\n    return x * 0.75\n", PROBLEM, np.random.default_rng(seed))
         value = ast.parse(out).body[0].body[0].value.right.value
         assert value != 0.75  # a move float32 would round away becomes a one-ULP step
         assert abs(value / 0.75 - 1.0) < 0.6
@@ -217,7 +220,7 @@ def test_perturb_constant_is_a_small_relative_move() -> None:
 def test_insert_term_grows_constants_horner_style() -> None:
     grown = set()
     for seed in range(60):
-        out = gp.insert_term("def f(x):\n    return 1.0 + x * 0.7\n", PROBLEM, np.random.default_rng(seed))
+        out = operators.insert_term("def f(x):\n    return 1.0 + x * 0.7\n", PROBLEM, np.random.default_rng(seed))
         assert_valid(out)
         assert program.count_nodes(program.parse(out)) > program.count_nodes(program.parse(SEED))
         grown.add(out.strip().splitlines()[-1].strip())
@@ -226,10 +229,10 @@ def test_insert_term_grows_constants_horner_style() -> None:
 
 def test_delete_subexpression_shrinks() -> None:
     for seed in range(20):
-        out = gp.delete_subexpression(HORNER, PROBLEM, np.random.default_rng(seed))
+        out = operators.delete_subexpression(HORNER, PROBLEM, np.random.default_rng(seed))
         assert program.count_nodes(program.parse(out)) < program.count_nodes(program.parse(HORNER))
     with pytest.raises(NotApplicable):
-        gp.delete_subexpression("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
+        operators.delete_subexpression("def f(x):\n    return x\n", PROBLEM, np.random.default_rng(0))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def test_delete_subexpression_shrinks() -> None:
 def test_crossover_mixes_both_parents() -> None:
     from_other = 0
     for seed in range(30):
-        out = gp.crossover(HORNER, OTHER, PROBLEM, np.random.default_rng(seed))
+        out = operators.crossover(HORNER, OTHER, PROBLEM, np.random.default_rng(seed))
         line = out.strip().splitlines()[-1].strip()
         assert out not in (HORNER, OTHER)
         assert any(token in line for token in ("1.0", "0.69", "0.24", "0.05"))  # the first parent's
@@ -262,7 +265,7 @@ def test_crossover_records_other_parent_and_needs_two_parents() -> None:
 
 def test_tune_constants_fits_a_quadratic_to_exp2() -> None:
     start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
-    tuned = gp.tune_constants(start, PROBLEM)
+    tuned = tuning.tune_constants(start, PROBLEM)
     assert_valid(tuned)
     before, after = loss_of(start), loss_of(tuned)
     assert after < before / 100, (before, after, tuned)
@@ -276,7 +279,7 @@ def code_shape(source: str) -> str:
 
 
 def test_tune_constants_improves_a_good_horner_and_keeps_float32_literals() -> None:
-    tuned = gp.tune_constants(HORNER, PROBLEM)
+    tuned = tuning.tune_constants(HORNER, PROBLEM)
     assert loss_of(tuned) < loss_of(HORNER)
     _, values = lift_constants(program.parse(tuned))
     assert all(str(np.float32(v)) == repr(v) for v in values)
@@ -284,7 +287,7 @@ def test_tune_constants_improves_a_good_horner_and_keeps_float32_literals() -> N
 
 def test_tune_constants_inside_an_evolve_block() -> None:
     problem = make_problem(loss=lambda fn: jnp.mean((fn(X) - 3.0 * jnp.exp2(X) - 1.5) ** 2))
-    tuned = gp.tune_constants(BLOCK, problem, steps=200)
+    tuned = tuning.tune_constants(BLOCK, problem, steps=200)
     assert program.split_block(tuned)[::2] == program.split_block(BLOCK)[::2]
     fn_before = program.compile_program(BLOCK, "f")
     fn_after = program.compile_program(tuned, "f")
@@ -293,15 +296,15 @@ def test_tune_constants_inside_an_evolve_block() -> None:
 
 def test_tune_constants_not_applicable() -> None:
     with pytest.raises(NotApplicable, match="loss"):
-        gp.tune_constants(HORNER, make_problem(loss=None))
+        tuning.tune_constants(HORNER, make_problem(loss=None))
     with pytest.raises(NotApplicable, match="float constant"):
-        gp.tune_constants("def f(x):\n    return x * x + 1\n", PROBLEM)
+        tuning.tune_constants("def f(x):\n    return x * x + 1\n", PROBLEM)
     nan_loss = make_problem(loss=lambda fn: jnp.mean(fn(X)) * jnp.nan)
     with pytest.raises(NotApplicable, match="finite"):
-        gp.tune_constants(HORNER, nan_loss, steps=5)
+        tuning.tune_constants(HORNER, nan_loss, steps=5)
     broken = make_problem(loss=lambda fn: fn(X, X).sum())
     with pytest.raises(NotApplicable):
-        gp.tune_constants(HORNER, broken, steps=5)
+        tuning.tune_constants(HORNER, broken, steps=5)
     mutator = GPMutator(tune_steps=5)
     with pytest.raises(NotApplicable):
         mutator.apply("tune_constants", [Parent(1, HORNER)], make_problem(loss=None), np.random.default_rng())
@@ -310,7 +313,7 @@ def test_tune_constants_not_applicable() -> None:
 def test_tune_constants_at_an_optimum_is_not_applicable() -> None:
     flat = make_problem(loss=lambda fn: jnp.float32(1.0) + 0.0 * jnp.sum(fn(X)))
     with pytest.raises(NotApplicable, match="did not lower"):
-        gp.tune_constants(HORNER, flat, steps=5)
+        tuning.tune_constants(HORNER, flat, steps=5)
 
 
 # Constant tuning on exp2, and in float64
@@ -337,20 +340,20 @@ def assert_x64_off() -> None:
 def test_exp2_tunes_in_float64(exp2) -> None:
     assert exp2.tune_dtype == "float64"
     assert max_ulp(exp2, EXP2_DEGREE5) > 10_000
-    tuned = gp.tune_constants(EXP2_DEGREE5, exp2)
+    tuned = tuning.tune_constants(EXP2_DEGREE5, exp2)
     assert_x64_off()
     assert code_shape(tuned) == code_shape(EXP2_DEGREE5)
     _, values = lift_constants(program.parse(tuned))
     assert all(str(np.float32(v)) == repr(v) for v in values)
     assert max_ulp(exp2, tuned) <= 10, tuned  # measured: 2 (a minimax quintic is ~1 ULP before rounding)
     # The cubic's minimax error is ~900 ULPs; measured: 1066.
-    assert max_ulp(exp2, gp.tune_constants(EXP2_CUBIC, exp2, seed=3)) < 1500
+    assert max_ulp(exp2, tuning.tune_constants(EXP2_CUBIC, exp2, seed=3)) < 1500
     assert_x64_off()
 
 
 def test_exp2_tunes_in_float32_too(exp2) -> None:
     narrow = dataclasses.replace(exp2, tune_dtype="float32")
-    tuned = gp.tune_constants(EXP2_CUBIC, narrow)
+    tuned = tuning.tune_constants(EXP2_CUBIC, narrow)
     assert max_ulp(exp2, tuned) < 2000  # measured: 1067, from ~125000
 
 
@@ -369,15 +372,15 @@ def test_float64_tuning_gives_the_loss_float64_and_restores_the_flag() -> None:
 
     wide = make_problem(loss=loss, tune_dtype="float64")
     start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
-    tuned = gp.tune_constants(start, wide, steps=100)
+    tuned = tuning.tune_constants(start, wide, steps=100)
     assert_x64_off()
     assert seen and all(dtypes == (jnp.float64, jnp.float64) for dtypes in seen)
     assert loss_of(tuned) < loss_of(start) / 100
     seen.clear()
-    gp.tune_constants(start, make_problem(loss=loss), steps=20)
+    tuning.tune_constants(start, make_problem(loss=loss), steps=20)
     assert seen and all(dtypes == (jnp.float32, jnp.float32) for dtypes in seen)
     with pytest.raises(NotApplicable, match="finite"):  # the flag is restored on failures too
-        gp.tune_constants(start, make_problem(loss=lambda fn: jnp.sum(fn(X)) * jnp.nan, tune_dtype="float64"))
+        tuning.tune_constants(start, make_problem(loss=lambda fn: jnp.sum(fn(X)) * jnp.nan, tune_dtype="float64"))
     assert_x64_off()
 
 
@@ -388,9 +391,9 @@ def test_tune_dtype_is_validated() -> None:
 
 def test_tune_constants_seeds_start_elsewhere() -> None:
     start = "def f(x):\n    return 1.0 + x * (0.5 + x * 0.1)\n"
-    assert gp.tune_constants(start, PROBLEM, seed=1) == gp.tune_constants(start, PROBLEM, seed=1)
+    assert tuning.tune_constants(start, PROBLEM, seed=1) == tuning.tune_constants(start, PROBLEM, seed=1)
     for seed in (1, 2):
-        assert loss_of(gp.tune_constants(start, PROBLEM, seed=seed)) < loss_of(start) / 100
+        assert loss_of(tuning.tune_constants(start, PROBLEM, seed=seed)) < loss_of(start) / 100
 
 
 # --------------------------------------------------------------------------------------------------
@@ -407,7 +410,7 @@ def test_unknown_operator_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="crossover"):
         GPMutator().apply("mutate", [Parent(0, SEED)], PROBLEM, np.random.default_rng(0))
     with pytest.raises(ValueError):
-        GPMutator({op: 0.0 for op in OPERATORS})
+        GPMutator({op: 0.0 for op in names()})
 
 
 def test_propose_respects_weights() -> None:
@@ -440,14 +443,14 @@ def test_propose_with_default_weights_yields_valid_children() -> None:
     mutator = GPMutator(tune_steps=20)
     rng = np.random.default_rng(1)
     parents = [Parent(0, HORNER), Parent(1, OTHER)]
-    operators = set()
+    made = set()
     for _ in range(60):
         proposal = mutator.propose(parents, PROBLEM, rng)
-        assert proposal.operator.removesuffix("+tune") in OPERATORS
+        assert proposal.operator.removesuffix("+tune") in names()
         assert_valid(proposal.source)
-        operators.add(proposal.operator)
-    assert len(operators) >= 5
-    assert "insert_term+tune" in operators  # grown terms get fitted
+        made.add(proposal.operator)
+    assert len(made) >= 5
+    assert "insert_term+tune" in made  # grown terms get fitted
 
 
 def test_tune_after_can_be_turned_off() -> None:
@@ -459,19 +462,17 @@ def test_tune_after_can_be_turned_off() -> None:
 
 
 def test_tuner_is_reused_for_the_same_structure_with_its_own_constants() -> None:
-    from evolve.mutators import gp
-
-    gp._TUNERS.clear()
+    tuning._TUNERS.clear()
     near = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
     far = "def f(x):\n    return 1.5 + x * (0.2 + x * (0.9 + x * 0.5))\n"
-    gp.tune_constants(near, PROBLEM, steps=50)
-    assert len(gp._TUNERS) == 1
+    tuning.tune_constants(near, PROBLEM, steps=50)
+    assert len(tuning._TUNERS) == 1
     # One BFGS step from the far constants must stay near them: a stale compiled fit that closed over
     # the first program's constants would jump to the near program's optimum instead.
-    one_step = gp.tune_constants(far, PROBLEM, steps=1)
-    assert len(gp._TUNERS) == 2  # steps is part of the key
-    again = gp.tune_constants(far, PROBLEM, steps=50)
-    assert len(gp._TUNERS) == 2  # same structure and steps: reused
+    one_step = tuning.tune_constants(far, PROBLEM, steps=1)
+    assert len(tuning._TUNERS) == 2  # steps is part of the key
+    again = tuning.tune_constants(far, PROBLEM, steps=50)
+    assert len(tuning._TUNERS) == 2  # same structure and steps: reused
     first = lift_constants(program.parse(one_step))[1][2]  # the x**2 coefficient: 0.9 vs 0.24
     assert abs(first - 0.9) < abs(first - 0.24)
     assert loss_of(again) < loss_of(far)

@@ -15,7 +15,8 @@ import pytest
 
 from evolve import load_problem, minimax, program
 from evolve.constants import lift_constants, lower_constants
-from evolve.mutators import gp
+from evolve.mutators import operators
+from evolve.tuning import tune_constants
 from problems.float32 import approx, baselines, domain, minimax_fit
 from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2
@@ -159,7 +160,7 @@ def test_the_problem_fits_constants_before_tuning(exp2_small):
     fitted = exp2_small.fit_constants(cubic)
     # The cubic's minimax error in float32 ULPs is about 958; the gradient tuner reached 1066.
     assert exp2_small.evaluate(program.compile_program(fitted, "f")).metrics["max_ulp"] <= 1000
-    assert gp.tune_constants(cubic, exp2_small) == fitted
+    assert tune_constants(cubic, exp2_small) == fitted
 
 
 def test_ops_count_a_reused_value_once():
@@ -234,7 +235,7 @@ def test_write_structure_picks_a_family_then_a_member():
                                   structures=(("def f(x):\n    return x\n",),
                                               tuple(f"def f(x):\n    return x * {k}.0\n" for k in range(99))))
     rng = np.random.default_rng(0)
-    picks = [gp.write_structure(problem.seed, problem, rng) for _ in range(400)]
+    picks = [operators.write_structure(problem.seed, problem, rng) for _ in range(400)]
     lone = sum("return x\n" in p for p in picks)
     assert 150 < lone < 250  # the lone form is one of two entries, not one of 100 programs
     assert len({p for p in picks if "return x *" in p}) > 50
@@ -244,22 +245,22 @@ def test_rational_and_square_operators_write_valid_float32_programs():
     problem = load_problem("tanh", points=2**16)
     rng = np.random.default_rng(0)
     seed = problem.seed
-    rational = gp.insert_rational(seed, problem, rng)
+    rational = operators.insert_rational(seed, problem, rng)
     assert "/ (1 + " in rational and problem.check(program.parse(rational)) is None
-    named = gp.name_square(seed, problem, rng)
+    named = operators.name_square(seed, problem, rng)
     assert "u0 = x * x" in named and "u0" in program.split_block(named)[1].splitlines()[-1]
-    halved = gp.square_half(seed, problem, rng)
+    halved = operators.square_half(seed, problem, rng)
     assert "h0 * h0" in halved and "x * 0.5" in halved
     for source in (rational, named, halved):
         assert problem.evaluate(program.compile_program(source, "f")).metrics["ops"] > 0
     # A named square becomes a variable that new terms may use.
-    grown = [gp.insert_term(named, problem, np.random.default_rng(s)) for s in range(40)]
+    grown = [operators.insert_term(named, problem, np.random.default_rng(s)) for s in range(40)]
     assert any("u0 *" in g.split("return", 1)[1] or "* u0" in g.split("return", 1)[1] for g in grown)
     exp2 = load_problem("exp2", points=2**16)
     form = baselines.form(EXP2, 6)
     poly = baselines.horner_source(form, baselines.remez(EXP2, form).coefficients)
     # 2**x = (2**(x/2))**2: squaring the halved minimax polynomial keeps it within a few ULPs.
-    squared = gp.square_half(poly, exp2, rng)
+    squared = operators.square_half(poly, exp2, rng)
     assert exp2.evaluate(program.compile_program(squared, "f")).metrics["max_ulp_as_run"] <= 8
 
 

@@ -1,4 +1,4 @@
-"""The term library and residual-guided term choice (``evolve.mutators.terms``, ``add_residual_term``)."""
+"""The term library and residual-guided term choice (``problems.symbolic.terms``, ``add_residual_term``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from evolve import load_problem, program
-from evolve.mutators import terms
 from evolve.mutators.base import NotApplicable, Parent
-from evolve.mutators.gp import GPMutator, add_residual_term, portfolio
+from evolve.mutators.gp import GPMutator
+from evolve.mutators.registry import portfolio
+from problems.symbolic import terms
+from problems.symbolic.operators import add_residual_term
 
 UNARY = ("sin", "cos", "exp", "log", "sqrt")
 
