@@ -1,13 +1,13 @@
 """Reliability under faults caused for real, counted: a campaign SIGKILLed at random moments and during archive
-writes then resumed, the hostile corpus (tests/hostile/) run through a campaign, evaluators killed from outside
-mid-candidate, a campaign against each faulty LLM endpoint of tests/llm_faults.py, and code that skips the static
-check trying a TCP connect, a unix-socket connect and file writes outside its scratch folder inside a real
-evaluator (the OS layer).
+writes then resumed, the hostile corpus (bench/fault_injection/hostile/) run through a campaign, evaluators
+killed from outside mid-candidate, a campaign against each faulty LLM endpoint of
+bench/fault_injection/llm_faults.py, and code that skips the static check trying a TCP connect, a unix-socket
+connect and file writes outside its scratch folder inside a real evaluator (the OS layer).
 
-It runs the same fault code as the tests (tests/fault_runs.py, tests/llm_faults.py) and records the counts:
-kills survived, candidates lost (goal: 0), hostile programs contained out of how many, the good candidates'
-evaluation rate after the corpus against a control run without it, LLM faults survived, and the longest stall of
-the loop (the longest gap between two batches of results) during an LLM outage. Writes bench/results/faults.json.
+It runs the same fault code as the tests (bench/fault_injection/) and records the counts: kills survived,
+candidates lost (goal: 0), hostile programs contained out of how many, the good candidates' evaluation rate after
+the corpus against a control run without it, LLM faults survived, and the longest stall of the loop (the longest
+gap between two batches of results) during an LLM outage. Writes bench/results/faults.json.
 
     python bench/faults.py [--budget 400] [--seconds 10] [--outage 60] [--rate-budget 2000]
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
 from bench._common import RESULTS, commit, write  # noqa: E402
 
@@ -50,8 +50,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import ray
-    from fault_runs import breach_attempts, kill_and_resume, kill_evaluators, run_hostile_corpus
-    from llm_faults import SCENARIOS, run_scenario
+
+    from bench.fault_injection.llm_faults import SCENARIOS, run_scenario
+    from bench.fault_injection.runs import breach_attempts, kill_and_resume, kill_evaluators, run_hostile_corpus
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -8,7 +8,7 @@ metric, same speed timing), and the issue's goals are checked: a program within 
 no more ops than the cheapest baseline reaching it; for exp2 one that is also faster than ``jnp.exp2``. The
 real-number exp2 track (``exp2_real``) is run alike: the least relative error with at most 10 operations, and
 the evolved error-against-ops front against the minimax polynomials' at every op count from 6 to 18. A target a
-user writes as a file (``--extra``, by default ``tests/problems/float32_exp.py``: e**x on [-ln2/2, ln2/2]) runs
+user writes as a file (``--extra``, by default ``examples/float32_exp.py``: e**x on [-ln2/2, ln2/2]) runs
 too, with the goal of 2 ULPs. The minimax fit's cost per structure is timed on the distinct structures each
 campaign evaluated. Writes bench/results/float32.json and one plot per target
 (bench/results/float32-<target>.png).
@@ -31,7 +31,7 @@ from bench._common import RESULTS, commit, earlier_runs, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("exp2", "log2", "erf", "tanh", "sigmoid", "sin", "exp2_real")
-EXTRA = (str(ROOT / "tests" / "problems" / "float32_exp.py"),)
+EXTRA = (str(ROOT / "examples" / "float32_exp.py"),)
 REAL_OPS = 10
 REAL_GOAL = 1e-10
 REAL_FRONT_OPS = tuple(range(6, 19))

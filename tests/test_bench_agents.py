@@ -42,8 +42,8 @@ def test_runs_of_other_environments_are_kept_only_with_the_same_settings(tmp_pat
 
 
 def test_the_llm_agents_report_compares_the_best_evolved_agent_with_the_best_seed():
+    from bench.figures.agents import llm_agents_section
     from bench.llm_agents import best_evolved
-    from bench.report import llm_agents_section
 
     def agent(name, kind, accuracy, calls):
         return {"agent": name, "kind": kind, "accuracy": accuracy, "ci_low": 0.0, "ci_high": 1.0,
@@ -74,7 +74,7 @@ def test_the_llm_agents_report_compares_the_best_evolved_agent_with_the_best_see
 
 
 def test_the_policy_report_names_environments_not_yet_measured():
-    from bench.report import agents_section
+    from bench.figures.agents import agents_section
 
     run = {"env": "Acrobot-v1", "goal": -80.0, "method": "evolve-gp", "evaluations": 9, "best_return": -79.0,
            "heldout_return": -82.0, "met": False, "best_program": "def act(obs):\n    return 1"}
@@ -90,7 +90,7 @@ def test_the_policy_report_names_environments_not_yet_measured():
 
 def test_the_policy_report_says_which_commit_measured_each_environment():
     from bench._common import commit
-    from bench.report import agents_section
+    from bench.figures.agents import agents_section
 
     def run(env, code):
         return {"env": env, "goal": GOALS[env], "method": "evolve-gp", "evaluations": 9, "best_return": -79.0,

@@ -1,10 +1,10 @@
-"""bench/faults.py's verdict on an LLM fault and its README section, on hand-made results; the commit that
+"""bench/faults.py's verdict on an LLM fault and its section of docs/figures.md, on hand-made results; the commit that
 benchmarks record."""
 
 from __future__ import annotations
 
 from bench.faults import survived
-from bench.report import faults_section
+from bench.figures.faults import faults_section
 
 
 def scenario(**changes):

@@ -1,12 +1,12 @@
-"""bench/float32.py's goal checks and its README section, on hand-made results."""
+"""bench/float32.py's goal checks and its section of docs/figures.md, on hand-made results."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from bench.figures.float32 import float32_section
 from bench.float32 import at_accuracy, fewer_ops, front_against_minimax, holds_in_float, kept_runs
-from bench.report import float32_section
 
 
 def point(i, ulp, ops, speed=1.0):
@@ -90,7 +90,7 @@ def test_the_float32_section_reports_each_target_and_its_goals():
     assert "| 18 | 2.00e-08 | 4.00e-11 | no |" in text
     assert "below, by more than 1%, at every count from 6 to 18; missed" in text
     assert "exp2 median 81 ms, 90th percentile 241 ms over 40" in text
-    assert "[exp2](bench/results/float32-exp2.png)" in text
+    assert "[exp2](../bench/results/float32-exp2.png)" in text  # relative to docs/figures.md
     assert "left out of the ops comparison: exp2_real (minimax 3)." in text
     assert "Measured on commit unrecorded (exp2, float32_exp, exp2_real)." in text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from llm_server import ScriptedLLMServer
 
 from archive import Archive
+from bench.fault_injection.llm_server import ScriptedLLMServer
 from evolve import Campaign, load_problem
 
 GOOD = "Try this:\n```python\ndef f(x):\n    return 1.0 + x * ({c} + 0.3 * x)\n```"

@@ -15,11 +15,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests_helpers import FAULTS
 
 from evolve import confine
 from evolve.problem import ProblemSpec
 
-PROBLEMS = Path(__file__).resolve().parent / "problems"
 SECCOMP_DATA = struct.Struct("=iIQ6Q")
 NEEDS_LANDLOCK = pytest.mark.skipif(confine.landlock_abi() < 4, reason="the kernel has no Landlock network rules")
 
@@ -92,7 +92,7 @@ def breakout(marker: str, confined: bool, **options):
     from evolve.runner import ConfinedEvaluator
     from evolve.workers import Task
 
-    spec = ProblemSpec(source=(PROBLEMS / "os_breakout.py").read_text(), path="os_breakout.py",
+    spec = ProblemSpec(source=(FAULTS / "os_breakout.py").read_text(), path="os_breakout.py",
                        options={"marker": marker, **options})
     evaluator = ConfinedEvaluator(spec, confine=confined, isolated=True, compile_cache="")
     try:
@@ -150,7 +150,7 @@ def test_an_llm_calling_problem_reaches_its_endpoint_port_and_no_other():
 
 
 def test_a_campaign_runs_its_candidates_confined(ray_session, tmp_path):
-    from fault_runs import breach_attempts
+    from bench.fault_injection.runs import breach_attempts
 
     facts = breach_attempts(tmp_path)
     assert facts["status"] == "finished" and facts["scratch_write"] == "done", facts  # TMPDIR: its scratch folder

@@ -1,17 +1,14 @@
-"""Hostile and broken candidates are contained: the corpus of tests/hostile/ runs through a campaign (as extra
-seeds of tests/problems/hostile_host.py), each program ends in the status its file names with a clear reason,
-nothing is written outside the temporary folder, no secret of the driver reaches an evaluator, dead evaluators
-are replaced, and the search goes on. Also: an evaluator killed from outside mid-candidate."""
+"""Hostile and broken candidates are contained: the corpus of bench/fault_injection/hostile/ runs through a campaign
+(as extra seeds of bench/fault_injection/hostile_host.py), each program ends in the status its file names with a
+clear reason, nothing is written outside the temporary folder, no secret of the driver reaches an evaluator, dead
+evaluators are replaced, and the search goes on. Also: an evaluator killed from outside mid-candidate."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from fault_runs import kill_evaluators, run_hostile_corpus
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "problems"))
-from hostile_host import corpus  # noqa: E402
+from bench.fault_injection.hostile_host import corpus
+from bench.fault_injection.runs import kill_evaluators, run_hostile_corpus
 
 
 def test_the_corpus_is_large_and_says_what_each_program_must_end_in():

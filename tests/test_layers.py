@@ -41,3 +41,12 @@ def test_the_shared_pure_modules_import_without_sqlalchemy_ray_or_jax():
 def test_statuses_are_plain_text_where_stored():
     assert STATUSES == ("ok", "invalid", "error", "timeout", "duplicate")
     assert Status.OK == "ok" and f"{Status.DUPLICATE}" == "duplicate" and str(Status.ERROR) == "error"
+
+
+def test_the_benchmarks_import_nothing_from_the_tests():
+    """The tests may import bench/ (its reports, its fault code), never the other way round."""
+    test_modules = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"tests"}
+    offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "bench").rglob("*.py"))
+                 if "hostile" not in p.parts and (imported_modules(p) & test_modules
+                                                  or '"tests"' in p.read_text())]
+    assert not offenders, offenders

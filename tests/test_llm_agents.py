@@ -7,9 +7,10 @@ import re
 
 import numpy as np
 import pytest
-from llm_server import ScriptedLLMServer
+from tests_helpers import FAULTS
 
 from archive import Archive
+from bench.fault_injection.llm_server import ScriptedLLMServer
 from evolve import Campaign, load_problem, program, static_check
 from evolve.problem import CandidateError
 from problems.agents import arithmetic_tasks as at
@@ -190,9 +191,8 @@ def test_without_an_endpoint_a_campaign_gives_the_agents_its_embedded_model(tmp_
     """GP mutator, no LLM named: the campaign still starts its local model server (here a stand-in process) for
     a problem that calls an LLM, and the evaluators reach it; the seeds would fail without it."""
     import sys
-    from pathlib import Path
 
-    stand_in = [sys.executable, str(Path(__file__).parent / "llm_server.py"), "{port}"]
+    stand_in = [sys.executable, str(FAULTS / "llm_server.py"), "{port}"]
     problem = load_problem("llm_agent", validation=3, train=4, heldout=0, probes=2, task_seconds=20.0)
     db = str(tmp_path / "gp.sqlite")
     summary = Campaign(problem, db=db, budget=2, seed=0, workers=1, batch_size=1, progress=False,

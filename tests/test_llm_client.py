@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from llm_server import ScriptedLLMServer
 
+from bench.fault_injection.llm_server import ScriptedLLMServer
 from evolve.mutators.llm_client import LLMClient, LLMSettings
 
 MESSAGES = [{"role": "user", "content": "improve f"}]

@@ -1,11 +1,13 @@
-"""A campaign survives faulty LLM endpoints (tests/llm_faults.py runs each scenario): it keeps evaluating with
+"""A campaign survives faulty LLM endpoints (bench/fault_injection/llm_faults.py runs each
+scenario): it keeps evaluating with
 the GP operators while the LLM fails, honours Retry-After, comes back to the LLM when the endpoint recovers,
 never waits on one call past its deadline, and records every failed call in the archive."""
 
 from __future__ import annotations
 
 import pytest
-from llm_faults import DEADLINE, RETRY_AFTER, SCENARIOS, run_scenario
+
+from bench.fault_injection.llm_faults import DEADLINE, RETRY_AFTER, SCENARIOS, run_scenario
 
 FAILING = ("hangs", "truncated_json", "empty_choices", "wrong_model")
 

@@ -1,7 +1,7 @@
 """The embedded-model server lifecycle: started on loopback, answered through the OpenAI client, stopped.
 
-The real SmolLM2 server needs the ``local-llm`` extra; here a stand-in server process (tests/llm_server.py)
-takes its place, so the start, wait, use and stop paths run for real.
+The real SmolLM2 server needs the ``local-llm`` extra; here a stand-in server process
+(bench/fault_injection/llm_server.py) takes its place, so the start, wait, use and stop paths run for real.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import socket
 import sys
 
 import pytest
-from tests_helpers import TESTS
+from tests_helpers import FAULTS
 
 from archive import Archive
 from evolve import Campaign, load_problem
 from evolve.mutators import local
 from evolve.mutators.llm_client import LLMClient, LLMSettings
 
-STAND_IN = [sys.executable, str(TESTS / "llm_server.py"), "{port}"]
+STAND_IN = [sys.executable, str(FAULTS / "llm_server.py"), "{port}"]
 
 
 def port_is_free(port: int) -> bool:

@@ -264,7 +264,7 @@ def test_rational_and_square_operators_write_valid_float32_programs():
     assert exp2.evaluate(program.compile_program(squared, "f")).metrics["max_ulp_as_run"] <= 8
 
 
-USER_TARGET = str(Path(__file__).resolve().parent / "problems" / "float32_exp.py")
+USER_TARGET = str(Path(__file__).resolve().parents[1] / "examples" / "float32_exp.py")
 
 
 def test_a_users_target_module_is_searched_and_fitted_like_a_built_in(ray_session, tmp_path):

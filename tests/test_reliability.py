@@ -1,7 +1,8 @@
 """Crash and resume: a campaign killed with SIGKILL at random moments, during archive writes too, resumes and
 loses nothing; Ctrl-C or SIGTERM stops it cleanly; a second campaign on the same archive is refused.
 
-Each campaign runs as a separate process (tests/crash_driver.py or the ``evolve`` command), with Ray of its own.
+Each campaign runs as a separate process (bench/fault_injection/crash_driver.py or the ``evolve``
+command), with Ray of its own.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from fault_runs import NOT_PROPOSED as PROPOSALS
-from fault_runs import ROOT, kill_and_resume, lines, wait_for
 
 from archive import Archive
+from bench.fault_injection.runs import DRIVER, ROOT, kill_and_resume, lines, wait_for
+from bench.fault_injection.runs import NOT_PROPOSED as PROPOSALS
 from evolve.cli import main
 
 
@@ -100,7 +101,7 @@ def test_a_second_campaign_on_the_same_archive_is_refused(tmp_path: Path, small_
     from evolve.campaign import CampaignError
 
     db, log = tmp_path / "busy.sqlite", tmp_path / "busy.log"
-    first = subprocess.Popen([sys.executable, str(ROOT / "tests" / "crash_driver.py"), str(db), str(log), "100000"],
+    first = subprocess.Popen([sys.executable, str(DRIVER), str(db), str(log), "100000"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert wait_for(lambda: any(x.startswith("done") for x in lines(log)), 180, first)

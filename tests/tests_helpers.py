@@ -4,6 +4,8 @@ from pathlib import Path
 
 TESTS = Path(__file__).parent
 PROBLEMS = TESTS / "problems"
+FAULTS = TESTS.parent / "bench" / "fault_injection"
+"""The fault code the tests share with bench/faults.py: crash driver, hostile corpus, scripted LLM server."""
 
 
 def driver(db: Path, problem: object) -> object:

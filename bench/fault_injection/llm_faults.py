@@ -1,5 +1,5 @@
 """Faulty LLM endpoints, for tests/test_llm_faults.py and bench/faults.py: each scenario runs a mixed campaign
-against the scripted loopback server (tests/llm_server.py) misbehaving one way, and reports what happened.
+against the scripted loopback server (llm_server.py) misbehaving one way, and reports what happened.
 
 Scenarios: an endpoint that hangs forever, one that answers slowly, 429 with Retry-After, 500s for a while
 and then recovers, truncated JSON, an empty choice list, and a wrong model name.
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from llm_server import ScriptedLLMServer
+from bench.fault_injection.llm_server import ScriptedLLMServer
 
 GOOD = "```python\ndef f(x):\n    return 1.0 + x * (0.6565 + 0.343 * x)\n```"
 DEADLINE = 2.0

@@ -1,6 +1,6 @@
 """Runs (or resumes) a small exp2 campaign for the crash tests, logging each batch the archive has committed.
 
-    python tests/crash_driver.py DB LOG BUDGET [--resume] [--slow-commit SECONDS]
+    python bench/fault_injection/crash_driver.py DB LOG BUDGET [--resume] [--slow-commit SECONDS]
 
 Each line of LOG is ``committing <ids>`` before a batch's transaction commits and ``done <id>:<code_hash> ...``
 after it did, so a test knows which candidates were reported written, and can kill the process while a
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import event  # noqa: E402
 

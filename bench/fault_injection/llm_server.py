@@ -133,7 +133,7 @@ class ScriptedLLMServer:
         self.stop()
 
 
-if __name__ == "__main__":  # a stand-in model server process: python tests/llm_server.py PORT
+if __name__ == "__main__":  # a stand-in model server process: python bench/fault_injection/llm_server.py PORT
     import sys
 
     server = ScriptedLLMServer([{"text": "```python\ndef f(x):\n    return 1.0 + x * 0.7\n```"}])

@@ -1,4 +1,4 @@
-"""A test problem whose fitness does what a candidate that got past the static check would try: connect to a
+"""A problem whose fitness does what a candidate that got past the static check would try: connect to a
 TCP port on 127.0.0.1, write a file in the home folder and one in the shared temporary folder, reach a unix
 socket, and write into its own scratch folder (which it may). What happened to each attempt is stored in the
 program's metrics, so the OS layer's hold (or a breach) shows in the archive.

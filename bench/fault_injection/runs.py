@@ -16,9 +16,10 @@ from typing import Any
 
 from evolve.campaign import NOT_PROPOSALS as NOT_PROPOSED
 
-ROOT = Path(__file__).resolve().parents[1]
-DRIVER = ROOT / "tests" / "crash_driver.py"
-HOST = ROOT / "tests" / "problems" / "hostile_host.py"
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DRIVER = HERE / "crash_driver.py"
+HOST = HERE / "hostile_host.py"
 SECRET = "s3cr3t-evolve-hostile-7f1c"
 PWNED = Path("/tmp")
 
@@ -47,7 +48,7 @@ def _start(db: Path, log: Path, budget: int, resume: bool, slow_commit: float = 
 
 
 def kill_and_resume(db: Path, log: Path, budget: int = 400, attempts: int = 7, seed: int = 11) -> dict[str, Any]:
-    """Run a campaign (tests/crash_driver.py) and SIGKILL it ``attempts`` times, resuming after each; then let a
+    """Run a campaign (crash_driver.py) and SIGKILL it ``attempts`` times, resuming after each; then let a
     last resume finish the budget. Odd attempts kill inside an archive commit (held open 0.4 s), even ones at a
     random moment 2 to 9 s after the start. Returns the kills, those inside a write, candidates reported
     written but missing from the archive or changed there, the archive's check, proposals against the budget."""
@@ -99,15 +100,13 @@ def _repo_changes() -> set[str]:
 
 
 def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -> dict[str, Any]:
-    """Run the corpus of tests/hostile (as extra seeds of tests/problems/hostile_host.py) through a campaign of
+    """Run the corpus of hostile/ (as extra seeds of hostile_host.py, both beside this module) through a campaign of
     ``budget`` GP proposals, in a process whose environment holds secrets, from ``tmp``; returns each program's
     outcome against the status its file expects, whether a secret was seen, what was written outside ``tmp``,
     evaluators replaced, and the evaluation rate of the GP children afterwards (``corpus_seeds=False``: the
     same campaign without the corpus, for that rate's control)."""
-    sys.path.insert(0, str(HOST.parent))
-    from hostile_host import corpus
-
     from archive import Archive
+    from bench.fault_injection.hostile_host import corpus
 
     for old in PWNED.glob("evolve-hostile-pwned*"):
         old.unlink()
@@ -188,13 +187,13 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
             "check_ok": archive.check().ok, "pool": len(campaign.actor_pids)}
 
 
-BREAKOUT = ROOT / "tests" / "problems" / "os_breakout.py"
+BREAKOUT = HERE / "os_breakout.py"
 ATTACKS = ("connect", "unix_connect", "home_write", "tmp_write")
-"""The attacks of tests/problems/os_breakout.py that the OS layer must refuse (its scratch write it allows)."""
+"""The attacks of os_breakout.py that the OS layer must refuse (its scratch write it allows)."""
 
 
 def breach_attempts(tmp: Path) -> dict[str, Any]:
-    """Run tests/problems/os_breakout.py in a short campaign (Ray must be up): its fitness, code that skips the
+    """Run os_breakout.py in a short campaign (Ray must be up): its fitness, code that skips the
     static check, tries a TCP connect to a listening port on 127.0.0.1, a connect to a listening unix socket, and
     a file write in the home folder and in /tmp, inside a real evaluator. Returns what each attack met, what the
     OS layer reported as holding, whether every attack was refused, and the files that landed."""

@@ -1,5 +1,5 @@
 """A float32 target as a user writes one, outside the built-ins: ``e**x`` on [-ln2/2, ln2/2] (the reduced range
-of an ``exp`` implementation), through the public ``Target`` API. ``evolve run tests/problems/float32_exp.py``
+of an ``exp`` implementation), through the public ``Target`` API. ``evolve run examples/float32_exp.py``
 searches it; ``bench/float32.py`` runs it beside the built-in targets."""
 
 import math

@@ -1,4 +1,4 @@
-"""A problem that runs the hostile corpus (tests/hostile/) through a campaign: every program of the corpus is
+"""A problem that runs the hostile corpus (hostile/ beside it) through a campaign: every program of the corpus is
 an extra seed, evaluated like any candidate, after which the campaign goes on with GP children of the good
 seed.
 
@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from evolve.problem import Problem, Result
 
-CORPUS = Path(__file__).resolve().parents[1] / "hostile"
+CORPUS = Path(__file__).resolve().parent / "hostile"
 X = jnp.linspace(0.0, 1.0, 1024, dtype=jnp.float32)
 
 

@@ -1,0 +1,194 @@
+"""The exp2 engine's figures: the demo, functional hashing, engine capacity, operator choice, LLM mutation."""
+
+from __future__ import annotations
+
+from bench.figures import load
+
+DEMO_GOAL_SECONDS = 300
+"""The demo's goal: its goal_ulp within this many seconds."""
+
+THROUGHPUT_GOAL, THROUGHPUT_FALL = 500, -0.20
+"""Engine capacity's goals: candidates/s at every size, and the largest fall from the first size to the last."""
+
+
+def _throughput_table(r: dict) -> list[str]:
+    lines = [
+        "| archive size | candidates/s | mean source chars | ms per candidate by phase (evaluator: mutate, check, "
+        "probe, evaluate; driver: select, wait, record, archive) |",
+        "|---:|---:|---:|---|",
+    ]
+    for row in r["results"]:
+        phases = ", ".join(f"{k} {v:.3f}" for k, v in row["ms_per_candidate_by_phase"].items())
+        lines.append(f"| {row['archive_size']:,} | {row['candidates_per_second']:.0f} | "
+                     f"{row['mean_source_chars']:.0f} | {phases} |")
+    return lines + ["", f"Change from the first to the last size: {r['change_first_to_last']:+.1%}.", ""]
+
+
+def throughput_section(r: dict) -> list[str]:
+    """The engine-capacity tables (prefilled archives, and one growing campaign if measured)."""
+    lines = [
+        "### Engine capacity (`python bench/engine_throughput.py`)",
+        "",
+        f"Real GP mutator, hashing, selection, Ray dispatch and archive writes, trivial fitness; {r['workers']} "
+        f"evaluators, batches of {r['batch_size']}. Goal: at least 500 candidates/s, falling by no more than 20% "
+        "from 1k to 100k programs. Each size is a campaign whose archive already holds that many programs, "
+        "resumed, then measured over a window of new proposals (so the programs in each window are alike). "
+        "Evaluator phases are summed over the evaluators running in parallel.",
+        "",
+        *_throughput_table(r),
+    ]
+    growing = load("engine_throughput_growing")
+    if growing:
+        lines += [
+            "One campaign grown to 100k instead (`python bench/engine_throughput.py --mode growing "
+            f"--size-penalty {growing['size_penalty']:g}`): here the search's programs grow too, and the evaluator "
+            "phases grow with them while the driver's stay flat.",
+            "",
+            *_throughput_table(growing),
+        ]
+    return lines
+
+
+def dedupe_section(r: dict) -> list[str]:
+    """What hashing saves."""
+    w, wo = r["with_hashing"], r["without_hashing"]
+    rate = r["collision_rate"]
+    return [
+        "### Functional hashing (`python bench/dedupe.py`)",
+        "",
+        f"The exp2 campaign, {r['budget']} proposals, seed {r['seed']}, with and without hashing:",
+        "",
+        "| | skipped as duplicates | evaluated | wall time | best max ULP |",
+        "|---|---:|---:|---:|---:|",
+        f"| with hashing | {w['skipped_share']:.1%} ({w['duplicates_by']['code']} by code hash, "
+        f"{w['duplicates_by']['func']} by functional hash) | {w['evaluated']} | {w['wall_seconds']:.0f} s | "
+        f"{w['best_max_ulp']} |",
+        f"| without | 0 | {wo['evaluated']} | {wo['wall_seconds']:.0f} s | {wo['best_max_ulp']} |",
+        "",
+        f"Wall time with hashing / without: {r['wall_time_ratio']:.2f}. The two campaigns search apart once a "
+        "duplicate is skipped (a different candidate fills the island), so their wall times mostly measure where "
+        "each search went: mean ms per proposal with / without hashing, mutate (constant fitting grows with the "
+        f"programs) {w['phases_ms']['mutate']:.1f} / {wo['phases_ms']['mutate']:.1f}, evaluate "
+        f"{w['phases_ms']['evaluate']:.1f} / {wo['phases_ms']['evaluate']:.1f}, and what hashing itself costs, "
+        f"check {w['phases_ms']['check']:.2f} / {wo['phases_ms']['check']:.2f} and probe (compile, probe run, "
+        f"functional hash) {w['phases_ms']['probe']:.2f} / {wo['phases_ms']['probe']:.2f}. Audited collision "
+        "rate (duplicates "
+        f"evaluated anyway whose score differed from the original's): "
+        f"{'n/a' if rate is None else f'{rate:.1%}'} "
+        f"(code hash {w['audit']['code']['mismatched']}/{w['audit']['code']['audited']}, functional hash "
+        f"{w['audit']['func']['mismatched']}/{w['audit']['func']['audited']}). Mismatches by the metrics that "
+        f"differed: {w.get('mismatches_by_differing_metrics') or 'none'} (`ops` alone means one function "
+        "written with a different operation count, not a behavioural collision).",
+        "",
+    ]
+
+
+def demo_section(r: dict) -> list[str]:
+    """The demo's result."""
+    lines = [
+        "### The demo (`python bench/demo.py`)",
+        "",
+        f"`evolve run exp2 --budget {r['budget']}` on the embedded defaults ({r['workers']} evaluators). Goal: at "
+        f"most {r['goal_ulp']} ULP within {DEMO_GOAL_SECONDS // 60} minutes.",
+        "",
+        f"| seed | best max ULP | ops | wall time, whole budget | first program within {r['goal_ulp']} ULP |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for run in r["runs"]:
+        first = run.get("first_within_goal")
+        when = (f"{first['max_ulp']} ULP after {first['seconds']:.0f} s ({first['proposals']} proposals)"
+                if first else "not reached")
+        lines.append(f"| {run['seed']} | {run['best_max_ulp']} | {run['best_ops']} | {run['wall_seconds']:.0f} s "
+                     f"| {when} |")
+    best = min(r["runs"], key=lambda run: (run["best_max_ulp"], run["best_ops"]))
+    lines += ["", f"Best program found (seed {best['seed']}):", "", "```python", best["best_source"].rstrip(),
+              "```", ""]
+    return lines
+
+
+def llm_section(r: dict) -> list[str]:
+    """LLM mutation against GP at the same wall time."""
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}"
+
+    lines = [
+        "### LLM mutation (`python bench/llm_mutation.py`)",
+        "",
+        f"exp2, {r['seconds']:.0f} s per run, the embedded SmolLM2-135M (`--llm {r['llm']}`, answers up to "
+        f"{r['answer_tokens']} tokens), {r['workers']} evaluator, operators chosen by "
+        f"{r.get('operator_choice', 'weights')} (in `mixed`, the LLM share of proposals is the bandit's doing). "
+        "Parse rate: answers holding a usable program; valid: calls whose program evaluated; improvement: calls "
+        "whose program beat its parent.",
+        "",
+        "| mutator | proposals | best max ULP | LLM calls | LLM share | calls/s | tokens/s | parse | valid | "
+        "improvement |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in r["runs"]:
+        calls = run.get("llm_calls")
+        lines.append(
+            f"| {run['mutator']} | {run['proposed']} | {run['best_max_ulp']} | {calls or '-'} | "
+            + (f"{pct(run.get('llm_share_of_proposals'))} | {run['calls_per_second']:.2f} | "
+               f"{run['tokens_per_second']:.0f} | {pct(run['parse_rate'])} | "
+               f"{pct(run['valid_rate'])} | {pct(run['improvement_rate'])} |" if calls else "- | - | - | - | - | - |"))
+    return lines + ["", "This small model is the baseline a stronger model is compared with.", ""]
+
+
+def bandit_section(r: dict) -> list[str]:
+    """Operator choice by the bandit against fixed weights, at the same wall time."""
+    checkpoints = list(next(iter(r["summary"].values()))["median_best_at"])
+    lines = [
+        "### Choosing operators (`python bench/bandit.py`)",
+        "",
+        f"exp2 on the demo's settings ({r['workers']} evaluators), {r['seconds']:.0f} s per run, seeds "
+        f"{', '.join(map(str, r['seeds']))}: GP operators drawn by fixed weights against the bandit "
+        "(the default). Best max ULP by wall time, median over seeds (inf: no sample yet).",
+        "",
+        "| choice | " + " | ".join(f"{t} s" for t in checkpoints)
+        + f" | seconds to reach {r['target_ulp']:g} ULP, per seed | proposals (median) |",
+        "|---|" + "---:|" * len(checkpoints) + "---|---:|",
+    ]
+    for choice, row in r["summary"].items():
+        reach = ", ".join("not reached" if t is None else f"{t:.0f}" for t in row["seconds_to_target"])
+        lines.append(f"| {choice} | " + " | ".join(f"{v:g}" for v in row["median_best_at"].values())
+                     + f" | {reach} | {row['median_proposed']:.0f} |")
+    run = next((x for x in r["runs"] if x["choice"] == "bandit"), None)
+    if run:
+        lines += ["", f"What the bandit did (seed {run['seed']}): pulls, children that beat their parent, summed "
+                  "relative improvement, and seconds charged.", "",
+                  "| operator | pulls | successes | reward | cost, s |", "|---|---:|---:|---:|---:|"]
+        for arm in sorted(run["arms"], key=lambda a: -a["pulls"]):
+            lines.append(f"| {arm['arm']} | {arm['pulls']} | {arm['successes']} | {arm['reward']:.2f} | "
+                         f"{arm['cost_seconds']:.1f} |")
+    return lines + [""]
+
+
+def demo_headline(r: dict) -> str:
+    """The README's line: each seed's best, when it first came within the goal, and on how many seeds in time."""
+    runs = r["runs"]
+    firsts = [run.get("first_within_goal") for run in runs]
+    in_time = sum(f is not None and f["seconds"] <= DEMO_GOAL_SECONDS for f in firsts)
+    return (f"The demo (`evolve run exp2 --budget {r['budget']}`, {r['workers']} evaluators): best "
+            + ", ".join(f"{run['best_max_ulp']} ULP (seed {run['seed']})" for run in runs)
+            + f"; first within {r['goal_ulp']} ULP after "
+            + ", ".join("never" if f is None else f"{f['seconds']:.0f} s" for f in firsts)
+            + f"; the goal (at most {r['goal_ulp']} ULP within {DEMO_GOAL_SECONDS // 60} minutes) met on {in_time} "
+            f"of {len(runs)} seeds.")
+
+
+def throughput_headline(r: dict) -> str:
+    """The README's line: candidates/s at the smallest and largest archive, against the goals."""
+    first, last = r["results"][0], r["results"][-1]
+    met = (all(row["candidates_per_second"] >= THROUGHPUT_GOAL for row in r["results"])
+           and r["change_first_to_last"] >= THROUGHPUT_FALL)
+    return (f"Engine capacity on a trivial fitness: {first['candidates_per_second']:.0f} candidates/s with "
+            f"{first['archive_size']:,} programs in the archive, {last['candidates_per_second']:.0f} with "
+            f"{last['archive_size']:,} ({r['change_first_to_last']:+.1%}; the goals, at least {THROUGHPUT_GOAL}/s "
+            f"and a fall of at most {-THROUGHPUT_FALL:.0%}: {'met' if met else 'missed'}).")
+
+
+def dedupe_headline(r: dict) -> str:
+    """The README's line: the share of proposals that hashing skipped, and the collision rate audited."""
+    w, rate = r["with_hashing"], r["collision_rate"]
+    return (f"Functional hashing skipped {w['skipped_share']:.1%} of {r['budget']} exp2 proposals as duplicates; "
+            f"audited collision rate {'n/a' if rate is None else f'{rate:.1%}'}.")
