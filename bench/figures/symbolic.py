@@ -41,11 +41,12 @@ def _formula(source: str, params: list[float]) -> str:
     import ast
 
     from evolve import program
+    from evolve.constants import lift_constants, lower_constants
 
     tree = program.parse(source)
     entry = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
-    lifted, _ = program.lift_constants(tree, (entry.args.args[-1].arg if entry.args.args else None))
-    lowered = program.lower_constants(lifted, [float(f"{v:.4g}") for v in params], "float64")
+    lifted, _ = lift_constants(tree, (entry.args.args[-1].arg if entry.args.args else None))
+    lowered = lower_constants(lifted, [float(f"{v:.4g}") for v in params], "float64")
     entry = next(n for n in ast.walk(lowered) if isinstance(n, ast.FunctionDef))
     ret = next(n for n in ast.walk(entry) if isinstance(n, ast.Return))
     return ast.unparse(ret.value)
