@@ -19,6 +19,7 @@ _WHERE = {
                                            "LLMCallRow", "ObjectiveRow", "ProgramRow")},
     **{name: "archive.vocabulary" for name in ("CAMPAIGN_STATUSES", "DIRECTIONS", "DUPLICATE_BY", "ROLES",
                                                "STATUSES", "CampaignStatus", "DuplicateBy", "Role", "Status")},
+    "ProgramRecord": "archive.records",
     **{name: "archive.store" for name in ("Archive", "ArchiveBusy", "ArchiveFull", "LineageStep")},
 }
 

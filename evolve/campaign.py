@@ -46,7 +46,7 @@ from evolve.config import Config
 from evolve.mutators.base import Parent
 from evolve.mutators.gp import portfolio as gp_portfolio
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
-from evolve.mutators.llm_health import LLMHealth
+from evolve.llm.health import LLMHealth
 from evolve.population import Member, Population
 from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
 from evolve.runner import ConfinedEvaluator
@@ -463,12 +463,12 @@ class Campaign:
         self.llm_health = LLMHealth(pause=cfg.llm_pause, max_pause=max(cfg.llm_pause, 120.0))
         if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
             return
-        from evolve.mutators.llm_client import LLMClient, LLMSettings
+        from evolve.llm.client import LLMClient, LLMSettings
 
         # A problem that calls an LLM gets the embedded model when the campaign names no endpoint.
         base_url, model = cfg.llm_base_url or "local", cfg.llm_model
         if base_url == "local":  # the embedded model: a server of our own on loopback, for this run
-            from evolve.mutators.local import LocalServer
+            from evolve.llm.local import LocalServer
 
             self.local_server = LocalServer(cfg.llm_local_command).start()
             base_url, model = self.local_server.url, self.local_server.alias

@@ -346,7 +346,7 @@ def cmd_llm(args: argparse.Namespace) -> int:
     """``evolve llm serve``: run the embedded model server in the foreground."""
     import time
 
-    from evolve.mutators.local import LocalServer
+    from evolve.llm.local import LocalServer
 
     try:
         server = LocalServer().start()

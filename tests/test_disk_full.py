@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 import evolve.campaign
 from archive import Archive, ArchiveFull
+from archive.records import ProgramRecord
 from evolve import Campaign
 from evolve.campaign import NOT_PROPOSALS, CampaignError
 
@@ -32,7 +33,7 @@ def fill_disk(archive: Archive) -> list[int]:
 def test_a_full_archive_disk_rolls_the_write_back_whole(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "a.sqlite")
     cid = archive.create_campaign(name="c", problem="p", config={}, seed=0, direction="min", objectives=[])
-    rows = [{"id": i, "campaign_id": cid, "source": "x" * 4000, "status": "invalid", "operator": "seed"}
+    rows = [ProgramRecord(id=i, campaign_id=cid, source="x" * 4000, status="invalid", operator="seed")
             for i in range(1, 41)]
     limit = fill_disk(archive)
     archive.add(rows[:5])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, analysis, plots
+from archive.records import ProgramRecord
 from archive.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,9 +18,9 @@ SEED = "def f(x):\n    return 1.0 + x\n"
 def _program(pid, cid, score, operator, island=0, status="ok", **kw):
     source = f"def f(x):\n    return {pid / 10} + x\n"
     metrics = {"max_ulp": int(score), "ops": pid % 5 + 1} if status == "ok" else None
-    return {"id": pid, "campaign_id": cid, "source": source, "status": status, "operator": operator,
-            "score": score if status == "ok" else None, "metrics": metrics, "island": island,
-            "generation": 1, "created_at": 1000.0 + pid, **kw}
+    return ProgramRecord(id=pid, campaign_id=cid, source=source, status=status, operator=operator,
+                         score=score if status == "ok" else None, metrics=metrics, island=island,
+                         generation=1, created_at=1000.0 + pid, **kw)
 
 
 @pytest.fixture

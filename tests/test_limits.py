@@ -13,8 +13,8 @@ import pytest
 from tests_helpers import driver
 
 from evolve import limits
+from evolve.llm.client import LLMCall
 from evolve.mutators.base import Parent
-from evolve.mutators.llm_client import LLMCall
 from evolve.problem import Problem, Result
 from evolve.workers import Evaluator, Record, Task
 

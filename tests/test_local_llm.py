@@ -14,8 +14,8 @@ from tests_helpers import TESTS
 
 from archive import Archive
 from evolve import Campaign, load_problem
-from evolve.mutators import local
-from evolve.mutators.llm_client import LLMClient, LLMSettings
+from evolve.llm import local
+from evolve.llm.client import LLMClient, LLMSettings
 
 STAND_IN = [sys.executable, str(TESTS / "llm_server.py"), "{port}"]
 
