@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evolve.campaign import NOT_PROPOSALS as NOT_PROPOSED
+from archive.vocabulary import NOT_PROPOSALS as NOT_PROPOSED
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "tests" / "crash_driver.py"
@@ -175,7 +175,7 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
 
     def killer(c: Campaign) -> None:
         if len(done) < kills and c.proposed_done >= 8 * (len(done) + 1):
-            pid = c.actor_pids[len(done) % 2]
+            pid = c.pool.actor_pids[len(done) % 2]
             done.append(pid)
             threading.Timer(0.05, os.kill, (pid, signal.SIGKILL)).start()
 
@@ -220,7 +220,7 @@ def breach_attempts(tmp: Path) -> dict[str, Any]:
     written = [str(p) for p in landed if p.exists()]
     for path in landed:
         path.unlink(missing_ok=True)
-    return {"status": summary.status, "attacks": attacks, "confinement": campaign.confinement.describe(),
+    return {"status": summary.status, "attacks": attacks, "confinement": campaign.pool.confinement.describe(),
             "refused": bool(attacks) and all(attacks.get(a, "done") != "done" for a in ATTACKS),
             "scratch_write": attacks.get("scratch_write"), "written": written}
 

@@ -95,7 +95,7 @@ def test_round_trip_of_campaign_and_programs(archive: Archive) -> None:
         "created_at": 1700000000.5,
     }
     failed = program(2, cid, status="error", error="Traceback: boom", score=None)
-    archive.add([full, failed], [(2, 1, "parent")])
+    archive.add([ProgramRecord(**full), failed], [(2, 1, "parent")])
     assert archive.next_program_id() == 3
 
     got = archive.get(1)
