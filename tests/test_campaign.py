@@ -251,6 +251,19 @@ def test_extra_seeds_join_every_island_and_survive_a_resume(ray_session, tmp_pat
     check_integrity(archive, summary.campaign_id)
 
 
+def test_with_dedupe_off_an_extra_seed_that_repeats_the_seed_is_no_duplicate(ray_session, tmp_path, small_exp2):
+    # Regression: the seed path had a copy of the dedupe rule of its own that ignored `dedupe = false`, so an
+    # extra seed repeating the seed was stored as its duplicate; now seeds and children follow one rule.
+    import dataclasses
+
+    problem = dataclasses.replace(small_exp2, extra_seeds=(small_exp2.seed,))
+    db = str(tmp_path / "nodedupe.sqlite")
+    summary = Campaign(problem, db=db, budget=2, seed=0, dedupe=False, **FAST).run()
+    seeds = [r for r in Archive(db, readonly=True).programs(campaign_id=summary.campaign_id) if r.operator == "seed"]
+    assert [r.status for r in seeds] == ["ok", "ok"] and seeds[1].duplicate_of is None
+    assert seeds[0].code_hash == seeds[1].code_hash
+
+
 def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_session, tmp_path, small_exp2):
     import dataclasses
 
