@@ -16,6 +16,7 @@ from typing import Any
 
 from archive.records import ProgramRecord
 from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, Status
+from evolve.population import Member
 from evolve.workers import Record, Task
 
 UNEVALUATED = "not evaluated: "
@@ -167,9 +168,9 @@ class Ledger:
         return program_record(rec, campaign_id=campaign_id, island=island, generation=generation,
                               operator=operator, created_at=created_at, source=task.source)
 
-    def copy(self, row: ProgramRecord | Any, *, campaign_id: int, island: int, operator: str,
+    def copy(self, row: Member | ProgramRecord, *, campaign_id: int, island: int, operator: str,
              created_at: float) -> ProgramRecord:
-        """The archive row of a copy of member ``row`` (an ``ok`` program) onto ``island``: a ``migration`` or
+        """The archive row of a copy of ``row`` (a population member, an ``ok`` program) onto ``island``: a ``migration`` or
         ``reset`` row with a fresh id that stands for the same original."""
         pid = self.take_id()
         self.roots[pid] = self.roots.get(row.id, row.id)

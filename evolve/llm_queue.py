@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from evolve.ledger import UNEVALUATED
 from evolve.llm.health import LLMHealth
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import LLMMutator, LLMParseError, LLMPending
+from evolve.population import Member
 from evolve.problem import Problem
 from evolve.workers import Record, Task
 
@@ -126,7 +128,7 @@ class LLMQueue:
         return self.mode_names[int(rng.choice(len(self.mode_names), p=self.mode_p))]
 
     # ------------------------------------------------------------------ calls
-    def start(self, pid: int, parents: list[Any], inspirations: list[Any], mode: str) -> None:
+    def start(self, pid: int, parents: Sequence[Member], inspirations: Sequence[Member], mode: str) -> None:
         """Ask for child ``pid`` of ``parents`` (population members) in ``mode``, ``inspirations`` shown."""
         as_parents = tuple(Parent(m.id, m.source, m.score, m.metrics) for m in parents)
         shown = [Parent(m.id, m.source, m.score, m.metrics) for m in inspirations]
