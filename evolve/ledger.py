@@ -170,8 +170,8 @@ class Ledger:
 
     def copy(self, row: Member | ProgramRecord, *, campaign_id: int, island: int, operator: str,
              created_at: float) -> ProgramRecord:
-        """The archive row of a copy of ``row`` (a population member, an ``ok`` program) onto ``island``: a ``migration`` or
-        ``reset`` row with a fresh id that stands for the same original."""
+        """The archive row of a copy of ``row`` (a population member, an ``ok`` program) onto ``island``: a
+        ``migration`` or ``reset`` row with a fresh id that stands for the same original."""
         pid = self.take_id()
         self.roots[pid] = self.roots.get(row.id, row.id)
         self.generation[pid] = row.generation
