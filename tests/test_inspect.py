@@ -31,7 +31,7 @@ def small(tmp_path):
     a = Archive(db)
     cid = a.create_campaign("small", "exp2", {"budget": 12}, 0, "min", objectives=[("max_ulp", "min"), ("ops", "min")])
     rows = [
-        {**_program(1, cid, 100.0, "seed"), "source": SEED},
+        _program(1, cid, 100.0, "seed").replace(source=SEED),
         _program(2, cid, 80.0, "perturb_constant", 0),
         _program(3, cid, 90.0, "swap_operator", 1),
         _program(4, cid, None, "insert_term+tune", 1, status="error", error="boom"),
