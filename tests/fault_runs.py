@@ -185,7 +185,7 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
     return {"kills": len(done), "evaluators_replaced": summary.restarts, "status": summary.status,
             "lost": sum("evaluator process died" in (r.error or "") for r in rows),
             "proposed": archive.count(exclude_operators=NOT_PROPOSED), "budget": budget,
-            "check_ok": archive.check().ok, "pool": len(campaign.actor_pids)}
+            "check_ok": archive.check().ok, "pool": len(campaign.pool.actor_pids)}
 
 
 BREAKOUT = ROOT / "tests" / "problems" / "os_breakout.py"
