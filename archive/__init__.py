@@ -20,6 +20,7 @@ _WHERE = {
     **{name: "archive.vocabulary" for name in ("CAMPAIGN_STATUSES", "DIRECTIONS", "DUPLICATE_BY", "ROLES",
                                                "STATUSES", "CampaignStatus", "DuplicateBy", "Role", "Status")},
     "ArchiveBusy": "archive.engine",
+    "ProgramRecord": "archive.records",
     **{name: "archive.store" for name in ("Archive", "ArchiveFull", "LineageStep")},
 }
 

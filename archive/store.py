@@ -30,6 +30,7 @@ from archive.models import (
     ObjectiveRow,
     ProgramRow,
 )
+from archive.records import ProgramRecord
 from archive.vocabulary import (
     CAMPAIGN_STATUSES,
     COPY_OPERATORS,
@@ -64,11 +65,6 @@ _ARM_DEFAULTS: dict[str, Any] = {
     column.key: column.default.arg for column in ArmRow.__table__.columns if column.default is not None
 }
 
-_REQUIRED_PROGRAM_KEYS = ("id", "campaign_id", "source", "status", "operator")
-_PROGRAM_DEFAULTS: dict[str, Any] = {
-    column.key: None for column in ProgramRow.__table__.columns if column.key not in _REQUIRED_PROGRAM_KEYS
-}
-_PROGRAM_DEFAULTS["generation"] = 0
 
 
 @dataclass(frozen=True)
@@ -261,7 +257,7 @@ class Archive:
 
     def add(
         self,
-        programs: Sequence[dict[str, Any]],
+        programs: Sequence[ProgramRecord],
         edges: Sequence[tuple[int, int, str]] = (),
         calls: Sequence[dict[str, Any]] = (),
         arms: Sequence[dict[str, Any]] = (),
@@ -269,32 +265,25 @@ class Archive:
         """Insert programs, lineage edges ``(child_id, parent_id, role)`` and LLM calls, and write the operator
         bandit's arms, in one transaction.
 
-        Each program is a dict of :class:`ProgramRow` columns; ``id``, ``campaign_id``, ``source``, ``status``
-        and ``operator`` are required, other columns default to None (``generation`` to 0, ``created_at`` to
-        now). Each call is a dict of :class:`LLMCallRow` columns (``campaign_id``, ``model``, ``mode`` and
-        ``prompt`` required). Each arm is a dict of :class:`ArmRow` columns (``campaign_id`` and ``name``
-        required) and replaces the stored row of that arm. Raises ValueError for an unknown column or an
-        invalid status, duplicate_by or role, before writing anything, and :class:`ArchiveFull` (having written
-        nothing) when the disk is full.
+        Each program is a :class:`ProgramRecord` (``created_at`` None means now). Each call is a dict of
+        :class:`LLMCallRow` columns (``campaign_id``, ``model``, ``mode`` and ``prompt`` required). Each arm is a
+        dict of :class:`ArmRow` columns (``campaign_id`` and ``name`` required) and replaces the stored row of
+        that arm. Raises TypeError for a program that is no :class:`ProgramRecord`, ValueError for an unknown
+        column or an invalid status, duplicate_by or role, before writing anything, and :class:`ArchiveFull`
+        (having written nothing) when the disk is full.
         """
         self._require_writable()
         now = time.time()
         rows = []
         for program in programs:
-            missing = [key for key in _REQUIRED_PROGRAM_KEYS if key not in program]
-            if missing:
-                raise ValueError(f"program {program.get('id')!r} lacks required field(s) {missing}")
-            unknown = program.keys() - _PROGRAM_DEFAULTS.keys() - set(_REQUIRED_PROGRAM_KEYS)
-            if unknown:
-                raise ValueError(f"program {program['id']!r} has unknown field(s) {sorted(unknown)}")
-            _check(program["status"], STATUSES, f"status of program {program['id']!r}")
-            if program.get("duplicate_by") is not None:
-                _check(program["duplicate_by"], DUPLICATE_BY, f"duplicate_by of program {program['id']!r}")
-            row = {**_PROGRAM_DEFAULTS, **program}
+            if not isinstance(program, ProgramRecord):
+                raise TypeError(f"a program to add is an archive.records.ProgramRecord, not {type(program).__name__}")
+            _check(program.status, STATUSES, f"status of program {program.id!r}")
+            if program.duplicate_by is not None:
+                _check(program.duplicate_by, DUPLICATE_BY, f"duplicate_by of program {program.id!r}")
+            row = program.as_dict()
             if row["created_at"] is None:
                 row["created_at"] = now
-            if row["generation"] is None:
-                row["generation"] = 0
             rows.append(row)
         edge_rows = []
         for child_id, parent_id, role in edges:

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from archive import Archive  # noqa: E402
+from archive.records import ProgramRecord  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
 from evolve import Campaign, Problem, load_problem  # noqa: E402
 
@@ -68,10 +69,10 @@ def prefill(db: str, problem: Problem, size: int, args: argparse.Namespace) -> i
     rows, edges = [], []
     for i in range(size - 1):
         pid = start + i
-        rows.append({"id": pid, "campaign_id": summary.campaign_id, "source": seed_row.source,
-                     "code_hash": uuid.uuid4().hex, "func_hash": uuid.uuid4().hex, "status": "ok",
-                     "score": 1e6 + i, "metrics": {"max_err": 1e6}, "island": i % 4, "generation": 1,
-                     "operator": "prefill", "created_at": now})
+        rows.append(ProgramRecord(id=pid, campaign_id=summary.campaign_id, source=seed_row.source,
+                                  code_hash=uuid.uuid4().hex, func_hash=uuid.uuid4().hex, status="ok",
+                                  score=1e6 + i, metrics={"max_err": 1e6}, island=i % 4, generation=1,
+                                  operator="prefill", created_at=now))
         edges.append((pid, seed_row.id, "parent"))
     archive.add(rows, edges)
     archive.close()

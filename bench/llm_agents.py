@@ -67,7 +67,7 @@ def main() -> None:
 
     from archive import Archive
     from evolve import Campaign, load_problem
-    from evolve.mutators.local import LocalServer
+    from evolve.llm.local import LocalServer
     from problems.agents import arithmetic_tasks, llm_agent
 
     server = LocalServer().start() if args.llm == "local" else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import logging
 import signal
 import sys
 from typing import Any
@@ -346,7 +347,7 @@ def cmd_llm(args: argparse.Namespace) -> int:
     """``evolve llm serve``: run the embedded model server in the foreground."""
     import time
 
-    from evolve.mutators.local import LocalServer
+    from evolve.llm.local import LocalServer
 
     try:
         server = LocalServer().start()
@@ -368,9 +369,32 @@ COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cm
             "lineage": cmd_lineage, "status": cmd_status, "check": cmd_check, "report": cmd_report}
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (as the logging module's last resort does)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def log_to_stderr(level: int = logging.WARNING) -> None:
+    """Show the engine's diagnostics (a full disk, what the kernel does not enforce...) on stderr, once."""
+    logger = logging.getLogger("evolve")
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``evolve`` command."""
     args = build_parser().parse_args(argv)
+    log_to_stderr()
     try:
         return COMMANDS[args.command](args)
     except (FileNotFoundError, KeyError, ValueError) as exc:

@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from archive import ROLES, SCHEMA_VERSION, STATUSES, Archive, CampaignRow, LineageStep, ProgramRow
+from archive.records import ProgramRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def program(pid: int, campaign_id: int, **fields: Any) -> dict[str, Any]:
-    """A program dict with the required fields filled in."""
+def program(pid: int, campaign_id: int, **fields: Any) -> ProgramRecord:
+    """A program record with the required fields filled in."""
     row: dict[str, Any] = {
         "id": pid,
         "campaign_id": campaign_id,
@@ -30,7 +31,7 @@ def program(pid: int, campaign_id: int, **fields: Any) -> dict[str, Any]:
         "operator": "gp",
     }
     row.update(fields)
-    return row
+    return ProgramRecord(**row)
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_round_trip_of_campaign_and_programs(archive: Archive) -> None:
         "created_at": 1700000000.5,
     }
     failed = program(2, cid, status="error", error="Traceback: boom", score=None)
-    archive.add([full, failed], [(2, 1, "parent")])
+    archive.add([ProgramRecord(**full), failed], [(2, 1, "parent")])
     assert archive.next_program_id() == 3
 
     got = archive.get(1)
@@ -441,10 +442,12 @@ def test_invalid_values_are_rejected_before_writing(archive: Archive) -> None:
         archive.add([program(1, cid), program(2, cid)], [(2, 1, "mother")])
     with pytest.raises(ValueError, match="duplicate_by"):
         archive.add([program(1, cid, status="duplicate", duplicate_by="name")])
-    with pytest.raises(ValueError, match="unknown field"):
+    with pytest.raises(TypeError, match="fitness"):  # the record has no such field
         archive.add([program(1, cid, fitness=1.0)])
-    with pytest.raises(ValueError, match="required"):
-        archive.add([{"id": 1, "campaign_id": cid, "source": "x", "status": "ok"}])
+    with pytest.raises(TypeError, match="operator"):  # nor may it lack a required one
+        archive.add([ProgramRecord(id=1, campaign_id=cid, source="x", status="ok")])
+    with pytest.raises(TypeError, match="ProgramRecord"):  # a plain dict is no record
+        archive.add([{"id": 1, "campaign_id": cid, "source": "x", "status": "ok", "operator": "seed"}])
     assert archive.count() == 0  # nothing of the rejected batches was written
 
 
@@ -565,7 +568,8 @@ def test_archive_imports_neither_ray_nor_jax(tmp_path: Path) -> None:
         import archive
         with archive.Archive({str(tmp_path / "a.sqlite")!r}) as a:
             cid = a.create_campaign("c", "p", {{}}, None, "min")
-            a.add([dict(id=1, campaign_id=cid, source="x", status="ok", operator="seed", score=1.0)])
+            a.add([archive.ProgramRecord(id=1, campaign_id=cid, source="x", status="ok", operator="seed",
+                                         score=1.0)])
             a.best(); a.lineage(1); a.stats()
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("ray", "jax", "jaxlib"))
         print(",".join(heavy))
@@ -586,7 +590,7 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
     path = tmp_path / "v1.sqlite"
     archive = Archive(path)
     cid = archive.create_campaign("c", "exp2", {}, 0, "min")
-    archive.add([{"id": 1, "campaign_id": cid, "source": "s", "status": "ok", "operator": "seed", "score": 1.0}])
+    archive.add([ProgramRecord(id=1, campaign_id=cid, source="s", status="ok", operator="seed", score=1.0)])
     archive.close()
     con = sqlite3.connect(path)
     con.execute("DROP TABLE llm_calls")
@@ -604,8 +608,8 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
     con.close()
     assert archive.get(1).score == 1.0  # old rows untouched
     prompt = [{"role": "user", "content": "improve"}]
-    archive.add([{"id": 2, "campaign_id": cid, "source": "t", "status": "invalid", "operator": "llm-diff",
-                  "error": "no code"}], [(2, 1, "parent")],
+    archive.add([ProgramRecord(id=2, campaign_id=cid, source="t", status="invalid", operator="llm-diff",
+                               error="no code")], [(2, 1, "parent")],
                 [{"campaign_id": cid, "program_id": 2, "model": "m", "mode": "diff", "prompt": prompt,
                   "response": "I can't", "tokens_in": 5, "tokens_out": 2, "latency": 0.3}])
     calls = archive.llm_calls(cid)

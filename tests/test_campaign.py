@@ -107,15 +107,15 @@ def test_resume_continues_without_reevaluating(ray_session, tmp_path):
     assert Archive(db, readonly=True).campaign(first.campaign_id).status == "stopped"
     # The population rebuilt from the archive alone is the one the campaign had when it stopped.
     rebuilt = Campaign(problem, db=db, resume=True, **FAST)
-    rebuilt._init_state()
     rebuilt._rebuild()
     assert [[m.id for m in isl.members] for isl in rebuilt.population.islands] == \
         [[m.id for m in isl.members] for isl in live.population.islands]
     assert rebuilt.proposed == first.proposed == live.proposed_done
-    rebuilt._start_bandit()  # what the bandit learned was written with each batch and is read back
-    assert rebuilt.bandit.rows() == live.bandit.rows() and sum(a.pulls for a in live.bandit.arms.values()) >= 60
-    pulls_before = {a.name: a.pulls for a in live.bandit.arms.values()}
-    assert rebuilt.code_seen == live.code_seen and rebuilt.func_seen == live.func_seen
+    # What the bandit learned was written with each batch and is read back.
+    bandit = live.choice.bandit
+    assert rebuilt.choice.bandit.rows() == bandit.rows() and sum(a.pulls for a in bandit.arms.values()) >= 60
+    pulls_before = {a.name: a.pulls for a in bandit.arms.values()}
+    assert rebuilt.ledger.code_seen == live.ledger.code_seen and rebuilt.ledger.func_seen == live.ledger.func_seen
     archive = Archive(db, readonly=True)
     before = {r.id: (r.source, r.status, r.score) for r in archive.programs(campaign_id=first.campaign_id)}
     second = Campaign(problem, db=db, resume=True, budget=120, **FAST).run()
@@ -245,11 +245,23 @@ def test_extra_seeds_join_every_island_and_survive_a_resume(ray_session, tmp_pat
     assert seeds[3].duplicate_of == seeds[0].id and "syntax" in seeds[2].error.lower()
     assert summary.best_score <= seeds[1].score < seeds[0].score
     resumed = Campaign(problem, db=db, resume=True, budget=16, seed=0, islands=2, **FAST)
-    resumed._init_state()
     resumed._rebuild()
     for island in resumed.population.islands:
         assert {seeds[0].id, seeds[1].id} <= {m.id for m in island.members}
     check_integrity(archive, summary.campaign_id)
+
+
+def test_with_dedupe_off_an_extra_seed_that_repeats_the_seed_is_no_duplicate(ray_session, tmp_path, small_exp2):
+    # Regression: the seed path had a copy of the dedupe rule of its own that ignored `dedupe = false`, so an
+    # extra seed repeating the seed was stored as its duplicate; now seeds and children follow one rule.
+    import dataclasses
+
+    problem = dataclasses.replace(small_exp2, extra_seeds=(small_exp2.seed,))
+    db = str(tmp_path / "nodedupe.sqlite")
+    summary = Campaign(problem, db=db, budget=2, seed=0, dedupe=False, **FAST).run()
+    seeds = [r for r in Archive(db, readonly=True).programs(campaign_id=summary.campaign_id) if r.operator == "seed"]
+    assert [r.status for r in seeds] == ["ok", "ok"] and seeds[1].duplicate_of is None
+    assert seeds[0].code_hash == seeds[1].code_hash
 
 
 def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_session, tmp_path, small_exp2):
@@ -302,14 +314,14 @@ def test_the_driver_never_stores_ok_without_a_score_nor_makes_such_a_program_an_
     assert rows[2].error.startswith("not evaluated: its evaluator skipped it as a repeat (by its func hash)")
     assert rows[4].error == "not evaluated: its evaluator reported it evaluated, with no score"
     assert rows[2].func_hash == "f-unknown" and rows[3].score == 0.5  # what the evaluator said is kept
-    assert campaign.func_seen == {"f-unknown": 3} and "c2" not in campaign.code_seen and "c4" not in campaign.code_seen
+    ledger = campaign.ledger
+    assert ledger.func_seen == {"f-unknown": 3} and "c2" not in ledger.code_seen and "c4" not in ledger.code_seen
     assert [m.id for m in campaign.population.islands[0].members] == [3]
     report = campaign.archive.check()
     assert report.ok, report.problems
     resumed = Campaign(small_exp2, db=str(tmp_path / "driver.sqlite"), resume=True, progress=False)
-    resumed._init_state()
     resumed._rebuild()  # a resume draws the same conclusions from the archive alone
-    assert resumed.func_seen == campaign.func_seen and resumed.code_seen == campaign.code_seen
+    assert resumed.ledger.func_seen == ledger.func_seen and resumed.ledger.code_seen == ledger.code_seen
 
 
 def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends(ray_session, tmp_path, small_exp2,
@@ -321,18 +333,18 @@ def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends
     import tempfile
     from pathlib import Path
 
-    from evolve import campaign as campaign_module
+    from evolve import pool as pool_module
     from evolve.campaign import CampaignError
 
     made: list = []
-    real = campaign_module.note_folder
+    real = pool_module.note_folder
 
     def noted() -> Path:
         folder = real()
         made.append((folder, stat.S_IMODE(folder.stat().st_mode)))
         return folder
 
-    monkeypatch.setattr(campaign_module, "note_folder", noted)
+    monkeypatch.setattr(pool_module, "note_folder", noted)
     # A seed that fails: the shortest campaign that starts its evaluators, and one that ends by an error.
     campaign = Campaign(dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n"),
                         db=str(tmp_path / "notes.sqlite"), budget=4, **FAST)
@@ -340,5 +352,5 @@ def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends
         campaign.run()
     (folder, mode), = made
     assert folder.parent == Path(tempfile.gettempdir()) and mode == 0o700
-    assert campaign._actor_kwargs["note_folder"] == str(folder)  # where each evaluator's watchdog writes
+    assert campaign.pool.actor_kwargs["note_folder"] == str(folder)  # where each evaluator's watchdog writes
     assert not folder.exists()

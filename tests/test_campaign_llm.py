@@ -125,7 +125,7 @@ def test_slow_endpoint_does_not_pile_up_calls(ray_session, tmp_path):
                             seed=0, workers=1, batch_size=8, progress=False, mutator="llm",
                             llm_base_url=server.url, llm_in_flight=2)
         seen: list[int] = []
-        summary = campaign.run(on_batch=lambda c: seen.append(len(c.llm_pending)))
+        summary = campaign.run(on_batch=lambda c: seen.append(len(c.llm.pending)))
         requests = len(server.requests)
     assert summary.status == "finished" and max(seen, default=0) <= 4
     assert requests <= summary.proposed + 4 and summary.wall_seconds < 20

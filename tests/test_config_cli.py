@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive import Archive
+from archive.records import ProgramRecord
 from evolve.cli import _option, main
 from evolve.config import Config, load_config
 
@@ -48,12 +49,12 @@ def small_db(tmp_path):
     a = Archive(db)
     cid = a.create_campaign("t", "exp2", {}, 0, "min")
     a.add([
-        {"id": 1, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x\n", "status": "ok", "score": 10.0,
-         "operator": "seed", "metrics": {"max_ulp": 10}},
-        {"id": 2, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x * 0.9\n", "status": "ok",
-         "score": 4.0, "operator": "perturb_constant", "generation": 1},
-        {"id": 3, "campaign_id": cid, "source": "def f(x):\n    return 1.0 + x\n", "status": "duplicate",
-         "duplicate_of": 1, "duplicate_by": "code", "operator": "swap_operator", "generation": 1},
+        ProgramRecord(id=1, campaign_id=cid, source="def f(x):\n    return 1.0 + x\n", status="ok", score=10.0,
+                      operator="seed", metrics={"max_ulp": 10}),
+        ProgramRecord(id=2, campaign_id=cid, source="def f(x):\n    return 1.0 + x * 0.9\n", status="ok",
+                      score=4.0, operator="perturb_constant", generation=1),
+        ProgramRecord(id=3, campaign_id=cid, source="def f(x):\n    return 1.0 + x\n", status="duplicate",
+                      duplicate_of=1, duplicate_by="code", operator="swap_operator", generation=1),
     ], [(2, 1, "parent"), (3, 1, "parent")],
         arms=[{"campaign_id": cid, "name": "perturb_constant", "pulls": 1, "successes": 1, "reward": 0.6,
                "cost": 0.02},
@@ -103,11 +104,11 @@ def test_front_command_prints_a_campaigns_pareto_front_and_the_baselines(tmp_pat
     cid = a.create_campaign("t", "exp2", {"problem_options": {"points": 4096}}, 0, "min",
                             objectives=[("max_ulp", "min"), ("ops", "min")])
     points = {1: (900, 1), 2: (12, 6), 3: (2, 10), 4: (12, 9), 5: (2, 10), 6: (1, 16)}
-    a.add([{"id": i, "campaign_id": cid, "source": f"def f(x):\n    return {i}.0 + x\n", "status": "ok",
-            "score": ulp + ops / 1000, "operator": "seed" if i == 1 else "insert_term",
-            "metrics": {"max_ulp": ulp, "ops": ops}} for i, (ulp, ops) in points.items()]
-          + [{"id": 7, "campaign_id": cid, "source": "def f(x):\n    return x\n", "status": "ok", "score": 0.5,
-              "operator": "migration", "metrics": {"max_ulp": 0, "ops": 0}}], [])
+    a.add([ProgramRecord(id=i, campaign_id=cid, source=f"def f(x):\n    return {i}.0 + x\n", status="ok",
+                         score=ulp + ops / 1000, operator="seed" if i == 1 else "insert_term",
+                         metrics={"max_ulp": ulp, "ops": ops}) for i, (ulp, ops) in points.items()]
+          + [ProgramRecord(id=7, campaign_id=cid, source="def f(x):\n    return x\n", status="ok", score=0.5,
+                           operator="migration", metrics={"max_ulp": 0, "ops": 0})], [])
     a.close()
     archive = Archive(db, readonly=True)
     assert [r.id for r in archive.front()] == [6, 3, 2, 1]  # 4 is dominated, 5 repeats 3, 7 is a copy

@@ -5,16 +5,19 @@ transaction makes SQLite answer SQLITE_FULL, "database or disk is full"."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
-import evolve.campaign
+import evolve.disk_full
 from archive import Archive, ArchiveFull
+from archive.records import ProgramRecord
+from archive.vocabulary import NOT_PROPOSALS
 from evolve import Campaign
-from evolve.campaign import NOT_PROPOSALS, CampaignError
+from evolve.campaign import CampaignError
 
 
 def fill_disk(archive: Archive) -> list[int]:
@@ -32,7 +35,7 @@ def fill_disk(archive: Archive) -> list[int]:
 def test_a_full_archive_disk_rolls_the_write_back_whole(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "a.sqlite")
     cid = archive.create_campaign(name="c", problem="p", config={}, seed=0, direction="min", objectives=[])
-    rows = [{"id": i, "campaign_id": cid, "source": "x" * 4000, "status": "invalid", "operator": "seed"}
+    rows = [ProgramRecord(id=i, campaign_id=cid, source="x" * 4000, status="invalid", operator="seed")
             for i in range(1, 41)]
     limit = fill_disk(archive)
     archive.add(rows[:5])
@@ -45,8 +48,8 @@ def test_a_full_archive_disk_rolls_the_write_back_whole(tmp_path: Path) -> None:
     assert archive.count() == 40 and archive.check().ok
 
 
-def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, small_exp2, monkeypatch, capsys):
-    monkeypatch.setattr(evolve.campaign, "DISK_RETRY", 0.2)
+def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, small_exp2, monkeypatch, caplog):
+    monkeypatch.setattr(evolve.disk_full, "DISK_RETRY", 0.2)
     campaign = Campaign(small_exp2, db=str(tmp_path / "c.sqlite"), budget=96, workers=2, batch_size=4,
                         progress=False, disk_wait=120.0)
     limit = fill_disk(campaign.archive)
@@ -69,8 +72,9 @@ def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, sma
         if batches[0] == 3:
             limit[0] = 1  # the disk fills up
 
-    summary = campaign.run(on_batch=on_batch)
-    err = capsys.readouterr().err
+    with caplog.at_level(logging.WARNING, logger="evolve"):
+        summary = campaign.run(on_batch=on_batch)
+    err = caplog.text
     assert "database or disk is full" in err and "Waiting up to 120 s for space" in err
     assert "the archive is written again" in err
     assert summary.status == "finished" and summary.proposed == 96
@@ -80,7 +84,7 @@ def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, sma
 
 def test_a_disk_that_stays_full_stops_the_campaign_with_how_to_resume(ray_session, tmp_path, small_exp2,
                                                                        monkeypatch):
-    monkeypatch.setattr(evolve.campaign, "DISK_RETRY", 0.2)
+    monkeypatch.setattr(evolve.disk_full, "DISK_RETRY", 0.2)
     db = tmp_path / "c.sqlite"
     campaign = Campaign(small_exp2, db=str(db), budget=96, workers=2, batch_size=4, progress=False,
                         disk_wait=1.0)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, analysis, plots
+from archive.records import ProgramRecord
 from archive.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,9 +18,9 @@ SEED = "def f(x):\n    return 1.0 + x\n"
 def _program(pid, cid, score, operator, island=0, status="ok", **kw):
     source = f"def f(x):\n    return {pid / 10} + x\n"
     metrics = {"max_ulp": int(score), "ops": pid % 5 + 1} if status == "ok" else None
-    return {"id": pid, "campaign_id": cid, "source": source, "status": status, "operator": operator,
-            "score": score if status == "ok" else None, "metrics": metrics, "island": island,
-            "generation": 1, "created_at": 1000.0 + pid, **kw}
+    return ProgramRecord(id=pid, campaign_id=cid, source=source, status=status, operator=operator,
+                         score=score if status == "ok" else None, metrics=metrics, island=island,
+                         generation=1, created_at=1000.0 + pid, **kw)
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def small(tmp_path):
     a = Archive(db)
     cid = a.create_campaign("small", "exp2", {"budget": 12}, 0, "min", objectives=[("max_ulp", "min"), ("ops", "min")])
     rows = [
-        {**_program(1, cid, 100.0, "seed"), "source": SEED},
+        _program(1, cid, 100.0, "seed").replace(source=SEED),
         _program(2, cid, 80.0, "perturb_constant", 0),
         _program(3, cid, 90.0, "swap_operator", 1),
         _program(4, cid, None, "insert_term+tune", 1, status="error", error="boom"),

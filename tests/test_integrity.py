@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive
+from archive.records import ProgramRecord
 from evolve.cli import main
 
 
@@ -25,7 +26,7 @@ def sound_archive(path: Path, budget: int = 3, status: str = "finished") -> Path
             {"id": 4, "operator": "llm_diff", "status": "invalid", "error": "no code block"},
             {"id": 5, "operator": "migration", "score": 4.0, "island": 1},
         ]
-        archive.add([{"campaign_id": cid, "source": "def f(x):\n    return x\n", "status": "ok", **r}
+        archive.add([ProgramRecord(**{"campaign_id": cid, "source": "def f(x):\n    return x\n", "status": "ok", **r})
                      for r in rows],
                     [(2, 1, "parent"), (3, 2, "parent"), (4, 2, "parent"), (5, 2, "migration")],
                     [{"campaign_id": cid, "program_id": 4, "model": "m", "mode": "diff", "prompt": []}])

@@ -13,8 +13,9 @@ import pytest
 from tests_helpers import driver
 
 from evolve import limits
+from evolve.llm.client import LLMCall
 from evolve.mutators.base import Parent
-from evolve.mutators.llm_client import LLMCall
+from evolve.mutators.llm import LLMMutator, LLMPending
 from evolve.problem import Problem, Result
 from evolve.workers import Evaluator, Record, Task
 
@@ -93,8 +94,8 @@ def test_the_driver_bounds_what_an_evaluator_sends_whatever_it_says(tmp_path, sm
     assert len(rows[2].error) == limits.ERROR_CHARS and len(rows[2].operator) == limits.OPERATOR_CHARS
     assert rows[3].status == "error" and rows[3].metrics is None and "at ['blob']" in rows[3].error
     assert rows[4].status == "invalid" and len(rows[4].source) == limits.SOURCE_CHARS and rows[4].score is None
-    assert not any(name.startswith("arm") for name in campaign.bandit.arms)  # the oversized meta was dropped
-    assert "c4" not in campaign.code_seen and "f4" not in campaign.func_seen
+    assert not any(name.startswith("arm") for name in campaign.choice.bandit.arms)  # the oversized meta was dropped
+    assert "c4" not in campaign.ledger.code_seen and "f4" not in campaign.ledger.func_seen
 
 
 def test_an_llm_answer_over_its_bound_is_not_parsed_and_is_stored_cut(tmp_path, small_exp2):
@@ -103,9 +104,10 @@ def test_an_llm_answer_over_its_bound_is_not_parsed_and_is_stored_cut(tmp_path, 
     done: concurrent.futures.Future = concurrent.futures.Future()
     done.set_result(LLMCall(messages=[{"role": "user", "content": "improve"}], model="m", text=answer,
                             tokens_out=10))
-    campaign.llm_pending.append((done, 2, (Parent(1, small_exp2.seed, 1.0),), "full", []))
-    assert campaign._llm_ready(1) == []  # nothing to evaluate
-    (record, task), = campaign.llm_failed
+    campaign.llm.mutators["full"] = LLMMutator(None, "full")  # no client: the call is made already
+    campaign.llm.pending.append((LLMPending(done, "full", (Parent(1, small_exp2.seed, 1.0),), small_exp2), 2))
+    assert campaign.llm.ready(1) == []  # nothing to evaluate
+    (record, task), = campaign.llm.take_failed()
     assert record.status == "invalid" and record.error == (
         f"the LLM's answer is {len(answer):,} characters, over the 65,536 an answer may have (stored cut)")
     campaign._process([record], [task])

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bench.fault_injection.llm_server import ScriptedLLMServer
-from evolve.mutators.llm_client import LLMClient, LLMSettings
+from evolve.llm.client import LLMClient, LLMSettings
 
 MESSAGES = [{"role": "user", "content": "improve f"}]
 

@@ -1,10 +1,10 @@
-"""The LLM circuit breaker (evolve/mutators/llm_health.py), driven with made-up times."""
+"""The LLM circuit breaker (evolve/llm/health.py), driven with made-up times."""
 
 from __future__ import annotations
 
 import pytest
 
-from evolve.mutators.llm_health import LLMHealth
+from evolve.llm.health import LLMHealth
 
 
 def test_three_failures_take_the_endpoint_down_then_one_probe_brings_it_back():

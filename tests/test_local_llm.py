@@ -14,8 +14,8 @@ from tests_helpers import FAULTS
 
 from archive import Archive
 from evolve import Campaign, load_problem
-from evolve.mutators import local
-from evolve.mutators.llm_client import LLMClient, LLMSettings
+from evolve.llm import local
+from evolve.llm.client import LLMClient, LLMSettings
 
 STAND_IN = [sys.executable, str(FAULTS / "llm_server.py"), "{port}"]
 
@@ -57,8 +57,8 @@ def test_campaign_with_local_model_starts_and_stops_it(ray_session, tmp_path):
     assert summary.status == "finished"
     calls = Archive(db, readonly=True).llm_calls()
     assert calls and all(c.model == local.ALIAS and c.error is None for c in calls)
-    assert campaign.local_server.process.poll() is not None  # stopped with the campaign
-    assert port_is_free(campaign.local_server.port)
+    assert campaign.llm.local_server.process.poll() is not None  # stopped with the campaign
+    assert port_is_free(campaign.llm.local_server.port)
 
 
 def test_short_campaign_with_the_real_smollm2(ray_session, tmp_path):
@@ -77,4 +77,4 @@ def test_short_campaign_with_the_real_smollm2(ray_session, tmp_path):
     assert all(c.error is None and c.response and c.tokens_out > 0 for c in calls)  # the model answered
     made = {r.id: r for r in archive.programs() if r.operator == "llm-full"}
     assert {c.program_id for c in calls} == set(made)
-    assert campaign.local_server.process.poll() is not None
+    assert campaign.llm.local_server.process.poll() is not None

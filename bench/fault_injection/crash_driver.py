@@ -49,7 +49,7 @@ def main() -> int:
     add = archive.add
 
     def logged_add(programs, edges=(), calls=(), arms=()):
-        pending[:] = [f"{p['id']}:{p.get('code_hash')}" for p in programs]
+        pending[:] = [f"{p.id}:{p.code_hash}" for p in programs]
         add(programs, edges, calls, arms)
         if pending:
             note("done " + " ".join(pending))

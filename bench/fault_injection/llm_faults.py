@@ -45,8 +45,8 @@ def run_scenario(name: str, db: Path, seconds: float | None = None, down_for: fl
     longest call, GP programs evaluated, the endpoint's outages as the campaign saw them, the longest gap
     between two batches of results, and for ``rate_limited`` the shortest wait after a 429."""
     from archive import Archive
+    from archive.vocabulary import NOT_PROPOSALS
     from evolve import Campaign, load_problem
-    from evolve.campaign import NOT_PROPOSALS
 
     spec = dict(SCENARIOS[name])
     if down_for is not None:
@@ -89,7 +89,7 @@ def run_scenario(name: str, db: Path, seconds: float | None = None, down_for: fl
         "gp_evaluated": sum(r.status in ("ok", "error", "timeout") and not r.operator.startswith("llm")
                             and r.operator not in NOT_PROPOSALS for r in rows),
         "outages": [[round(a - started, 2), None if b is None else round(b - started, 2)]
-                    for a, b in campaign.llm_health.outages],
+                    for a, b in campaign.llm.health.outages],
         "outage_window": ([round(server.down_until - spec["down_for"] - started, 2),
                            round(server.down_until - started, 2)] if "down_for" in spec else None),
         "llm_ok_after_outage": sum(t > server.down_until and st == 200 for t, st in zip(times, statuses,

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evolve.campaign import NOT_PROPOSALS as NOT_PROPOSED
+from archive.vocabulary import NOT_PROPOSALS as NOT_PROPOSED
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -174,7 +174,7 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
 
     def killer(c: Campaign) -> None:
         if len(done) < kills and c.proposed_done >= 8 * (len(done) + 1):
-            pid = c.actor_pids[len(done) % 2]
+            pid = c.pool.actor_pids[len(done) % 2]
             done.append(pid)
             threading.Timer(0.05, os.kill, (pid, signal.SIGKILL)).start()
 
@@ -184,7 +184,7 @@ def kill_evaluators(db: Path, kills: int = 2, budget: int = 64) -> dict[str, Any
     return {"kills": len(done), "evaluators_replaced": summary.restarts, "status": summary.status,
             "lost": sum("evaluator process died" in (r.error or "") for r in rows),
             "proposed": archive.count(exclude_operators=NOT_PROPOSED), "budget": budget,
-            "check_ok": archive.check().ok, "pool": len(campaign.actor_pids)}
+            "check_ok": archive.check().ok, "pool": len(campaign.pool.actor_pids)}
 
 
 BREAKOUT = HERE / "os_breakout.py"
@@ -219,7 +219,7 @@ def breach_attempts(tmp: Path) -> dict[str, Any]:
     written = [str(p) for p in landed if p.exists()]
     for path in landed:
         path.unlink(missing_ok=True)
-    return {"status": summary.status, "attacks": attacks, "confinement": campaign.confinement.describe(),
+    return {"status": summary.status, "attacks": attacks, "confinement": campaign.pool.confinement.describe(),
             "refused": bool(attacks) and all(attacks.get(a, "done") != "done" for a in ATTACKS),
             "scratch_write": attacks.get("scratch_write"), "written": written}
 

@@ -1,4 +1,8 @@
-"""The mutator contract: what every way of proposing a new program (GP operators, LLMs) implements."""
+"""The mutator contract: what every way of proposing a new program (GP operators, LLMs) implements.
+
+Two forms of one contract: a :class:`Mutator` proposes at once (``propose``); a :class:`Proposer` starts a
+proposal and finishes it later (``start``, then ``finish`` once the handle is ``done()``), so a driver can keep
+evaluating while an LLM answers. :class:`Immediate` makes any mutator a proposer."""
 
 from __future__ import annotations
 
@@ -57,3 +61,59 @@ class Mutator(Protocol):
         All randomness comes from ``rng``. Raise :class:`NotApplicable` when no child can be made.
         """
         ...
+
+
+class Pending(Protocol):
+    """A proposal under way: ``done()`` says whether :meth:`Proposer.finish` can take it without waiting."""
+
+    def done(self) -> bool:
+        """Whether the proposal is ready to finish."""
+        ...
+
+
+@runtime_checkable
+class Proposer(Protocol):
+    """A mutator that may take its time (an LLM answers over the network): start now, finish later."""
+
+    def start(self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator) -> Pending:
+        """Begin a child of ``parents`` (``parents[0]`` is the primary parent); return its handle."""
+        ...
+
+    def finish(self, pending: Pending) -> Proposal:
+        """The child begun as ``pending`` (waits if it is not ``done()``). Raise when there is none: the
+        proposer's own error (:class:`NotApplicable` for GP, a parse error for an LLM) says why."""
+        ...
+
+
+@dataclass(frozen=True)
+class Done:
+    """The handle of a proposal made at once: the proposal, or why there is none."""
+
+    proposal: Proposal | None
+    error: Exception | None = None
+
+    def done(self) -> bool:
+        """Always: nothing is under way."""
+        return True
+
+
+@dataclass(frozen=True)
+class Immediate:
+    """Any :class:`Mutator` as a :class:`Proposer`: ``start`` proposes at once, ``finish`` hands it over."""
+
+    mutator: Mutator
+
+    def start(self, parents: Sequence[Parent], problem: Problem, rng: np.random.Generator) -> Done:
+        """Propose now; a :class:`NotApplicable` is kept for :meth:`finish`."""
+        try:
+            return Done(self.mutator.propose(parents, problem, rng))
+        except NotApplicable as exc:
+            return Done(None, exc)
+
+    def finish(self, pending: Pending) -> Proposal:
+        """The proposal ``start`` made, or its :class:`NotApplicable` raised again."""
+        if not isinstance(pending, Done):
+            raise TypeError(f"Immediate.finish takes the handle its start returned, not {type(pending).__name__}")
+        if pending.proposal is None:
+            raise pending.error or NotApplicable("no proposal")
+        return pending.proposal

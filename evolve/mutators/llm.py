@@ -2,7 +2,8 @@
 
 This module turns parents into chat messages and a model's answer back into a child program, as pure
 functions: SEARCH/REPLACE diffs against the parent (``diff``), a rewrite of the EVOLVE block (``full``), or
-one child of two parents (``crossover``). Parsing is tolerant of whitespace, Markdown fences and chatter
+one child of two parents (``crossover``); :class:`LLMMutator` puts them around a call to the model, as a
+:class:`evolve.mutators.base.Proposer`. Parsing is tolerant of whitespace, Markdown fences and chatter
 around the code; a diff that does not apply falls back to a full program if the answer holds one, and
 otherwise the reason is raised as :class:`LLMParseError` (the candidate is then recorded ``invalid``).
 """
@@ -11,11 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from evolve import program
-from evolve.mutators.base import Parent
+import numpy as np
+
+from archive.vocabulary import LLM_PREFIX
+from evolve import limits, program
+from evolve.mutators.base import Parent, Proposal
 from evolve.problem import Problem
+
+if TYPE_CHECKING:  # the client needs openai; the prompts and the parsing do not
+    from evolve.llm.client import LLMCall, LLMClient
 
 MODES = ("diff", "full", "crossover")
 MAX_ERROR_CHARS = 300  # per recent error quoted in a prompt: prompts are stored, keep them short
@@ -188,3 +197,61 @@ def parse_answer(mode: str, text: str, parent_source: str, entrypoint: str) -> t
             raise LLMParseError(f"the answer's code does not define {entrypoint}()")
         raise LLMParseError("the answer holds no code" + (" and no SEARCH/REPLACE edit" if mode == "diff" else ""))
     return _as_child(full, parent_source), "full"
+
+
+@dataclass(frozen=True)
+class LLMPending:
+    """An LLM proposal under way: the call and what it was asked."""
+
+    future: Future[LLMCall]
+    mode: str
+    parents: tuple[Parent, ...]
+    problem: Problem
+    inspirations: tuple[Parent, ...] = ()
+
+    def done(self) -> bool:
+        """Whether the model has answered (or the call failed)."""
+        return self.future.done()
+
+    @property
+    def call(self) -> LLMCall:
+        """The call's outcome (waits for it)."""
+        return self.future.result()
+
+
+class LLMMutator:
+    """LLM mutation in one ``mode`` (``diff``, ``full`` or ``crossover``) through ``client``: a
+    :class:`evolve.mutators.base.Proposer` whose :meth:`start` sends the prompt and :meth:`finish` parses the
+    answer into a :class:`Proposal` (operator ``llm-<mode>``, ``meta["parsed"]`` how)."""
+
+    def __init__(self, client: LLMClient, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown LLM mode {mode!r}; valid ones are {MODES}")
+        self.client = client
+        self.mode = mode
+
+    def start(
+        self,
+        parents: Sequence[Parent],
+        problem: Problem,
+        rng: np.random.Generator | None = None,
+        inspirations: Sequence[Parent] = (),
+        recent_errors: Sequence[str] = (),
+    ) -> LLMPending:
+        """Send the prompt for a child of ``parents`` (two for a crossover); ``rng`` is unused, the client's
+        seed governs its sampling. ``inspirations`` and ``recent_errors`` go into the prompt."""
+        asked = tuple(parents[: 2 if self.mode == "crossover" else 1])
+        messages = build_messages(self.mode, problem, asked, inspirations, recent_errors)
+        return LLMPending(self.client.submit(messages), self.mode, tuple(parents), problem, tuple(inspirations))
+
+    def finish(self, pending: LLMPending) -> Proposal:
+        """The child the answer holds; raises :class:`LLMParseError` when the call failed or the answer holds no
+        usable program (an answer too long to store whole is not parsed: its program would be refused)."""
+        call = pending.call
+        if not call.ok:
+            raise LLMParseError(f"LLM call failed: {call.error}")
+        if len(call.text) > limits.RESPONSE_CHARS:
+            raise LLMParseError(f"the LLM's answer is {len(call.text):,} characters, over the "
+                                f"{limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
+        source, how = parse_answer(pending.mode, call.text, pending.parents[0].source, pending.problem.entrypoint)
+        return Proposal(source, LLM_PREFIX + pending.mode, {"parsed": how})

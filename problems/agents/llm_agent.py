@@ -184,7 +184,7 @@ class Endpoint:
 
     def __call__(self, prompt: str, temperature: float) -> tuple[str, int]:
         if self._client is None:
-            from evolve.mutators.llm_client import LLMClient, LLMSettings
+            from evolve.llm.client import LLMClient, LLMSettings
 
             base_url = self.base_url or os.environ.get(LLM_BASE_URL_ENV)
             if not base_url:
