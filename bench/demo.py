@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--workers", type=int, default=Config().workers)
+    parser.add_argument("--workers", type=int, default=Config().evaluation.workers)
     parser.add_argument("--goal-ulp", type=int, default=4, help="report when a program first reached this")
     parser.add_argument("--out", default=str(RESULTS / "demo.json"))
     args = parser.parse_args()

@@ -11,21 +11,7 @@ import sys
 from typing import Any
 
 from archive.vocabulary import CampaignStatus
-
-RUN_FLAGS = {
-    # flag dest -> Config field
-    "budget": "budget", "db": "db", "workers": "workers", "ray_address": "ray_address", "seed": "seed",
-    "islands": "islands", "island_size": "island_size", "batch_size": "batch_size", "timeout": "timeout",
-    "audit_dedupe": "audit_dedupe", "name": "name", "tune_steps": "tune_steps", "worker_gpus": "worker_gpus",
-    "compile_cache": "compile_cache",
-    "migration_interval": "migration_interval", "reset_interval": "reset_interval",
-    "mutator": "mutator", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
-    "llm_api_key_env": "llm_api_key_env", "llm_temperature": "llm_temperature", "llm_max_tokens": "llm_max_tokens",
-    "llm_in_flight": "llm_in_flight", "llm_deadline": "llm_deadline", "llm_retries": "llm_retries",
-    "llm_share": "llm_share", "max_llm_calls": "max_llm_calls", "max_tokens": "max_tokens",
-    "max_seconds": "max_seconds", "operator_choice": "operator_choice", "bandit_cost": "bandit_cost",
-    "bandit_decay": "bandit_decay", "bandit_seconds_per_token": "bandit_seconds_per_token",
-}
+from evolve.config import add_flags, flag_values
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -48,52 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run (or --resume) a campaign")
     run.add_argument("problem", nargs="?", help="built-in name (see `evolve problems`) or path of a .py file")
     run.add_argument("--config", help="TOML file of settings (flags override it)")
-    run.add_argument("--db", help="SQLite archive to write (default runs/<problem>.sqlite)")
-    run.add_argument("--budget", type=int, help="candidates to propose in total")
-    run.add_argument("--max-seconds", type=float, help="stop proposing after this many seconds")
-    run.add_argument("--workers", type=int, help="number of Ray evaluator actors")
-    run.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
-    run.add_argument("--seed", type=int, help="random seed (same seed and settings: same run)")
     run.add_argument("--resume", action="store_true", help="continue the campaign stored in --db")
     run.add_argument("--campaign", type=int, help="with --resume: which campaign (default: the latest)")
-    run.add_argument("--islands", type=int)
-    run.add_argument("--island-size", type=int)
-    run.add_argument("--batch-size", type=int, help="candidates per evaluator call")
-    run.add_argument("--timeout", type=float, help="per-candidate timeout in seconds")
-    run.add_argument("--no-dedupe", action="store_true", help="evaluate every candidate (no hashing)")
-    run.add_argument("--audit-dedupe", type=float, metavar="P", help="evaluate a fraction P of duplicates")
-    run.add_argument("--tune-steps", type=int)
-    run.add_argument("--compile-cache", metavar="DIR",
-                     help="JAX's compilation cache, shared by evaluators and runs ('' for none)")
-    run.add_argument("--migration-interval", type=int)
-    run.add_argument("--reset-interval", type=int)
-    run.add_argument("--worker-gpus", type=float, help="GPUs each evaluator requests from Ray")
-    run.add_argument("--name", help="campaign name stored in the archive")
     run.add_argument("-o", "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                      help="problem option passed to make_problem (repeatable)")
-    run.add_argument("--no-progress", action="store_true", help="no live progress bar")
-    choice = run.add_argument_group("choosing operators")
-    choice.add_argument("--operator-choice", choices=("bandit", "weights"),
-                        help="bandit (default): Thompson sampling by success per unit of cost; weights: fixed")
-    choice.add_argument("--bandit-cost", choices=("seconds", "proposals"),
-                        help="what a pull costs the bandit (proposals: no clock, exact replay)")
-    choice.add_argument("--bandit-decay", type=float, help="per-result decay of what the bandit learned")
-    choice.add_argument("--bandit-seconds-per-token", type=float, help="price of an LLM token, in seconds")
-    llm = run.add_argument_group("LLM mutation (any OpenAI-compatible endpoint)")
-    llm.add_argument("--mutator", choices=("gp", "llm", "mixed"),
-                     help="default: mixed when --llm-base-url is given, else gp")
-    llm.add_argument("--llm-base-url", help="e.g. http://127.0.0.1:8000/v1, or 'local' for the embedded model")
-    llm.add_argument("--llm", dest="llm_base_url", help="same as --llm-base-url ('--llm local': embedded model)")
-    llm.add_argument("--llm-model")
-    llm.add_argument("--llm-api-key-env", help="name of the environment variable holding the API key")
-    llm.add_argument("--llm-temperature", type=float)
-    llm.add_argument("--llm-max-tokens", type=int, help="tokens per answer")
-    llm.add_argument("--llm-in-flight", type=int, help="calls at once")
-    llm.add_argument("--llm-deadline", type=float, help="seconds per call, retries included")
-    llm.add_argument("--llm-retries", type=int)
-    llm.add_argument("--llm-share", type=float, help="in mixed mode, the fraction of proposals asked of the LLM")
-    llm.add_argument("--max-llm-calls", type=int, help="budget of LLM calls")
-    llm.add_argument("--max-tokens", type=int, help="budget of LLM tokens (in + out)")
+    add_flags(run)
+    run.add_argument("--llm", dest="llm_base_url", help="same as --llm-base-url ('--llm local': embedded model)")
 
     sub.add_parser("problems", help="list the built-in problems")
 
@@ -151,11 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evolve.config import Config, load_config
 
     config = load_config(args.config) if args.config else Config()
-    overrides = {field: getattr(args, flag) for flag, field in RUN_FLAGS.items() if getattr(args, flag) is not None}
-    if args.no_dedupe:
-        overrides["dedupe"] = False
-    if args.no_progress:
-        overrides["progress"] = False
+    overrides = flag_values(args)
     if args.option:
         overrides["problem_options"] = {**config.problem_options, **dict(args.option)}
     problem = args.problem or (None if args.resume else config.problem)

@@ -14,7 +14,35 @@ def test_config_from_toml(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('problem = "exp2"\nbudget = 10\nworkers = 3\n[problem_options]\npoints = 4096\n')
     cfg = load_config(path)
-    assert cfg.budget == 10 and cfg.workers == 3 and cfg.problem_options == {"points": 4096}
+    assert cfg.budget == 10 and cfg.evaluation.workers == 3 and cfg.problem_options == {"points": 4096}
+
+
+def test_config_sections_in_toml_and_flat_names_agree(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('budget = 10\nllm_model = "m1"\n[population]\nislands = 6\n[llm]\ntemperature = 0.3\n'
+                    '[bandit]\nchoice = "weights"\n[bandit.weights]\nswap_operator = 2.0\n')
+    cfg = load_config(path)
+    assert (cfg.population.islands, cfg.llm.model, cfg.llm.temperature, cfg.bandit.choice) == (6, "m1", 0.3, "weights")
+    assert cfg.bandit.weights == {"swap_operator": 2.0}
+    stored = cfg.to_dict()  # what the archive keeps: flat names, so archives from before the sections resume
+    assert stored["islands"] == 6 and stored["operator_choice"] == "weights" and stored["llm_temperature"] == 0.3
+    assert Config.from_dict(stored) == cfg
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['temprature'\] in \[llm\]"):
+        Config.from_dict({"llm": {"temprature": 0.1}})
+
+
+def test_every_setting_has_one_flat_name_and_flags_follow_the_declarations():
+    from evolve.cli import build_parser
+    from evolve.config import RESUME_OVERRIDES, flat_paths, settings
+
+    assert len(flat_paths()) == len(settings())  # flat names are unique across sections
+    assert all(f.metadata["help"] for f in settings().values())
+    assert {"budget", "workers", "llm_base_url", "max_llm_calls", "sandbox_os"} <= set(RESUME_OVERRIDES)
+    assert not {"seed", "islands", "operator_choice", "dedupe"} & set(RESUME_OVERRIDES)
+    run = next(a for a in build_parser()._subparsers._group_actions[0].choices.values() if a.prog.endswith("run"))
+    dests = {a.dest for a in run._actions}
+    flagged = {name for name, path in flat_paths().items() if settings()[path].metadata["flag"]}
+    assert flagged <= dests and "islands" in flagged and "keep_env" not in flagged
 
 
 def test_problem_options_are_read_as_python_literals_and_toml_booleans():
@@ -28,15 +56,17 @@ def test_config_rejects_bad_values(tmp_path):
     with pytest.raises(ValueError, match="unknown setting"):
         Config.from_dict({"budgett": 3})
     with pytest.raises(ValueError, match="workers"):
-        Config(workers=0)
+        Config().replace(workers=0)
     with pytest.raises(ValueError, match="audit_dedupe"):
-        Config(audit_dedupe=2.0)
+        Config().replace(audit_dedupe=2.0)
     with pytest.raises(ValueError, match="operator_choice"):
-        Config(operator_choice="ucb")
+        Config().replace(operator_choice="ucb")
     with pytest.raises(ValueError, match="bandit_decay"):
-        Config(bandit_decay=1.5)
+        Config().replace(bandit_decay=1.5)
     with pytest.raises(ValueError, match="bandit_cost"):
-        Config(bandit_cost="tokens")
+        Config().replace(bandit_cost="tokens")
+    with pytest.raises(ValueError, match="mutator 'llm' needs an LLM endpoint"):
+        Config.from_dict({"mutator": "llm"})
     bad = tmp_path / "bad.toml"
     bad.write_text("budget = = 3")
     with pytest.raises(ValueError, match="not valid TOML"):
@@ -78,14 +108,17 @@ def test_best_lineage_status_commands(small_db, capsys):
 
 
 def test_run_flags_reach_the_config():
-    from evolve.cli import RUN_FLAGS, build_parser
+    from evolve.cli import build_parser
+    from evolve.config import flag_values
 
     args = build_parser().parse_args(["run", "exp2", "--operator-choice", "weights", "--bandit-cost", "proposals",
-                                      "--bandit-decay", "0.99", "--bandit-seconds-per-token", "0.001"])
-    overrides = {field: getattr(args, flag) for flag, field in RUN_FLAGS.items() if getattr(args, flag) is not None}
-    cfg = Config().replace(**overrides)
-    assert (cfg.operator_choice, cfg.bandit_cost, cfg.bandit_decay, cfg.bandit_seconds_per_token) == \
+                                      "--bandit-decay", "0.99", "--bandit-seconds-per-token", "0.001", "--no-dedupe",
+                                      "--llm", "http://127.0.0.1:9/v1", "--islands", "3"])
+    cfg = Config().replace(**flag_values(args))
+    assert (cfg.bandit.choice, cfg.bandit.cost, cfg.bandit.decay, cfg.bandit.seconds_per_token) == \
         ("weights", "proposals", 0.99, 0.001)
+    assert (cfg.evaluation.dedupe, cfg.llm.base_url, cfg.population.islands) == (False, "http://127.0.0.1:9/v1", 3)
+    assert cfg.progress and cfg.sandbox.os  # flags not given leave the defaults
 
 
 def test_problems_command_lists_exp2(capsys):
