@@ -32,7 +32,7 @@ from archive import Archive, ArchiveBusy, ArchiveFull
 from archive.records import ProgramRecord
 from archive.vocabulary import NOT_PROPOSALS, SEED, CampaignStatus, Status
 from evolve import limits
-from evolve.config import Config
+from evolve.config import RESUME_OVERRIDES, Config
 from evolve.disk_full import DiskStayedFull, add_when_space
 from evolve.ledger import Edge, Ledger, seed_of
 from evolve.llm_queue import LLMQueue, candidate_seed
@@ -138,12 +138,13 @@ class Campaign:
             config = config.replace(
                 problem=f"<problem object {self.problem.name!r}: pass it to Campaign(..., resume=True)>")
         self.config = config
-        self.timeout = float(config.timeout or self.problem.timeout)
+        self.timeout = float(config.evaluation.timeout or self.problem.timeout)
         self.budget = config.budget
         """Proposals this run may reach; lowered to what was proposed when ``max_seconds`` passes."""
-        self.population = Population(config.islands, config.island_size, config.selection, config.tournament_size,
-                                     self.problem.pareto_objectives() if config.pareto else (), config.pareto_elite)
-        self.ledger = Ledger(config.dedupe)
+        pop = config.population
+        self.population = Population(pop.islands, pop.island_size, pop.selection, pop.tournament_size,
+                                     self.problem.pareto_objectives() if pop.pareto else (), pop.pareto_elite)
+        self.ledger = Ledger(config.evaluation.dedupe)
         self.timings: dict[str, float] = {}
         self.pool = EvaluatorPool(self.problem, config, self.timeout, self.ledger, on_time=self._time)
         self.llm = LLMQueue(config, self.problem, self.archive, self.campaign_id)
@@ -181,9 +182,10 @@ class Campaign:
             kind, name = self.choice.next(self.rng)
             if kind == "wait":
                 break
-            island = self.ledger.proposed % cfg.islands
+            island = self.ledger.proposed % cfg.population.islands
             parents = self.population.select(island, 2, self.rng)
-            audit = cfg.dedupe and cfg.audit_dedupe > 0 and bool(self.rng.random() < cfg.audit_dedupe)
+            ev = cfg.evaluation
+            audit = ev.dedupe and ev.audit_dedupe > 0 and bool(self.rng.random() < ev.audit_dedupe)
             pid = self.ledger.take_id()
             self.island_of[pid] = island
             self.ledger.proposed += 1
@@ -257,7 +259,7 @@ class Campaign:
     def _maybe_migrate(self, rows: list[ProgramRecord], edges: list[Edge], now: float) -> None:
         cfg = self.config
         roots = self.ledger.roots
-        interval = cfg.migration_interval
+        interval = cfg.population.migration_interval
         if interval and self.proposed_done // interval > self.migrations_done:
             self.migrations_done = self.proposed_done // interval
             for member, dest in self.population.migrations():
@@ -267,8 +269,8 @@ class Campaign:
                 row = self._copy(member, dest, "migration", now)
                 rows.append(row)
                 edges.append((row.id, member.id, "migration"))
-        if cfg.reset_interval and self.proposed_done // cfg.reset_interval > self.resets_done:
-            self.resets_done = self.proposed_done // cfg.reset_interval
+        if cfg.population.reset_interval and self.proposed_done // cfg.population.reset_interval > self.resets_done:
+            self.resets_done = self.proposed_done // cfg.population.reset_interval
             for donor, island in self.population.reset_plan():
                 self.population.islands[island].clear()
                 row = self._copy(donor, island, "reset", now)
@@ -295,7 +297,7 @@ class Campaign:
                 raise CampaignError(f"the seed program of {self.problem.name!r} fails ({row.status}): {row.error}")
             if row.status == Status.OK:
                 member = self._member(self.archive.get(row.id))
-                for i in range(self.config.islands):
+                for i in range(self.config.population.islands):
                     self.population.add(i, member)
 
     def _rebuild(self) -> None:
@@ -313,10 +315,11 @@ class Campaign:
                 continue
             member = self._member(r)
             if r.operator == SEED:  # the seed and the extra seeds start every island
-                for i in range(self.config.islands):
+                for i in range(self.config.population.islands):
                     if i not in last_reset:
                         self.population.add(i, member)
-            elif r.island is not None and r.island < self.config.islands and r.id >= last_reset.get(r.island, 0):
+            elif (r.island is not None and r.island < self.config.population.islands
+                  and r.id >= last_reset.get(r.island, 0)):
                 self.population.add(r.island, member)
         self.rng = np.random.default_rng([self.config.seed, self.ledger.proposed])
 
@@ -387,7 +390,7 @@ class Campaign:
             client = self.llm.client
             where = f" ({client.settings.model} at {client.settings.base_url})" if client is not None else ""
             how = (f"operators chosen by a bandit among {len(self.choice.bandit.portfolio)}"
-                   if cfg.operator_choice == "bandit" else "operators drawn by weight")
+                   if cfg.bandit.choice == "bandit" else "operators drawn by weight")
             print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
 
     def _run(self) -> Summary:
@@ -406,8 +409,9 @@ class Campaign:
                 self._evaluate_seed()
                 self.rng = np.random.default_rng(cfg.seed)
             self.proposed_done = self.ledger.proposed
-            self.migrations_done = self.ledger.proposed // cfg.migration_interval if cfg.migration_interval else 0
-            self.resets_done = self.ledger.proposed // cfg.reset_interval if cfg.reset_interval else 0
+            pop = cfg.population
+            self.migrations_done = self.ledger.proposed // pop.migration_interval if pop.migration_interval else 0
+            self.resets_done = self.ledger.proposed // pop.reset_interval if pop.reset_interval else 0
             progress = self._progress_bar()
             self._loop(progress)
             if self.stopping:
@@ -441,8 +445,8 @@ class Campaign:
         while not self.stopping and self.pool.has_room() and (
                 self.ledger.proposed < self.budget or self.llm.has_answer()):
             t0 = time.perf_counter()
-            tasks = self._make_batch(min(cfg.batch_size, max(self.budget - self.ledger.proposed, 0))
-                                     if not self.llm.pending else cfg.batch_size)
+            tasks = self._make_batch(min(cfg.evaluation.batch_size, max(self.budget - self.ledger.proposed, 0))
+                                     if not self.llm.pending else cfg.evaluation.batch_size)
             self._time("select", time.perf_counter() - t0)
             if not tasks:
                 break  # every slot went to an LLM call still under way
@@ -530,15 +534,9 @@ class Campaign:
         self.pool.shutdown()
 
 
-# Settings a resumed campaign may change; the rest come from the archive.
-RESUME_OVERRIDES = ("budget", "workers", "ray_address", "progress", "worker_cpus", "worker_gpus", "timeout",
-                    "compile_cache", "memory_limit", "cpu_limit", "keep_env", "sandbox_os",
-                    "llm_base_url", "llm_deadline", "llm_in_flight", "llm_pause", "max_llm_calls", "max_tokens")
-
-
 def run_campaign(problem: Problem | str, **overrides: Any) -> Summary:
     """Convenience: ``Campaign(problem, **overrides).run()``."""
     return Campaign(problem, **overrides).run()
 
 
-__all__ = ["Campaign", "CampaignError", "Summary", "run_campaign", "ProblemSpec"]
+__all__ = ["Campaign", "CampaignError", "RESUME_OVERRIDES", "Summary", "run_campaign", "ProblemSpec"]

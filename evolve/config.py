@@ -167,8 +167,8 @@ class Config:
     budget: int = setting(3000, "candidates to propose in total (duplicates and failures count)", flag=True,
                           resume=True)
     seed: int = setting(0, "random seed (same seed and settings: same run)", flag=True)
-    max_seconds: float | None = setting(None, "stop proposing after this many seconds (results in flight are "
-                                              "still written)", flag=True)
+    max_seconds: float | None = setting(None, "stop proposing after this many seconds of the run (results in "
+                                              "flight are still written)", flag=True, resume=True)
     disk_wait: float = setting(600.0, "seconds to wait for space when the archive's disk is full, before stopping "
                                       "with a resume command")
     progress: bool = setting(True, "show a live progress bar", flag=True, resume=True)

@@ -73,7 +73,7 @@ class Ledger:
     """What a campaign knows of its programs, as the archive holds them.
 
     Attributes:
-        dedupe: whether repeats are duplicates (``Config.dedupe``).
+        dedupe: whether repeats are duplicates (``Config.evaluation.dedupe``).
         code_seen, func_seen: hash -> id of the first program with it (the original of later repeats).
         code_log, func_log: the same hashes in the order learnt (evaluators are sent what they have not seen).
         outcome: original id -> (status, score, metrics), what an audit compares a repeat with.

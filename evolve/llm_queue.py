@@ -63,8 +63,8 @@ class LLMQueue:
                 self.spent["calls"] += 1
                 self.spent["tokens"] += call.tokens_in + call.tokens_out
         self.spent_before = dict(self.spent)  # rates on the progress bar are this run's
-        self.health = LLMHealth(pause=config.llm_pause, max_pause=max(config.llm_pause, 120.0))
-        modes = {m: w for m, w in config.llm_modes.items() if w > 0}
+        self.health = LLMHealth(pause=config.llm.pause, max_pause=max(config.llm.pause, 120.0))
+        modes = {m: w for m, w in config.llm.modes.items() if w > 0}
         self.mode_names = list(modes)
         weights = np.array(list(modes.values()), dtype=float)
         self.mode_p = weights / weights.sum() if modes else weights
@@ -75,11 +75,11 @@ class LLMQueue:
         cfg = self.config
         if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
             return
-        base_url, model = cfg.llm_base_url or "local", cfg.llm_model
+        base_url, model = cfg.llm.base_url or "local", cfg.llm.model
         if base_url == "local":  # the embedded model: a server of our own on loopback, for this run
             from evolve.llm.local import LocalServer
 
-            self.local_server = LocalServer(cfg.llm_local_command).start()
+            self.local_server = LocalServer(cfg.llm.local_command).start()
             base_url, model = self.local_server.url, self.local_server.alias
         self.endpoint = (base_url, model)
         if cfg.resolved_mutator == "gp":
@@ -87,9 +87,9 @@ class LLMQueue:
         from evolve.llm.client import LLMClient, LLMSettings
 
         self.client = LLMClient(LLMSettings(
-            base_url=base_url, model=model, api_key_env=cfg.llm_api_key_env,
-            temperature=cfg.llm_temperature, max_tokens=cfg.llm_max_tokens, in_flight=cfg.llm_in_flight,
-            deadline=cfg.llm_deadline, retries=cfg.llm_retries), seed=cfg.seed)
+            base_url=base_url, model=model, api_key_env=cfg.llm.api_key_env,
+            temperature=cfg.llm.temperature, max_tokens=cfg.llm.max_tokens, in_flight=cfg.llm.in_flight,
+            deadline=cfg.llm.deadline, retries=cfg.llm.retries), seed=cfg.seed)
         self.mutators = {mode: LLMMutator(self.client, mode) for mode in self.mode_names}
 
     def close(self) -> None:
@@ -108,8 +108,8 @@ class LLMQueue:
     def budget_left(self) -> bool:
         """Whether the budgets of calls and tokens allow another call."""
         cfg, spent = self.config, self.spent
-        return not ((cfg.max_llm_calls is not None and spent["calls"] >= cfg.max_llm_calls) or (
-            cfg.max_tokens is not None and spent["tokens"] >= cfg.max_tokens))
+        return not ((cfg.llm.max_calls is not None and spent["calls"] >= cfg.llm.max_calls) or (
+            cfg.llm.token_budget is not None and spent["tokens"] >= cfg.llm.token_budget))
 
     def available(self, now: float) -> bool:
         """Whether a call may start at ``now``: an LLM proposes, within budget, and its endpoint is up."""
@@ -121,7 +121,7 @@ class LLMQueue:
 
     def full(self) -> bool:
         """Whether calls queue as deep as they may (an endpoint slower than the evaluators must not pile up)."""
-        return len(self.pending) >= 2 * self.config.llm_in_flight
+        return len(self.pending) >= 2 * self.config.llm.in_flight
 
     def draw_mode(self, rng: np.random.Generator) -> str:
         """A prompt mode drawn by ``llm_modes``."""
@@ -180,7 +180,7 @@ class LLMQueue:
         if call is None:
             return 0, 0.0
         # Calls overlap with each other and with evaluation: one holds 1 / in_flight of the endpoint.
-        return call["tokens_in"] + call["tokens_out"], call["latency"] / self.config.llm_in_flight
+        return call["tokens_in"] + call["tokens_out"], call["latency"] / self.config.llm.in_flight
 
     def pop_call(self, pid: int, campaign_id: int) -> dict[str, Any] | None:
         """The ``llm_calls`` row of the call that proposed ``pid`` (None for a GP child), and the ids of the

@@ -36,15 +36,15 @@ class OperatorChoice:
         self.config = config
         self.problem = problem
         self.llm = llm
-        self.gp_arms = gp_portfolio(problem, config.operator_weights or None)
-        self.llm_arms = ([LLM_PREFIX + m for m, w in config.llm_modes.items() if w > 0]
+        self.gp_arms = gp_portfolio(problem, config.bandit.weights or None)
+        self.llm_arms = ([LLM_PREFIX + m for m, w in config.llm.modes.items() if w > 0]
                          if config.resolved_mutator != "gp" else [])
         if not self.gp_arms + self.llm_arms:
             raise NoOperator(
                 f"no operator can act on problem {problem.name!r} with operator_weights "
-                f"{dict(config.operator_weights)}: give a positive weight to an operator that applies (see "
+                f"{dict(config.bandit.weights)}: give a positive weight to an operator that applies (see "
                 "evolve.mutators.registry.portfolio), or configure an LLM")
-        self.bandit = OperatorBandit(self.gp_arms + self.llm_arms, decay=config.bandit_decay, state=state)
+        self.bandit = OperatorBandit(self.gp_arms + self.llm_arms, decay=config.bandit.decay, state=state)
 
     def next(self, rng: np.random.Generator) -> tuple[str, str | None]:
         """What makes the next child: ``("llm", mode)``, ``("gp", operator)`` (operator None: the evaluator
@@ -60,7 +60,7 @@ class OperatorChoice:
             return "wait", None
         if not self.gp_arms and not llm_open:
             return "wait", None  # nothing else can propose: wait for the endpoint
-        if cfg.operator_choice == "bandit":
+        if cfg.bandit.choice == "bandit":
             if llm_open and pure_llm:
                 allowed = self.llm_arms
             elif llm_open and not llm_full:
@@ -69,7 +69,7 @@ class OperatorChoice:
                 allowed = self.gp_arms
             arm = self.bandit.choose(rng, allowed)
             return ("llm", arm[len(LLM_PREFIX):]) if is_llm_arm(arm) else ("gp", arm)
-        if llm_open and not llm_full and (pure_llm or bool(rng.random() < cfg.llm_share)):
+        if llm_open and not llm_full and (pure_llm or bool(rng.random() < cfg.llm.share)):
             return "llm", self.llm.draw_mode(rng)
         return "gp", None
 
@@ -86,8 +86,8 @@ class OperatorChoice:
         if row.status == Status.OK and row.score is not None and parent is not None and parent.score is not None:
             reward = improvement(self.problem.key(parent.score), self.problem.key(row.score))
         tokens, call_seconds = self.llm.cost(task.id)
-        seconds = 1.0 if cfg.bandit_cost == "proposals" else rec.eval_seconds + call_seconds
-        seconds += tokens * cfg.bandit_seconds_per_token
+        seconds = 1.0 if cfg.bandit.cost == "proposals" else rec.eval_seconds + call_seconds
+        seconds += tokens * cfg.bandit.seconds_per_token
         for tried in rec.meta.get("not_applicable", {}):
             self.bandit.update(tried, 0.0, 0.0)
         self.bandit.update(arm_of(operator), reward, seconds, tokens)

@@ -60,7 +60,7 @@ def _code_hash_or_none(source: str | None) -> str | None:
 
 
 class EvaluatorPool:
-    """``config.workers`` evaluators of ``problem``, each candidate allowed ``timeout`` seconds.
+    """``config.evaluation.workers`` evaluators of ``problem``, each candidate allowed ``timeout`` seconds.
 
     Nothing starts before :meth:`start`; :meth:`shutdown` stops the evaluators, Ray (if the pool started it) and
     removes the campaign's private folder. ``on_time(phase, seconds)`` is told the time spent waiting for
@@ -81,15 +81,15 @@ class EvaluatorPool:
         self.actor_kwargs: dict[str, Any] = {}
         self.actors: list[Any] = []
         self.actor_pids: list[int] = []
-        self.sent_code = [0] * config.workers
-        self.sent_func = [0] * config.workers
+        self.sent_code = [0] * config.evaluation.workers
+        self.sent_func = [0] * config.evaluation.workers
         self.restarts = 0
         """Evaluators replaced (one that hung in native code, died, or was killed from outside)."""
         self.note_folder: Path | None = None
         self.confinement: Any = None
         """What the kernel enforces on candidates (an :class:`evolve.confine.Confinement`), once started."""
         self.inflight: deque[Batch] = deque()
-        self.free_at = [0.0] * config.workers
+        self.free_at = [0.0] * config.evaluation.workers
         self.slot = 0
         self.ema_item = 0.1
         """Smoothed seconds per candidate, for the deadline of a batch."""
@@ -110,23 +110,23 @@ class EvaluatorPool:
                 # Ray starts its processes with fork+exec, which Python flags once JAX has threads;
                 # the exec follows at once, so the deadlock it warns about cannot happen.
                 warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
-                if cfg.ray_address:
-                    ray.init(address=cfg.ray_address, **kwargs)
+                if cfg.evaluation.ray_address:
+                    ray.init(address=cfg.evaluation.ray_address, **kwargs)
                 else:
-                    cpus = max(os.cpu_count() or 1, int(np.ceil(cfg.workers * cfg.worker_cpus)))
+                    cpus = max(os.cpu_count() or 1, int(np.ceil(cfg.evaluation.workers * cfg.evaluation.worker_cpus)))
                     # "local": always a fresh instance of our own, never a cluster someone left running.
                     ray.init(address="local", num_cpus=cpus, **kwargs)
             self.owns_ray = True
-        opts: dict[str, Any] = {"num_cpus": cfg.worker_cpus, "max_restarts": 0}
-        if cfg.worker_gpus:
-            opts["num_gpus"] = cfg.worker_gpus
+        opts: dict[str, Any] = {"num_cpus": cfg.evaluation.worker_cpus, "max_restarts": 0}
+        if cfg.evaluation.worker_gpus:
+            opts["num_gpus"] = cfg.evaluation.worker_gpus
         # Evaluators inherit the driver's environment: its secrets (the LLM key among them) are blanked there,
         # and the evaluator removes what else it does not need (evolve.sandbox). Candidates never need a key; an
         # LLM-calling problem's own calls go to the endpoint without it.
-        keep = tuple(cfg.keep_env)
+        keep = tuple(cfg.sandbox.keep_env)
         env_vars = blank_secrets(os.environ, keep)
         if cfg.resolved_mutator != "gp" or self.problem.uses_llm:
-            env_vars[cfg.llm_api_key_env] = ""
+            env_vars[cfg.llm.api_key_env] = ""
         endpoint = llm_endpoint if self.problem.uses_llm else None
         if endpoint is not None:
             env_vars[LLM_BASE_URL_ENV], env_vars[LLM_MODEL_ENV] = endpoint
@@ -135,14 +135,14 @@ class EvaluatorPool:
         self.actor_cls = ray.remote(ConfinedEvaluator).options(**opts)
         self.actor_args = (self.problem.spec if self.problem.spec is not None else self.problem,)
         self.actor_kwargs = {
-            "dedupe": cfg.dedupe,
-            "operator_weights": dict(cfg.operator_weights),
-            "tune_steps": cfg.tune_steps,
+            "dedupe": cfg.evaluation.dedupe,
+            "operator_weights": dict(cfg.bandit.weights),
+            "tune_steps": cfg.evaluation.tune_steps,
             "timeout": self.timeout,
-            "compile_cache": cfg.compile_cache,
+            "compile_cache": cfg.evaluation.compile_cache,
             "isolated": True,
-            "memory_limit": cfg.memory_limit,
-            "cpu_seconds": cfg.cpu_limit,
+            "memory_limit": cfg.sandbox.memory_limit,
+            "cpu_seconds": cfg.sandbox.cpu_limit,
             "keep_env": keep,
             "note_folder": str(self.note_folder),
             # Candidates run in a child process the kernel confines (evolve.runner): it may write in the
@@ -150,14 +150,14 @@ class EvaluatorPool:
             # but an LLM-calling problem's endpoint.
             "scratch": str(self.note_folder),
             "tcp_ports": _endpoint_ports(endpoint),
-            "confine": cfg.sandbox_os,
+            "confine": cfg.sandbox.os,
         }
 
     def start_actors(self) -> None:
         """Start the evaluators and learn what the kernel enforces on their candidates."""
-        self.actors = [self._new_actor() for _ in range(self.config.workers)]
+        self.actors = [self._new_actor() for _ in range(self.config.evaluation.workers)]
         self.actor_pids = self.ray.get([a.ping.remote() for a in self.actors], timeout=START_TIMEOUT)
-        self.free_at = [time.time()] * self.config.workers
+        self.free_at = [time.time()] * self.config.evaluation.workers
         self.confinement = self.ray.get(self.actors[0].confined.remote(), timeout=START_TIMEOUT)
         if self.confinement.missing:  # the user should know what the kernel does not enforce
             log.warning("%s", self.confinement.describe())
@@ -206,11 +206,11 @@ class EvaluatorPool:
 
     def has_room(self) -> bool:
         """Whether another batch may be sent (each evaluator holds up to ``pipeline_depth`` batches)."""
-        return len(self.inflight) < self.config.workers * self.config.pipeline_depth
+        return len(self.inflight) < self.config.evaluation.workers * self.config.evaluation.pipeline_depth
 
     def dispatch(self, tasks: list[Task]) -> None:
         """Send a batch to the next evaluator in turn."""
-        w = self.slot % self.config.workers
+        w = self.slot % self.config.evaluation.workers
         self.slot += 1
         self.inflight.append(Batch(tasks, w, self.submit(w, tasks), time.time()))
 

@@ -37,7 +37,7 @@ def test_every_setting_has_one_flat_name_and_flags_follow_the_declarations():
 
     assert len(flat_paths()) == len(settings())  # flat names are unique across sections
     assert all(f.metadata["help"] for f in settings().values())
-    assert {"budget", "workers", "llm_base_url", "max_llm_calls", "sandbox_os"} <= set(RESUME_OVERRIDES)
+    assert {"budget", "workers", "llm_base_url", "max_llm_calls", "sandbox_os", "max_seconds"} <= set(RESUME_OVERRIDES)
     assert not {"seed", "islands", "operator_choice", "dedupe"} & set(RESUME_OVERRIDES)
     run = next(a for a in build_parser()._subparsers._group_actions[0].choices.values() if a.prog.endswith("run"))
     dests = {a.dest for a in run._actions}
