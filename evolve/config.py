@@ -334,7 +334,8 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 
 def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given on the command line (by flat name), from a namespace :func:`add_flags` filled."""
-    return {name: getattr(args, name) for name in flat_paths() if getattr(args, name, None) is not None}
+    flagged = (_flat(f) for f in settings().values() if f.metadata["flag"])
+    return {name: getattr(args, name) for name in flagged if getattr(args, name, None) is not None}
 
 
 def load_config(path: str | Path) -> Config:

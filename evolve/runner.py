@@ -122,6 +122,7 @@ class ConfinedEvaluator:
         from evolve.problem import ProblemSpec
 
         self._note_folder = kwargs.get("note_folder")
+        self.runner_pid: int | None = None  # known once the runner has started and said so
         self._own_scratch = scratch is None
         self.scratch = scratch or tempfile.mkdtemp(prefix="evolve-scratch-")
         Path(self.scratch).mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -145,7 +146,7 @@ class ConfinedEvaluator:
         self._in, self._out = self._process.stdin, self._process.stdout
         _send(self._in, init)
         started = self._reply()
-        self.runner_pid: int = started["pid"]
+        self.runner_pid = started["pid"]
         self.confinement = confine_module.Confinement(**started["confinement"])
 
     def _reply(self) -> Any:
@@ -162,7 +163,7 @@ class ConfinedEvaluator:
         from evolve.sandbox import death_note, read_note
 
         code = self._process.wait()
-        pid, folder = getattr(self, "runner_pid", None), self._note_folder
+        pid, folder = self.runner_pid, self._note_folder
         reason = (read_note(death_note(pid, folder)) if pid and folder else None) or f"exit status {code}"
         if pid is None:
             raise RunnerDied(f"the candidate runner did not start ({reason})")

@@ -119,6 +119,7 @@ def test_run_flags_reach_the_config():
         ("weights", "proposals", 0.99, 0.001)
     assert (cfg.evaluation.dedupe, cfg.llm.base_url, cfg.population.islands) == (False, "http://127.0.0.1:9/v1", 3)
     assert cfg.progress and cfg.sandbox.os  # flags not given leave the defaults
+    assert "problem" not in flag_values(args)  # the positional problem is the command's, not a flag
 
 
 def test_problems_command_lists_exp2(capsys):
