@@ -43,12 +43,13 @@ from archive.vocabulary import (
 from evolve import limits, program
 from evolve.bandit import OperatorBandit, improvement
 from evolve.config import Config
+from evolve.llm_evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, calls_llm
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import LLMParseError, build_messages, parse_answer
 from evolve.mutators.llm_health import LLMHealth
 from evolve.mutators.registry import portfolio as gp_portfolio
 from evolve.population import Member, Population
-from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem, ProblemSpec, load_problem
+from evolve.problem import Problem, ProblemSpec, load_problem
 from evolve.runner import ConfinedEvaluator
 from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
 from evolve.workers import Record, Task
@@ -222,9 +223,9 @@ class Campaign:
         # LLM-calling problem's own calls go to the endpoint without it.
         keep = tuple(self.config.keep_env)
         env_vars = blank_secrets(os.environ, keep)
-        if self.config.resolved_mutator != "gp" or self.problem.uses_llm:
+        if self.config.resolved_mutator != "gp" or calls_llm(self.problem):
             env_vars[self.config.llm_api_key_env] = ""
-        if self.problem.uses_llm and self.llm_endpoint is not None:
+        if calls_llm(self.problem) and self.llm_endpoint is not None:
             env_vars[LLM_BASE_URL_ENV], env_vars[LLM_MODEL_ENV] = self.llm_endpoint
         if env_vars:
             opts["runtime_env"] = {"env_vars": env_vars}
@@ -252,7 +253,7 @@ class Campaign:
 
     def _endpoint_ports(self) -> tuple[int, ...]:
         """The TCP port of the LLM endpoint an LLM-calling problem's evaluation calls (none otherwise)."""
-        if not (self.problem.uses_llm and self.llm_endpoint is not None):
+        if not (calls_llm(self.problem) and self.llm_endpoint is not None):
             return ()
         url = urllib.parse.urlsplit(self.llm_endpoint[0])
         return (url.port or (443 if url.scheme == "https" else 80),)
@@ -461,7 +462,7 @@ class Campaign:
         self.llm_spent_before = dict(self.llm_spent)  # rates on the progress bar are this run's
         self.llm_endpoint: tuple[str, str] | None = None
         self.llm_health = LLMHealth(pause=cfg.llm_pause, max_pause=max(cfg.llm_pause, 120.0))
-        if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
+        if cfg.resolved_mutator == "gp" and not calls_llm(self.problem):
             return
         from evolve.mutators.llm_client import LLMClient, LLMSettings
 
