@@ -175,8 +175,8 @@ def _same_kind(a: object, b: object) -> bool:
 
 
 def _check_extensions(name: str, extensions: tuple[object, ...]) -> None:
-    """Refuse a class given instead of an instance, and two extensions of one kind (which would :meth:`Problem.
-    extension` return?)."""
+    """Refuse a class given instead of an instance, and two extensions of one kind (of which
+    :meth:`Problem.extension` could return only one)."""
     for i, extension in enumerate(extensions):
         if isinstance(extension, type):
             raise ValueError(f"problem {name!r}: extensions holds the class {extension.__name__}; give an "

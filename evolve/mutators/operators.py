@@ -397,12 +397,12 @@ def simplify_constants(source: str, problem: Problem, rng: np.random.Generator) 
 # extensions exclude these, see evolve.mutators.extensions.PLAIN_FUNCTION_FORMS)
 
 
-def _plain(problem: Problem, *ops: str) -> bool:
+def _allows(problem: Problem, *ops: str) -> bool:
     """Whether ``ops`` are among the problem's binops (the forms below need them)."""
     return set(ops) <= set(vocabulary(problem).binops)
 
 
-@register(1.0, order=190, tune_after=True, applies=lambda problem: _plain(problem, "+", "*", "/"))
+@register(1.0, order=190, tune_after=True, applies=lambda problem: _allows(problem, "+", "*", "/"))
 def insert_rational(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Turn a subexpression ``e`` (the whole result half of the time) into a rational one,
     ``e / (1 + c*v)`` with a small ``c``: a denominator that ``insert_term`` then grows, and the constant fitter
@@ -436,7 +436,7 @@ def _fresh_name(func: FunctionNode, stem: str) -> str:
     return next(f"{stem}{i}" for i in range(len(taken) + 1) if f"{stem}{i}" not in taken)
 
 
-@register(0.5, order=200, tune_after=True, applies=lambda problem: _plain(problem, "*"))
+@register(0.5, order=200, tune_after=True, applies=lambda problem: _allows(problem, "*"))
 def name_square(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Name the square of a variable, ``u = v * v`` (``v`` an argument or a value named earlier), and use it
     for one occurrence of ``v`` in the result: one multiplication that later terms reuse for free (a reused
@@ -474,7 +474,7 @@ class _Substitute(ast.NodeTransformer):
         return copy.deepcopy(self.new) if node.id == self.name and isinstance(node.ctx, ast.Load) else node
 
 
-@register(0.25, order=210, tune_after=True, applies=lambda problem: _plain(problem, "*"))
+@register(0.25, order=210, tune_after=True, applies=lambda problem: _allows(problem, "*"))
 def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Write the result ``r(x)`` as ``h * h`` with ``h = r(x * 0.5)``: the argument halved and the result
     squared, the doubling step of exponentials (``2**x = (2**(x/2))**2``) that lets a lower-degree ``r`` on half
