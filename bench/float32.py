@@ -130,8 +130,10 @@ def fitter_cost(problem: Any, sources: list[str], sample: int = FIT_SAMPLE) -> d
 
     from evolve import program
     from evolve.constants import lift_constants
+    from evolve.tuning import constant_fit
 
-    if problem.fit_constants is None:
+    fit_constants = constant_fit(problem).fit_constants
+    if fit_constants is None:
         return None
     seen: dict[str, str] = {}
     for source in sources:
@@ -147,14 +149,14 @@ def fitter_cost(problem: Any, sources: list[str], sample: int = FIT_SAMPLE) -> d
     if not picked:
         return None
     try:
-        problem.fit_constants(picked[0])
+        fit_constants(picked[0])
     except Exception:  # noqa: BLE001 (a structure the fit cannot take still warms it up)
         pass
     times, failed = [], 0
     for source in picked:
         start = time.perf_counter()
         try:
-            problem.fit_constants(source)
+            fit_constants(source)
         except Exception:  # noqa: BLE001 (the tuner takes over for these; their time is counted all the same)
             failed += 1
         times.append(1000.0 * (time.perf_counter() - start))

@@ -23,6 +23,7 @@ from archive.vocabulary import LLM_PREFIX, Status
 from evolve import limits
 from evolve.config import Config
 from evolve.ledger import UNEVALUATED
+from evolve.llm.evaluation import calls_llm
 from evolve.llm.health import LLMHealth
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import LLMMutator, LLMParseError, LLMPending
@@ -73,7 +74,7 @@ class LLMQueue:
         """Start what the campaign needs: the local server (a problem that calls an LLM gets the embedded model
         when the campaign names no endpoint) and the client, when the campaign proposes with an LLM."""
         cfg = self.config
-        if cfg.resolved_mutator == "gp" and not self.problem.uses_llm:
+        if cfg.resolved_mutator == "gp" and not calls_llm(self.problem):
             return
         base_url, model = cfg.llm.base_url or "local", cfg.llm.model
         if base_url == "local":  # the embedded model: a server of our own on loopback, for this run

@@ -29,7 +29,8 @@ from archive.vocabulary import Status
 from evolve import program
 from evolve.config import Config
 from evolve.ledger import Ledger
-from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, Problem
+from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, calls_llm
+from evolve.problem import Problem
 from evolve.runner import ConfinedEvaluator
 from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
 from evolve.workers import Record, Task
@@ -125,9 +126,9 @@ class EvaluatorPool:
         # LLM-calling problem's own calls go to the endpoint without it.
         keep = tuple(cfg.sandbox.keep_env)
         env_vars = blank_secrets(os.environ, keep)
-        if cfg.resolved_mutator != "gp" or self.problem.uses_llm:
+        if cfg.resolved_mutator != "gp" or calls_llm(self.problem):
             env_vars[cfg.llm.api_key_env] = ""
-        endpoint = llm_endpoint if self.problem.uses_llm else None
+        endpoint = llm_endpoint if calls_llm(self.problem) else None
         if endpoint is not None:
             env_vars[LLM_BASE_URL_ENV], env_vars[LLM_MODEL_ENV] = endpoint
         if env_vars:

@@ -8,6 +8,7 @@ by built-in name, dotted module name or file path.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import importlib.util
 import pkgutil
@@ -16,13 +17,11 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 Direction = Literal["min", "max"]
 
-LLM_BASE_URL_ENV = "EVOLVE_LLM_BASE_URL"
-LLM_MODEL_ENV = "EVOLVE_LLM_MODEL"
-"""Environment variables in which a campaign tells its evaluators its LLM endpoint (``Problem.uses_llm``)."""
+E = TypeVar("E")
 
 
 class CandidateError(Exception):
@@ -69,7 +68,19 @@ class ProblemSpec:
 
 @dataclass
 class Problem:
-    """A search target: a seed program and a fitness.
+    """A search target: a seed program and a fitness, and the extensions a family of problems adds.
+
+    The fields below are what every problem has. What only some problems need (a loss to fit constants by, a
+    formula's fitted parameters, a policy's features, an evaluation that calls an LLM...) is an *extension*: a
+    small object in ``extensions``, defined next to the code that reads it and documenting its own fields,
+    found with :meth:`extension`. A problem without an extension gets the defaults that extension documents.
+    The generic ones live in the engine: :class:`evolve.tuning.ConstantFit` (constant fitting),
+    :class:`evolve.mutators.extensions.Vocabulary` (what the GP operators may write),
+    :class:`evolve.mutators.extensions.FittedParameters` (a parameter vector the evaluation fits) and
+    :class:`evolve.llm.evaluation.LLMEvaluation` (the evaluation calls an LLM); a family's live beside the family
+    (``problems.symbolic.operators.Formula``, ``problems.agents.operators.Policy``). An extension may name, in a
+    class attribute ``excludes_operators``, generic GP operators that do not suit its programs; the operator
+    registry then never offers them to the problem.
 
     Attributes:
         name: short identifier, stored in the archive.
@@ -93,66 +104,15 @@ class Problem:
             :class:`evolve.population.ParetoIsland`); fewer than two: selection by the score alone. Leave out
             metrics that must not steer the search (a held-out score).
         timeout: seconds one evaluation (probe, constant tuning and fitness) may take.
-        loss: optional smooth ``loss(fn) -> scalar`` (JAX-differentiable in the constants of ``fn``),
-            which ``tune_constants`` minimises.
         hash_bits: mantissa bits kept by the functional hash (23 keeps every float32 bit).
         check: optional ``check(tree: ast.Module) -> str | None`` returning why a candidate is not
             allowed (e.g. it calls a function the problem forbids), or ``None``.
-        binops: the binary operators (``+ - * / **``) the GP mutator may write.
-        tune_dtype: dtype in which ``tune_constants`` fits constants (``"float32"`` or ``"float64"``).
-        constant_dtype: the precision tuned constants are written back in (``"float32"``, or ``"float64"`` for
-            programs that run in float64).
-            ``"float64"`` fits the real-valued function, which float32 rounding noise cannot mislead;
-            the loss then runs under ``jax.enable_x64`` and receives float64 parameters, so it should
-            build its data with ``jnp.asarray`` of float64 numpy arrays (float64 there, float32
-            otherwise). The tuned literals are still written as float32.
         options: the options ``make_problem`` was called with (stored with the campaign).
-        params_arg: for programs whose constants are fitted during evaluation, the name of the
-            entrypoint's argument that holds them (e.g. ``"params"``, used as ``params[i]``); GP operators
-            never use it as a variable and write new constants as ``params[i]``.
-        max_params: how many ``params[i]`` a program may use (``params[0]`` to ``params[max_params - 1]``).
-        unary_functions: the ``jnp`` functions (e.g. ``"sin"``, ``"exp"``) the GP mutator may wrap around a
-            subexpression; none for problems that allow no function calls.
-        input_ranges: the training range ``(low, high)`` of each input variable, by the entrypoint's argument
-            name. GP operators that write a new fitted shape of a variable (``multiply_shape``) start its
-            constants inside this range; problems without it do not get those operators.
-        residuals: for programs fitted to data, ``residuals(tree, metrics) -> (inputs, residual, jacobian) |
-            None``: the training inputs in the entrypoint's argument order (each ``(rows,)``), what the program
-            with the fitted constants its ``metrics`` record leaves unexplained there (``target - prediction``,
-            ``(rows,)``), and the prediction's derivatives in those constants (``(rows, n)``); None when the
-            metrics hold no fit or it leaves nothing but rounding to explain. Return the same ``inputs``
-            object every time (it keys a cache). The GP operator ``add_residual_term`` adds the term that
-            would explain most of the residual.
-        features: for programs that take an array (a policy's ``obs``), the scalar features they may read,
-            as source (``"obs[0]"``, ``"obs[1]"``...); the GP operators ``insert_where`` and
-            ``add_feature_term`` branch on them and combine them. ``input_ranges`` may give their ranges.
-        output_values: values the program's result may take that ``insert_where`` writes in a new branch
-            (the actions of a discrete action space, or a box's ends and middle).
-        output_bounds: for a continuous output that must lie in ``[low, high]`` (a box action), its bounds:
-            ``add_feature_term`` clips a computed output it grows to them (``jnp.clip(e, low, high)``).
-        batch_loss: for fitness that is not differentiable (a policy's return), ``batch_loss(make) ->
-            losses``: given ``make(params) -> fn`` (the program with its float literals as a parameter vector),
-            a traceable function from a batch of parameter vectors ``(n, k)`` to their losses ``(n,)`` (lower
-            is better; ``inf`` for an invalid one). ``tune_constants`` then searches the constants without
-            gradients, evaluating each batch in one compiled call (e.g. vmapped rollouts). Ignored when
-            ``loss`` is given.
+        spec: how evaluator processes re-create the problem (set by the loader).
         extra_seeds: further starting programs (e.g. the several seed agents of an agent search), evaluated
             after ``seed`` when a campaign starts and added to every island if they pass; one that fails is
             recorded with its reason and left out.
-        fit_constants: a problem's own constant fitter, ``fit_constants(source) -> source`` with its constants
-            fitted (e.g. the minimax fit of :mod:`evolve.minimax`); ``tune_constants`` uses it first and falls
-            back to its gradient or search tuner when it raises or changes nothing.
-        structures: whole programs whose constants are to be fitted (every constant a placeholder), that the GP
-            operator ``write_structure`` may propose in place of a parent: the forms a practitioner would write
-            first (the float32 targets' Horner polynomials and rationals of each degree), so that the search
-            never loses to a form it could have written itself. An entry may be a family (a tuple of programs,
-            one form at each degree): ``write_structure`` picks an entry, then a member, so a form with many
-            degrees does not crowd out the rest. Their constants are fitted by the search itself; the problem
-            gives at most a start the fit needs (a rational's Padé approximant, where all-zero constants are
-            0 / 0).
-        uses_llm: the evaluation itself calls an LLM (an LLM-calling agent). A campaign then starts or
-            resolves its LLM endpoint even with the GP mutator alone, and tells its evaluators where it is in
-            the environment variables ``EVOLVE_LLM_BASE_URL`` and ``EVOLVE_LLM_MODEL``.
+        extensions: the problem's extensions, at most one of each class (see above).
     """
 
     name: str
@@ -165,29 +125,14 @@ class Problem:
     objectives: tuple[Objective, ...] = ()
     pareto: tuple[str, ...] = ()
     timeout: float = 10.0
-    loss: Callable[[Callable[..., Any]], Any] | None = None
     hash_bits: int = 23
     check: Callable[[ast.Module], str | None] | None = None
-    binops: tuple[str, ...] = ("+", "-", "*", "/")
-    tune_dtype: str = "float32"
-    constant_dtype: str = "float32"
     options: dict[str, Any] = field(default_factory=dict)
     spec: ProblemSpec | None = None
     evaluate_tree: Callable[[ast.Module], Result] | None = None
     probe: Callable[[ast.Module], Any] | None = None
-    params_arg: str | None = None
-    max_params: int = 0
-    unary_functions: tuple[str, ...] = ()
-    input_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
-    residuals: Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None] | None = None
-    features: tuple[str, ...] = ()
-    output_values: tuple[float, ...] = ()
-    output_bounds: tuple[float, float] | None = None
-    batch_loss: Callable[[Callable[[Any], Callable[..., Any]]], Callable[[Any], Any]] | None = None
     extra_seeds: tuple[str, ...] = ()
-    uses_llm: bool = False
-    fit_constants: Callable[[str], str] | None = None
-    structures: tuple[str | tuple[str, ...], ...] = ()
+    extensions: tuple[object, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.evaluate_tree is None):
@@ -196,19 +141,24 @@ class Problem:
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:
             raise ValueError(f"problem {self.name!r}: timeout must be positive, got {self.timeout}")
-        if self.constant_dtype not in ("float32", "float64"):
-            raise ValueError(f"problem {self.name!r}: constant_dtype must be 'float32' or 'float64', not "
-                             f"{self.constant_dtype!r}")
-        if self.tune_dtype not in ("float32", "float64"):
-            raise ValueError(
-                f"problem {self.name!r}: tune_dtype must be 'float32' or 'float64', not {self.tune_dtype!r}"
-            )
+        self.extensions = tuple(self.extensions)
+        _check_extensions(self.name, self.extensions)
         if not self.objectives:
             self.objectives = (Objective("score", self.direction),)
         unknown = sorted(set(self.pareto) - {o.name for o in self.objectives})
         if unknown:
             raise ValueError(f"problem {self.name!r}: pareto names {unknown}, which are not among its objectives "
                              f"{[o.name for o in self.objectives]}")
+
+    def extension(self, kind: type[E]) -> E | None:
+        """The problem's extension of class ``kind`` (or of a subclass of it); None when it carries none."""
+        return next((e for e in self.extensions if isinstance(e, kind)), None)
+
+    def with_extension(self, extension: object) -> Problem:
+        """A copy of the problem carrying ``extension`` in place of its extension of the same kind (added when it
+        has none)."""
+        kept = tuple(e for e in self.extensions if not _same_kind(e, extension))
+        return dataclasses.replace(self, extensions=(*kept, extension))
 
     def pareto_objectives(self) -> tuple[tuple[str, str], ...]:
         """The ``(metric, direction)`` pairs selection trades off: the objectives named in ``pareto``."""
@@ -217,6 +167,24 @@ class Problem:
     def key(self, score: float) -> float:
         """Map a score to a sort key where smaller is always better."""
         return score if self.direction == "min" else -score
+
+
+def _same_kind(a: object, b: object) -> bool:
+    """Whether two extensions are of one kind: one's class is the other's or a subclass of it."""
+    return isinstance(a, type(b)) or isinstance(b, type(a))
+
+
+def _check_extensions(name: str, extensions: tuple[object, ...]) -> None:
+    """Refuse a class given instead of an instance, and two extensions of one kind (of which
+    :meth:`Problem.extension` could return only one)."""
+    for i, extension in enumerate(extensions):
+        if isinstance(extension, type):
+            raise ValueError(f"problem {name!r}: extensions holds the class {extension.__name__}; give an "
+                             f"instance, e.g. {extension.__name__}(...)")
+        twin = next((e for e in extensions[i + 1:] if _same_kind(e, extension)), None)
+        if twin is not None:
+            raise ValueError(f"problem {name!r}: two extensions of one kind ({type(extension).__name__} and "
+                             f"{type(twin).__name__}); give one")
 
 
 BUILTIN_PACKAGE = "problems"

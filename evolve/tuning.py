@@ -1,6 +1,7 @@
 """Fitting a program's constants: the problem's own fitter, else BFGS on its loss or an evolution strategy on its
-batch loss, compiled once per program structure. ``tune_constants`` is also a GP operator (declared in the
-operator registry), and the mutator tunes the children of the operators that ask for it.
+batch loss, compiled once per program structure. What to fit by is the problem's :class:`ConstantFit` extension.
+``tune_constants`` is also a GP operator (declared in the operator registry), and the mutator tunes the children
+of the operators that ask for it.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +21,55 @@ from evolve.mutators.base import NotApplicable
 from evolve.mutators.registry import register
 from evolve.optimize import bfgs
 from evolve.problem import Problem
+
+_DTYPES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class ConstantFit:
+    """Problem extension: what ``tune_constants`` fits a program's constants by. Without it (or without any of
+    ``loss``, ``batch_loss`` and ``fit_constants``) the tuner does not apply to the problem.
+
+    Attributes:
+        loss: a smooth ``loss(fn) -> scalar`` (JAX-differentiable in the constants of ``fn``), which
+            ``tune_constants`` minimises by BFGS.
+        batch_loss: for fitness that is not differentiable (a policy's return), ``batch_loss(make) ->
+            losses``: given ``make(params) -> fn`` (the program with its float literals as a parameter vector),
+            a traceable function from a batch of parameter vectors ``(n, k)`` to their losses ``(n,)`` (lower
+            is better; ``inf`` for an invalid one). ``tune_constants`` then searches the constants without
+            gradients, evaluating each batch in one compiled call (e.g. vmapped rollouts). Ignored when
+            ``loss`` is given.
+        fit_constants: a problem's own constant fitter, ``fit_constants(source) -> source`` with its constants
+            fitted (e.g. the minimax fit of :mod:`evolve.minimax`); ``tune_constants`` uses it first and falls
+            back to its gradient or search tuner when it raises or changes nothing. The GP mutator also refits
+            the children of the operators declared ``refit`` with it.
+        tune_dtype: dtype in which ``tune_constants`` fits constants (``"float32"`` or ``"float64"``).
+            ``"float64"`` fits the real-valued function, which float32 rounding noise cannot mislead;
+            the loss then runs under ``jax.enable_x64`` and receives float64 parameters, so it should
+            build its data with ``jnp.asarray`` of float64 numpy arrays (float64 there, float32
+            otherwise).
+        constant_dtype: the precision tuned constants are written back in (``"float32"``, or ``"float64"`` for
+            programs that run in float64).
+    """
+
+    loss: Callable[[Callable[..., Any]], Any] | None = None
+    batch_loss: Callable[[Callable[[Any], Callable[..., Any]]], Callable[[Any], Any]] | None = None
+    fit_constants: Callable[[str], str] | None = None
+    tune_dtype: str = "float32"
+    constant_dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        for name in ("tune_dtype", "constant_dtype"):
+            if getattr(self, name) not in _DTYPES:
+                raise ValueError(f"ConstantFit: {name} must be 'float32' or 'float64', not {getattr(self, name)!r}")
+
+
+_NO_FIT = ConstantFit()
+
+
+def constant_fit(problem: Problem) -> ConstantFit:
+    """The problem's :class:`ConstantFit`, or one with nothing to fit by when it carries none."""
+    return problem.extension(ConstantFit) or _NO_FIT
 
 
 def _float_constants(source: str) -> int:
@@ -44,11 +96,11 @@ def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Call
     import jax.numpy as jnp
 
     key = (lifted_source, problem.entrypoint, steps, wide)
+    loss_of = constant_fit(problem).loss
     cached = _TUNERS.get(key)
-    if cached is not None and cached[0] is problem.loss:
+    if cached is not None and cached[0] is loss_of:
         _TUNERS.move_to_end(key)
         return cached[1]
-    loss_of = problem.loss
     dtype = jnp.float64 if wide else jnp.float32
     make = program.compile_lifted(program.parse(lifted_source), problem.entrypoint)
 
@@ -75,18 +127,18 @@ SEARCH_SAMPLES = 16
 
 def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
     """Return ``run(key, p0) -> (best params, best loss, starting loss)``, jitted, for one structure: a
-    (1 + lambda) evolution strategy on ``problem.batch_loss``: each round draws :data:`SEARCH_SAMPLES`
+    (1 + lambda) evolution strategy on the problem's ``batch_loss``: each round draws :data:`SEARCH_SAMPLES`
     vectors around the best so far, steps relative to each constant's size, and widens the step after a
     success and narrows it after a failure (the one-fifth rule's spirit)."""
     import jax
     import jax.numpy as jnp
 
     key = (lifted_source, problem.entrypoint, rounds, "search")
+    batch_loss = constant_fit(problem).batch_loss
     cached = _TUNERS.get(key)
-    if cached is not None and cached[0] is problem.batch_loss:
+    if cached is not None and cached[0] is batch_loss:
         _TUNERS.move_to_end(key)
         return cached[1]
-    batch_loss = problem.batch_loss
     assert batch_loss is not None
     losses_of = batch_loss(program.compile_lifted(program.parse(lifted_source), problem.entrypoint))
 
@@ -120,14 +172,15 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
 
 def _can_tune(problem: Problem) -> bool:
     """Whether the problem gives the tuner something to fit by: a loss, a batch loss or a fitter of its own."""
-    return problem.loss is not None or problem.batch_loss is not None or problem.fit_constants is not None
+    fit = constant_fit(problem)
+    return fit.loss is not None or fit.batch_loss is not None or fit.fit_constants is not None
 
 
 @register(1.0, order=70, tuner=True, applies=_can_tune, ready=lambda source: _float_constants(source) > 0)
 def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 0) -> str:
-    """Fit every float literal of the EVOLVE block to minimise ``problem.loss``.
+    """Fit every float literal of the EVOLVE block to minimise the problem's loss (its :class:`ConstantFit`).
 
-    A problem with its own fitter (``problem.fit_constants``, e.g. the float32 problems' minimax fit) is fitted
+    A problem with its own fitter (``fit_constants``, e.g. the float32 problems' minimax fit) is fitted
     by it first; the tuner below runs only when that fitter fails or changes nothing (another basin of a
     nonlinear structure, from perturbed constants).
 
@@ -135,11 +188,11 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
     zeros), so steps are relative to each constant's size (order-1 constants and tiny high-order
     coefficients move alike). Dense BFGS (:func:`evolve.optimize.bfgs`) then minimises the loss in ``u`` for up to
     ``steps`` iterations, stopping early once no step lowers it, all inside one jitted function (one
-    compilation). The fit runs in ``problem.tune_dtype``: with ``"float64"`` inside
+    compilation). The fit runs in ``tune_dtype``: with ``"float64"`` inside
     ``jax.enable_x64`` (switched off again on return), so that the real-valued function is fitted to
     the last bits, which ill-conditioned constants such as a Horner polynomial's coefficients need
     and float32 rounding noise in the loss would hide. The best parameters are written back as
-    literals of ``problem.constant_dtype`` (float32 unless the program runs in float64).
+    literals of ``constant_dtype`` (float32 unless the program runs in float64).
 
     (On exp2, BFGS reached lower max ULP errors than the Adam this replaced, in float32 as well.)
 
@@ -149,8 +202,8 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 
     Args:
         source: the program's full source.
-        problem: supplies ``loss(fn) -> scalar`` (JAX-differentiable) or ``batch_loss``, the entrypoint name
-            and ``tune_dtype``.
+        problem: supplies the entrypoint name and, in its :class:`ConstantFit`, ``loss(fn) -> scalar``
+            (JAX-differentiable) or ``batch_loss`` and ``tune_dtype``.
         steps: the most BFGS iterations.
         seed: 0 starts from the program's constants; any other seed starts from constants moved by
             a random relative amount (normal, its scale log-uniform in [1e-3, 1e-1]), so re-tuning
@@ -165,11 +218,12 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    if problem.fit_constants is not None:
-        fitted = _own_fit(source, problem)
+    fit = constant_fit(problem)
+    if fit.fit_constants is not None:
+        fitted = _own_fit(source, fit)
         if fitted != source:
             return fitted
-    if problem.loss is None and problem.batch_loss is None:
+    if fit.loss is None and fit.batch_loss is None:
         raise NotApplicable(f"problem {problem.name!r} has no loss to tune constants against")
     prefix, block, suffix = split(source)
     lifted, values = lift_constants(parse_block(block))
@@ -181,28 +235,28 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
         raise NotApplicable("the loss is not finite")
     if math.isfinite(start) and not best < start:
         raise NotApplicable(f"tuning did not lower the loss ({start:.6g})")
-    kept = np.dtype(problem.constant_dtype)
+    kept = np.dtype(fit.constant_dtype)
     if np.array_equal(best_params.astype(kept), np.asarray(values, dtype=kept)):
         raise NotApplicable(f"tuning did not change any constant at {kept} precision")
-    tuned = lower_constants(lifted, [float(v) for v in best_params], dtype=problem.constant_dtype)
+    tuned = lower_constants(lifted, [float(v) for v in best_params], dtype=fit.constant_dtype)
     return program.join_block(prefix, program.unparse(tuned), suffix)
 
 
-def _own_fit(source: str, problem: Problem) -> str:
+def _own_fit(source: str, fit: ConstantFit) -> str:
     """``source`` fitted by the problem's own fitter; ``source`` itself when that fitter fails or changes nothing
     and the problem has a loss for the tuner to try instead.
 
     Raises:
         NotApplicable: the fitter failed or changed nothing, and the problem has no loss to tune against.
     """
-    assert problem.fit_constants is not None
+    assert fit.fit_constants is not None
     try:
-        fitted = problem.fit_constants(source)
+        fitted = fit.fit_constants(source)
     except Exception as exc:  # the problem's fitter cannot fit this structure: tune it as before
         fitted, reason = source, f"{type(exc).__name__}: {exc}"
     else:
         reason = "the problem's fitter changed no constant"
-    if fitted == source and problem.loss is None and problem.batch_loss is None:
+    if fitted == source and fit.loss is None and fit.batch_loss is None:
         raise NotApplicable(reason)
     return fitted
 
@@ -220,7 +274,8 @@ def _fit(lifted_source: str, values: list[float], problem: Problem, steps: int,
     import jax
     import jax.numpy as jnp
 
-    wide = problem.tune_dtype == "float64"
+    fit = constant_fit(problem)
+    wide = fit.tune_dtype == "float64"
     rng = np.random.default_rng(seed)
     spread = 0.0 if seed == 0 else float(10.0 ** rng.uniform(-3.0, -1.0))
     u_start = rng.normal(0.0, 1.0, len(values)) * spread
@@ -228,7 +283,7 @@ def _fit(lifted_source: str, values: list[float], problem: Problem, steps: int,
         with jax.enable_x64(True) if wide else contextlib.nullcontext():
             dtype = jnp.float64 if wide else jnp.float32
             p0 = jnp.asarray(values, dtype=dtype)
-            if problem.loss is None:  # no gradient: search
+            if fit.loss is None:  # no gradient: search
                 search = _searcher(lifted_source, problem, max(4, steps // 25))
                 best_params, best, start = search(jax.random.key(seed), p0)
             else:

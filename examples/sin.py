@@ -6,6 +6,7 @@
 import jax.numpy as jnp
 
 from evolve import Problem, Result
+from evolve.tuning import ConstantFit
 
 X = jnp.linspace(0.0, 1.0, 1024)
 
@@ -20,5 +21,6 @@ problem = Problem(
     seed="def f(x):\n    return x\n", entrypoint="f",
     probe_inputs=(X[::16],),  # outputs here are the functional hash
     evaluate=evaluate, direction="min", timeout=10.0,
-    loss=lambda fn: jnp.mean((fn(X) - jnp.sin(X)) ** 2),  # optional: lets tune_constants fit constants
+    # optional: a loss lets tune_constants fit constants
+    extensions=(ConstantFit(loss=lambda fn: jnp.mean((fn(X) - jnp.sin(X)) ** 2)),),
 )

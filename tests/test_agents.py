@@ -173,7 +173,7 @@ def test_a_growing_torque_is_clipped_to_the_action_space():
 def test_swing_up_tasks_branch_on_products_of_observations():
     """Pendulum and Acrobot are won by pumping energy, which is quadratic in the observation: their features
     include every obs[i] * obs[j], with ranges, and the policy operators write them."""
-    from problems.agents.operators import add_feature_term, insert_where
+    from problems.agents.operators import add_feature_term, insert_where, policy
 
     obs = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], dtype=np.float32)
     names, values = gp.policy_features(obs, products=True)
@@ -181,10 +181,11 @@ def test_swing_up_tasks_branch_on_products_of_observations():
     assert names[4] == "obs[0] * obs[1]" and np.allclose(values[4], [2.0, -0.5])
     assert gp.policy_features(obs, products=False)[0] == ("obs[0]", "obs[1]", "obs[2]")
     pendulum = load_problem("pendulum")
-    assert "obs[1] * obs[2]" in pendulum.features and len(load_problem("acrobot").features) == 6 + 21
-    assert "obs[2] * obs[2]" in pendulum.input_ranges and pendulum.input_ranges["obs[2] * obs[2]"][0] >= 0
-    assert load_problem("cartpole").features == ("obs[0]", "obs[1]", "obs[2]", "obs[3]")
-    assert len(load_problem("pendulum", products=False).features) == 3
+    ranges = policy(pendulum).feature_ranges
+    assert "obs[1] * obs[2]" in policy(pendulum).features and len(policy(load_problem("acrobot")).features) == 6 + 21
+    assert "obs[2] * obs[2]" in ranges and ranges["obs[2] * obs[2]"][0] >= 0
+    assert policy(load_problem("cartpole")).features == ("obs[0]", "obs[1]", "obs[2]", "obs[3]")
+    assert len(policy(load_problem("pendulum", products=False)).features) == 3
     children = [insert_where(pendulum.seed, pendulum, np.random.default_rng(s)) for s in range(40)]
     assert any(re.search(r"obs\[\d\] \* obs\[\d\] > ", c) for c in children)
     grown = [add_feature_term(SWINGING, pendulum, np.random.default_rng(s)) for s in range(40)]

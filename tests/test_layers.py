@@ -38,6 +38,22 @@ def test_the_shared_pure_modules_import_without_sqlalchemy_ray_or_jax():
     assert done.returncode == 0 and done.stdout.strip() == "", done.stdout + done.stderr
 
 
+def test_the_engine_imports_no_problem_family_at_module_level():
+    """``evolve`` reads a family's extensions through generic ones (or not at all); it imports ``problems`` only
+    inside the functions that look the built-ins up."""
+    offenders = []
+    for path in sorted((ROOT / "evolve").rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "problems"]
+    assert not offenders, offenders
+    code = ("import sys, evolve, evolve.tuning, evolve.mutators.extensions, evolve.mutators.gp, evolve.llm.evaluation\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'problems')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "", done.stdout + done.stderr
+
+
 def test_statuses_are_plain_text_where_stored():
     assert STATUSES == ("ok", "invalid", "error", "timeout", "duplicate")
     assert Status.OK == "ok" and f"{Status.DUPLICATE}" == "duplicate" and str(Status.ERROR) == "error"

@@ -5,7 +5,6 @@ compiled program."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import jax
@@ -16,7 +15,8 @@ import pytest
 from evolve import load_problem, minimax, program
 from evolve.constants import lift_constants, lower_constants
 from evolve.mutators import operators
-from evolve.tuning import tune_constants
+from evolve.mutators.extensions import Vocabulary, vocabulary
+from evolve.tuning import constant_fit, tune_constants
 from problems.float32 import approx, baselines, domain, minimax_fit
 from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2
@@ -62,11 +62,11 @@ def test_a_rational_structure_beats_the_polynomials_of_the_same_cost_on_tanh():
 
 def test_a_reciprocal_rational_of_10_ops_beats_1e_10_on_real_exp2():
     problem = load_problem("exp2_real", points=4096, tune_points=1024)
-    structures = [s for family in problem.structures for s in family if "(e + o) / (e - o)" in s]
+    structures = [s for family in vocabulary(problem).structures for s in family if "(e + o) / (e - o)" in s]
     assert len(structures) == len(RECIPROCAL_ORDERS)
     metrics = {}
     for source in structures:
-        fitted = problem.fit_constants(source)
+        fitted = constant_fit(problem).fit_constants(source)
         m = problem.evaluate(program.compile_program(fitted, "f")).metrics
         metrics[m["ops"]] = m["max_rel_error"]
     assert sorted(metrics) == [6, 8, 10, 12, 14]
@@ -84,8 +84,8 @@ def test_the_scaled_split_keeps_the_correction_that_xla_flushes_near_the_smalles
     worst = {}
     for split in (None, "plain", "scaled"):
         source = baselines.horner_source(form, zeros, split=split)
-        assert any(source in family for family in erf.structures)
-        worst[split] = erf.evaluate(program.compile_program(erf.fit_constants(source), "f")).metrics
+        assert any(source in family for family in vocabulary(erf).structures)
+        worst[split] = erf.evaluate(program.compile_program(constant_fit(erf).fit_constants(source), "f")).metrics
     # x + x * 0.128...: the correction is subnormal just above the smallest normal x, and flushed to 0 there.
     assert worst["plain"]["max_ulp"] > 1e5 and worst["plain"]["worst_x"] < 1e-37
     # Scaled by 2**24 first, it is not; the last operation adds a small correction to x: within 1 ULP, where
@@ -157,7 +157,7 @@ def test_the_ulp_fit_counts_outputs_below_a_binade_twice():
 
 def test_the_problem_fits_constants_before_tuning(exp2_small):
     cubic = "def f(x):\n    return 1.0 + x * (0.69 + x * (0.24 + x * 0.055))\n"
-    fitted = exp2_small.fit_constants(cubic)
+    fitted = constant_fit(exp2_small).fit_constants(cubic)
     # The cubic's minimax error in float32 ULPs is about 958; the gradient tuner reached 1066.
     assert exp2_small.evaluate(program.compile_program(fitted, "f")).metrics["max_ulp"] <= 1000
     assert tune_constants(cubic, exp2_small) == fitted
@@ -196,8 +196,8 @@ def test_the_centred_split_polynomial_reaches_1_ulp_on_log2_where_the_plain_one_
     worst = {}
     for how in ({}, {"split": "plain"}, {"split": "plain", "centre": 1.5}):
         source = baselines.horner_source(form, zeros, **how)
-        assert any(source in family for family in log2.structures)
-        fitted = log2.fit_constants(source)
+        assert any(source in family for family in vocabulary(log2).structures)
+        fitted = constant_fit(log2).fit_constants(source)
         worst[how.get("centre"), how.get("split")] = log2.evaluate(program.compile_program(fitted, "f")).metrics
     # Every float32 number of [1, 2) measured. Horner in u = x - 1 sums terms of alternating sign near 0.5 at
     # each step; in v = x - 1.5, with the exact factor u outside, the sums stay small (and so do their errors).
@@ -210,10 +210,10 @@ def test_a_targets_own_family_is_offered_and_fitted_the_sigmoid_through_exp():
     from problems.float32 import sigmoid
 
     problem = load_problem("sigmoid", points=2**16)
-    assert sigmoid.TARGET.families[0] in problem.structures
+    assert sigmoid.TARGET.families[0] in vocabulary(problem).structures
     source = sigmoid.through_exp(halvings=(3,), orders=(4,))[0]  # [4/4], squared 3 times
-    assert any(source in family for family in problem.structures)
-    metrics = problem.evaluate(program.compile_program(problem.fit_constants(source), "f")).metrics
+    assert any(source in family for family in vocabulary(problem).structures)
+    metrics = problem.evaluate(program.compile_program(constant_fit(problem).fit_constants(source), "f")).metrics
     # 1 / (1 + exp(-x)) with exp(-x) = R(-x / 8) ** 8: some tens of ULPs (each squaring doubles R's error),
     # where the best rational in x of m + n <= 12 is 132 ULPs off and the search's own best was 8969.
     assert metrics["ops"] == 16 and metrics["max_ulp"] < 60
@@ -224,16 +224,16 @@ def test_tanh_is_offered_lambert_continued_fraction_and_it_fits_within_3_ulp():
 
     problem = load_problem("tanh", points=2**16)
     source = tanh.lambert(levels=(8,))[0]  # x / (1 + u / (3 + ... u / 17)): 18 ops
-    assert any(source in family for family in problem.structures)
-    metrics = problem.evaluate(program.compile_program(problem.fit_constants(source), "f")).metrics
+    assert any(source in family for family in vocabulary(problem).structures)
+    metrics = problem.evaluate(program.compile_program(constant_fit(problem).fit_constants(source), "f")).metrics
     # The best the search found before, a rational x * p(u) / q(u), was 4 ULPs at 19 ops.
     assert metrics["ops"] == 18 and metrics["max_ulp"] <= 3
 
 
 def test_write_structure_picks_a_family_then_a_member():
-    problem = dataclasses.replace(load_problem("exp2", points=2**16),
-                                  structures=(("def f(x):\n    return x\n",),
-                                              tuple(f"def f(x):\n    return x * {k}.0\n" for k in range(99))))
+    problem = load_problem("exp2", points=2**16).with_extension(
+        Vocabulary(structures=(("def f(x):\n    return x\n",),
+                               tuple(f"def f(x):\n    return x * {k}.0\n" for k in range(99)))))
     rng = np.random.default_rng(0)
     picks = [operators.write_structure(problem.seed, problem, rng) for _ in range(400)]
     lone = sum("return x\n" in p for p in picks)
@@ -272,10 +272,10 @@ def test_a_users_target_module_is_searched_and_fitted_like_a_built_in(ray_sessio
     from evolve import Campaign
 
     problem = load_problem(USER_TARGET, points=2**16)  # a file, as a user passes it to `evolve run`
-    assert problem.name == "float32_exp" and problem.fit_constants is not None
+    assert problem.name == "float32_exp" and constant_fit(problem).fit_constants is not None
     # The degree-5 Horner structure, its constants fitted from nothing: within 2 ULPs, as the bench asks.
     structure = "def f(x):\n    return 0.1 + x * (0.1 + x * (0.1 + x * (0.1 + x * (0.1 + x * 0.1))))\n"
-    fitted = problem.fit_constants(structure)
+    fitted = constant_fit(problem).fit_constants(structure)
     assert problem.evaluate(program.compile_program(fitted, "f")).metrics["max_ulp"] <= 2
     found = baselines.measure_baselines(USER_TARGET, {"points": 2**16}, degrees=(5,), rational_degrees=2)
     assert {(b["kind"], b["degree"], b["denominator"]) for b in found} == {

@@ -4,8 +4,8 @@ and the round trip of an EVOLVE block through a tree (:func:`edit_block`).
 Operators only touch expressions inside function bodies: never function names, argument lists, default
 values, decorators, assignment targets, attribute names (the ``exp`` of ``jnp.exp``), subscripts, the
 callee of a call, integer arguments of calls (shapes, axes) or literal exponents of ``**``
-(:func:`collect` lists the positions they may rewrite). They only write the binary operators listed in
-``problem.binops``.
+(:func:`collect` lists the positions they may rewrite). They only write the binary operators the problem's
+:class:`~evolve.mutators.extensions.Vocabulary` lists.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 
 from evolve import program
 from evolve.mutators.base import NotApplicable
+from evolve.mutators.extensions import FittedParameters, vocabulary
 from evolve.problem import Problem
 
 BINOP_TYPES: dict[str, type[ast.operator]] = {
@@ -29,7 +30,7 @@ BINOP_TYPES: dict[str, type[ast.operator]] = {
     "/": ast.Div,
     "**": ast.Pow,
 }
-"""The binary operators a problem may allow (``Problem.binops``), by how they are written."""
+"""The binary operators a problem may allow (``Vocabulary.binops``), by how they are written."""
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -181,10 +182,18 @@ def size(node: ast.AST) -> int:
     return sum(1 for _ in ast.walk(node))
 
 
+def params_arg(problem: Problem) -> str | None:
+    """The name of the entrypoint's argument that holds fitted parameters (:class:`FittedParameters`); None
+    when the problem fits none."""
+    fitted = problem.extension(FittedParameters)
+    return fitted.arg if fitted is not None else None
+
+
 def is_params(node: ast.AST, problem: Problem) -> bool:
     """Whether ``node`` is ``params[i]`` of the problem's fitted-parameters argument."""
-    return (problem.params_arg is not None and isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-            and node.value.id == problem.params_arg)
+    arg = params_arg(problem)
+    return (arg is not None and isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id == arg)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -258,12 +267,13 @@ def allowed_ops(problem: Problem) -> list[str]:
     Raises:
         ValueError: the problem names an operator that is not one of :data:`BINOP_TYPES`.
     """
-    unknown = [op for op in problem.binops if op not in BINOP_TYPES]
+    binops = vocabulary(problem).binops
+    unknown = [op for op in binops if op not in BINOP_TYPES]
     if unknown:
         raise ValueError(
             f"problem {problem.name!r}: unknown binops {unknown}; use some of {list(BINOP_TYPES)}"
         )
-    return list(dict.fromkeys(problem.binops))
+    return list(dict.fromkeys(binops))
 
 
 def binop(left: ast.expr, op: str, right: ast.expr) -> ast.BinOp:
@@ -280,7 +290,7 @@ def jnp_call(name: str, arg: ast.expr) -> ast.Call:
 def arg_names(func: FunctionNode, problem: Problem | None = None) -> list[str]:
     """The function's arguments that are variables (the problem's fitted-parameters argument is not)."""
     args = func.args
-    skip = problem.params_arg if problem is not None else None
+    skip = params_arg(problem) if problem is not None else None
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg != skip]
 
 

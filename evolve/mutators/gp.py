@@ -18,6 +18,7 @@ from evolve.mutators import registry
 from evolve.mutators.base import NotApplicable, Parent, Proposal
 from evolve.mutators.registry import Operator
 from evolve.problem import Problem
+from evolve.tuning import constant_fit
 
 
 class GPMutator:
@@ -32,7 +33,7 @@ class GPMutator:
             ``tune_after``. A new term with a random coefficient is almost always worse than its parent until it
             is fitted, so without this structural growth is discarded before it can pay off. The children of
             operators declared ``refit`` are tuned too when the problem brings its own fitter
-            (``Problem.fit_constants``, milliseconds per structure, as the float32 problems' minimax fit): a
+            (``ConstantFit.fit_constants``, milliseconds per structure, as the float32 problems' minimax fit): a
             structure is worth what its best constants make of it, and a deletion that leaves a redundant
             constant's work to the others loses nothing once refitted.
     """
@@ -66,7 +67,7 @@ class GPMutator:
         self.tune_after = tuple(tune_after)
 
     def _may_apply(self, operator: Operator, parents: Sequence[Parent], problem: Problem) -> bool:
-        return (len(parents) >= operator.parents and operator.applies(problem)
+        return (len(parents) >= operator.parents and registry.offered(operator, problem)
                 and (operator.ready is None or operator.ready(parents[0].source)))
 
     def apply(
@@ -101,9 +102,9 @@ class GPMutator:
         """``child`` with its constants tuned when ``op`` calls for it (``tune_after``, or ``refit`` for a problem
         with its own fitter), recorded as ``operator+tune``."""
         meta = dict(meta or {})
-        refit = op.name in self.tune_after or (problem.fit_constants is not None and op.refit)
+        refit = op.name in self.tune_after or (constant_fit(problem).fit_constants is not None and op.refit)
         tuner = next((t for t in registry.operators() if t.tuner), None) if refit else None
-        if tuner is not None and tuner.applies(problem):
+        if tuner is not None and registry.offered(tuner, problem):
             seed = int(rng.integers(1, 2**31 - 1))
             try:
                 tuned = tuner.function(child, problem, steps=self.tune_steps, seed=seed)

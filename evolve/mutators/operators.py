@@ -40,6 +40,7 @@ from evolve.mutators.ast_edit import (
     split,
 )
 from evolve.mutators.base import NotApplicable
+from evolve.mutators.extensions import vocabulary
 from evolve.mutators.registry import register
 from evolve.problem import Problem
 
@@ -106,7 +107,7 @@ def replace_constant(source: str, problem: Problem, rng: np.random.Generator) ->
 
 @register(1.5, order=30, refit=True)
 def swap_operator(source: str, problem: Problem, rng: np.random.Generator) -> str:
-    """Change one binary operator to a different one among ``problem.binops``.
+    """Change one binary operator to a different one among the problem's binops.
 
     Raises:
         NotApplicable: no binary operation, or no other allowed operator to swap in.
@@ -163,7 +164,7 @@ def _term_variable(slot: Slot, slots: list[Slot], rng: np.random.Generator,
 def insert_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Replace a subexpression ``e`` by a bigger one that extends it.
 
-    The forms (each offered only when its operators are in ``problem.binops``): ``e + c*v``,
+    The forms (each offered only when its operators are among the problem's binops): ``e + c*v``,
     ``e * (c + c2*v)``, ``e + c``, ``e * c``, ``e OP v`` and, for a constant, the Horner step
     ``c -> (c + c2*v)``. ``v`` is an argument of the enclosing function (sometimes a small
     subexpression of it); the new constants are small (additive) or near 1 (multiplicative).
@@ -392,16 +393,16 @@ def simplify_constants(source: str, problem: Problem, rng: np.random.Generator) 
 
 
 # --------------------------------------------------------------------------------------------------
-# Operators that write the forms a practitioner writes first (not for fitted-parameter or policy programs)
+# Operators that write the forms a practitioner writes first (not for fitted-parameter or policy programs: their
+# extensions exclude these, see evolve.mutators.extensions.PLAIN_FUNCTION_FORMS)
 
 
-def _plain(problem: Problem, *ops: str) -> bool:
-    """Whether ``ops`` are among the problem's binops and its programs are plain functions of their variables (no
-    fitted ``params``, no policy features): the programs a rational or a named square is worth writing in."""
-    return set(ops) <= set(problem.binops) and problem.params_arg is None and not problem.features
+def _allows(problem: Problem, *ops: str) -> bool:
+    """Whether ``ops`` are among the problem's binops (the forms below need them)."""
+    return set(ops) <= set(vocabulary(problem).binops)
 
 
-@register(1.0, order=190, tune_after=True, applies=lambda problem: _plain(problem, "+", "*", "/"))
+@register(1.0, order=190, tune_after=True, applies=lambda problem: _allows(problem, "+", "*", "/"))
 def insert_rational(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Turn a subexpression ``e`` (the whole result half of the time) into a rational one,
     ``e / (1 + c*v)`` with a small ``c``: a denominator that ``insert_term`` then grows, and the constant fitter
@@ -435,7 +436,7 @@ def _fresh_name(func: FunctionNode, stem: str) -> str:
     return next(f"{stem}{i}" for i in range(len(taken) + 1) if f"{stem}{i}" not in taken)
 
 
-@register(0.5, order=200, tune_after=True, applies=lambda problem: _plain(problem, "*"))
+@register(0.5, order=200, tune_after=True, applies=lambda problem: _allows(problem, "*"))
 def name_square(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Name the square of a variable, ``u = v * v`` (``v`` an argument or a value named earlier), and use it
     for one occurrence of ``v`` in the result: one multiplication that later terms reuse for free (a reused
@@ -473,7 +474,7 @@ class _Substitute(ast.NodeTransformer):
         return copy.deepcopy(self.new) if node.id == self.name and isinstance(node.ctx, ast.Load) else node
 
 
-@register(0.25, order=210, tune_after=True, applies=lambda problem: _plain(problem, "*"))
+@register(0.25, order=210, tune_after=True, applies=lambda problem: _allows(problem, "*"))
 def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Write the result ``r(x)`` as ``h * h`` with ``h = r(x * 0.5)``: the argument halved and the result
     squared, the doubling step of exponentials (``2**x = (2**(x/2))**2``) that lets a lower-degree ``r`` on half
@@ -505,9 +506,9 @@ def square_half(source: str, problem: Problem, rng: np.random.Generator) -> str:
     return edit_block(source, edit)
 
 
-@register(1.0, order=220, tune_after=True, applies=lambda problem: bool(problem.structures))
+@register(1.0, order=220, tune_after=True, applies=lambda problem: bool(vocabulary(problem).structures))
 def write_structure(source: str, problem: Problem, rng: np.random.Generator) -> str:
-    """Replace the parent's EVOLVE block by one of the problem's own structures (``Problem.structures``: a
+    """Replace the parent's EVOLVE block by one of the problem's own structures (``Vocabulary.structures``: a
     Horner polynomial or a rational of some degree, its constants placeholders for the fit that follows), so
     the search holds the classical forms beside what it grows. An entry that is a family is one pick, then one
     of its members.
@@ -515,9 +516,10 @@ def write_structure(source: str, problem: Problem, rng: np.random.Generator) -> 
     Raises:
         NotApplicable: the problem lists no structure.
     """
-    if not problem.structures:
+    structures = vocabulary(problem).structures
+    if not structures:
         raise NotApplicable(f"problem {problem.name!r} lists no structure to write")
     prefix, _, suffix = split(source)
-    entry = pick(problem.structures, rng)
+    entry = pick(structures, rng)
     _, block, _ = split(entry if isinstance(entry, str) else pick(entry, rng))
     return program.join_block(prefix, block, suffix) if prefix or suffix else block

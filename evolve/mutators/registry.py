@@ -2,15 +2,16 @@
 
 An operator is declared once, next to its function, with :func:`register`::
 
-    @register(weight=1.0, applies=lambda problem: bool(problem.unary_functions))
+    @register(weight=1.0, applies=lambda problem: bool(formula(problem).unary_functions))
     def insert_unary(source: str, problem: Problem, rng: np.random.Generator) -> str: ...
 
 The default weights, :func:`portfolio` (what a campaign's bandit chooses among), :func:`applies_to` and
-:class:`evolve.mutators.gp.GPMutator` all read the declarations. The engine's generic operators, the constant
-tuner and the built-in families' operators (``problems/symbolic/operators.py``, ``problems/agents/operators.py``)
-are loaded on first use. A problem brings its own operators by registering them when its module is imported:
-an evaluator process re-creates the problem by importing that module, so the operators exist wherever the
-problem does.
+:class:`evolve.mutators.gp.GPMutator` all read the declarations. An operator is offered to a problem when its
+predicate holds and none of the problem's extensions names it in ``excludes_operators`` (:func:`offered`). The
+engine's generic operators, the constant tuner and the built-in families' operators
+(``problems/symbolic/operators.py``, ``problems/agents/operators.py``) are loaded on first use. A problem
+brings its own operators by registering them when its module is imported: an evaluator process re-creates the
+problem by importing that module, so the operators exist wherever the problem does.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Operator:
         tuner: it is the constant tuner itself: called with the mutator's tuning steps and a seed drawn from the
             generator, and its child is never tuned again.
         tune_after: its children get their constants tuned by default (``GPMutator``'s ``tune_after``).
-        refit: its children are refitted when the problem brings its own fitter (``Problem.fit_constants``).
+        refit: its children are refitted when the problem brings its own fitter (``ConstantFit.fit_constants``).
         ready: a cheap check of the parent's source before the operator is drawn (None: always ready).
     """
 
@@ -162,14 +163,24 @@ def default_weights() -> dict[str, float]:
     return {op.name: op.weight for op in operators()}
 
 
+def excluded(problem: Problem) -> frozenset[str]:
+    """The operators the problem's extensions rule out: the names in their ``excludes_operators``."""
+    return frozenset(name for extension in problem.extensions for name in getattr(extension, "excludes_operators", ()))
+
+
+def offered(operator: Operator, problem: Problem) -> bool:
+    """Whether ``operator`` can ever act on this problem's programs: its predicate holds and no extension of the
+    problem excludes it."""
+    return operator.applies(problem) and operator.name not in excluded(problem)
+
+
 def applies_to(name: str, problem: Problem) -> bool:
-    """Whether the operator called ``name`` can ever act on this problem's programs (False for an unknown
-    name)."""
+    """Whether the operator called ``name`` is offered to this problem (False for an unknown name)."""
     found = find(name)
-    return found is not None and found.applies(problem)
+    return found is not None and offered(found, problem)
 
 
 def portfolio(problem: Problem, weights: Mapping[str, float] | None = None) -> list[str]:
-    """The operators with a positive weight (default: their default weights) that apply to the problem."""
+    """The operators with a positive weight (default: their default weights) that are offered to the problem."""
     weights = weights or default_weights()
-    return [op.name for op in operators() if weights.get(op.name, 0.0) > 0 and op.applies(problem)]
+    return [op.name for op in operators() if weights.get(op.name, 0.0) > 0 and offered(op, problem)]

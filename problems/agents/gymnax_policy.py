@@ -23,6 +23,8 @@ import numpy as np
 
 from evolve import program
 from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.tuning import ConstantFit
+from problems.agents.operators import Policy
 
 ENTRYPOINT = "act"
 
@@ -358,11 +360,12 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         direction="max",
         objectives=(Objective("mean_return", "max"), Objective("heldout_return", "max")),
         timeout=timeout,
-        features=features,
-        output_values=outputs,
-        batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)]),
-        output_bounds=None if space.n is not None else (space.low, space.high),
-        input_ranges=_feature_ranges(features, values),
+        extensions=(
+            Policy(features=features, output_values=outputs,
+                   output_bounds=None if space.n is not None else (space.low, space.high),
+                   feature_ranges=_feature_ranges(features, values)),
+            ConstantFit(batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)])),
+        ),
     )
 
 

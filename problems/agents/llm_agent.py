@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from evolve import program, static_check
-from evolve.problem import LLM_BASE_URL_ENV, LLM_MODEL_ENV, CandidateError, Objective, Problem, Result
+from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, LLMEvaluation
+from evolve.problem import CandidateError, Objective, Problem, Result
 from problems.agents import arithmetic_tasks
 from problems.agents.arithmetic_tasks import Task
 
@@ -353,7 +354,7 @@ def make_problem(seed: int = 0, train: int = 40, validation: int = 30, heldout: 
         direction="max",
         objectives=(Objective("accuracy", "max"), Objective("calls_per_task", "min")),
         timeout=task_seconds * (validation + (heldout if heldout_in_metrics else 0)) + 30.0,
-        uses_llm=True,
+        extensions=(LLMEvaluation(),),
     )
 
 

@@ -34,7 +34,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evolve.mutators.extensions import Vocabulary
 from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.tuning import ConstantFit
 from problems.float32.domain import (
     EXHAUSTIVE_LIMIT,
     SAMPLED_POINTS,
@@ -82,7 +84,7 @@ class Target:
             ``(E(x*x) + x*O(x*x)) / (E(x*x) - x*O(x*x))`` that keep this
             (:func:`problems.float32.structures.reciprocal_structures`).
         families: structure families the target's author writes beside the classical ones (programs whose
-            constants the fit finds: ``Problem.structures``), e.g. the sigmoid through ``exp``.
+            constants the fit finds: ``Vocabulary.structures``), e.g. the sigmoid through ``exp``.
     """
 
     name: str
@@ -414,13 +416,13 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         objectives=(Objective("max_ulp", "min"), Objective("ops", "min"), Objective("speed", "max")),
         pareto=("max_ulp", "ops", "speed"),
         timeout=timeout,
-        loss=_tuning_loss(target, x_tune32),
         hash_bits=23,
         check=check_source,
-        binops=("+", "-", "*", "/"),
-        tune_dtype="float64",
-        fit_constants=minimax_fitter(target, m.x_np, m.rounded_np, x_tune32) if minimax else None,
-        structures=classical_structures(target) if minimax else (),
+        extensions=(
+            ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64",
+                        fit_constants=minimax_fitter(target, m.x_np, m.rounded_np, x_tune32) if minimax else None),
+            Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(target) if minimax else ()),
+        ),
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
                  "minimax": minimax,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,

@@ -370,6 +370,7 @@ def measure_baselines(problem_name: str, options: dict[str, Any] | None = None,
     from pathlib import Path
 
     from evolve import load_problem, program
+    from evolve.tuning import constant_fit
 
     module: Any = None
     try:
@@ -388,7 +389,7 @@ def measure_baselines(problem_name: str, options: dict[str, Any] | None = None,
     if not isinstance(target, Target):
         raise ValueError(f"{problem_name!r}: TARGET is a {type(target).__name__}, not a float32 Target")
     problem = load_problem(problem_name, **(options or {}))
-    dtype = np.float64 if problem.constant_dtype == "float64" else np.float32
+    dtype = np.float64 if constant_fit(problem).constant_dtype == "float64" else np.float32
     out = []
     for b in baselines(target, degrees, dtype, rational_degrees):
         try:

@@ -19,7 +19,9 @@ import numpy as np
 
 from evolve import program
 from evolve.minimax import Points, fit_source
+from evolve.mutators.extensions import Vocabulary
 from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.tuning import ConstantFit
 from problems.float32.approx import check_source, count_ops
 from problems.float32.exp2 import SEED, TARGET
 from problems.float32.structures import classical_structures
@@ -97,14 +99,12 @@ def make_problem(points: int = 2**14, tune_points: int = 2048, timeout: float = 
         objectives=(Objective("max_rel_error", "min"), Objective("ops", "min")),
         pareto=("max_rel_error", "ops"),
         timeout=timeout,
-        loss=loss,
         hash_bits=40,
         check=check_source,
-        binops=("+", "-", "*", "/"),
-        tune_dtype="float64",
-        constant_dtype="float64",
-        fit_constants=fit_constants,
-        structures=classical_structures(TARGET),
+        extensions=(
+            ConstantFit(loss=loss, tune_dtype="float64", constant_dtype="float64", fit_constants=fit_constants),
+            Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(TARGET)),
+        ),
         options={"points": points, "tune_points": tune_points, "timeout": timeout},
     )
 

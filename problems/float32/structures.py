@@ -1,4 +1,4 @@
-"""The program structures a float32 problem offers the search (``Problem.structures``): the forms a numerical
+"""The program structures a float32 problem offers the search (``Vocabulary.structures``): the forms a numerical
 analyst writes first (Horner polynomials, rationals, in the target's shape) and, for exponentials, the
 reciprocal rationals that keep ``f(-x) = 1 / f(x)``. Their constants are found by the minimax fit.
 """
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from problems.float32.approx import Target
 
 STRUCTURE_DEGREES = tuple(range(2, 17))
-"""Degrees of the polynomial structures a float32 problem offers the search (``Problem.structures``): beyond
+"""Degrees of the polynomial structures a float32 problem offers the search (``Vocabulary.structures``): beyond
 the baselines' 12, because an odd function's degree-11 polynomial is 0.84 ULP off erf in real numbers already."""
 
 STRUCTURE_RATIONALS = 8
@@ -28,7 +28,7 @@ RECIPROCAL_ORDERS = tuple(range(2, 7))
 
 def classical_structures(target: Target) -> tuple[tuple[str, ...], ...]:
     """The forms a numerical analyst writes first for ``target``, as families of structures for the search to
-    fit (``Problem.structures``, one form at each degree per family): Horner polynomials of each degree in
+    fit (``Vocabulary.structures``, one form at each degree per family): Horner polynomials of each degree in
     :data:`STRUCTURE_DEGREES` and rationals with ``m + n <= STRUCTURE_RATIONALS``, in the target's shape
     (``(x - z) * q(x - z)``, ``x * q(x * x)``), every constant 0.0: no value of a baseline, only its shape. A
     factored polynomial comes also as its factor plus a correction (``u + u * q``, and scaled by ``2**24`` where

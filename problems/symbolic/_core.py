@@ -33,9 +33,11 @@ import numpy as np
 
 from evolve import program
 from evolve.constants import lift_constants
+from evolve.mutators.extensions import FittedParameters, Vocabulary
 from evolve.problem import CandidateError, Objective, Problem, Result
 from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
+from problems.symbolic.operators import Formula
 
 MAX_PARAMS = 10
 """Free constants a formula may have (``params[0]`` to ``params[9]`` and float literals together)."""
@@ -415,14 +417,15 @@ def formula_problem(
         timeout=timeout,
         hash_bits=32,
         check=lambda tree: check_formula(tree, n_inputs),
-        binops=("+", "-", "*", "/"),
         options=dict(options or {}),
-        params_arg=PARAMS_ARG,
-        max_params=MAX_PARAMS,
-        unary_functions=UNARY_FUNCTIONS,
-        input_ranges={k: (float(X_train[:, j].min()), float(X_train[:, j].max()))
-                      for j, k in enumerate(dataset.inputs)},
-        residuals=functools.partial(_residuals, data),
+        extensions=(
+            Vocabulary(binops=("+", "-", "*", "/")),
+            FittedParameters(arg=PARAMS_ARG, max_params=MAX_PARAMS),
+            Formula(unary_functions=UNARY_FUNCTIONS,
+                    input_ranges={k: (float(X_train[:, j].min()), float(X_train[:, j].max()))
+                                  for j, k in enumerate(dataset.inputs)},
+                    residuals=functools.partial(_residuals, data)),
+        ),
     )
 
 

@@ -1,13 +1,15 @@
-"""The GP operators of formulas fitted to data (``Problem.params_arg``, ``unary_functions``, ``input_ranges``,
-``residuals``): new fitted-parameter terms and factors, unary functions, shapes scaled to the data, and the term
-that explains most of a parent's residual. Each is declared in :mod:`evolve.mutators.registry`, which imports this
-module with the other built-ins.
+"""The formula family's problem extension (:class:`Formula`, beside the engine's
+:class:`~evolve.mutators.extensions.FittedParameters`) and the GP operators that read it: new fitted-parameter
+terms and factors, unary functions, shapes scaled to the data, and the term that explains most of a parent's
+residual. Each operator is declared in :mod:`evolve.mutators.registry`, which imports this module with the other
+built-ins.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,9 +34,48 @@ from evolve.mutators.ast_edit import (
     split,
 )
 from evolve.mutators.base import NotApplicable
+from evolve.mutators.extensions import FittedParameters, vocabulary
 from evolve.mutators.registry import register
 from evolve.problem import Problem
 from problems.symbolic import terms
+
+Residuals = Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """Problem extension of formulas fitted to data: what the formula operators below need to know. Its fitted
+    constants are the engine's :class:`~evolve.mutators.extensions.FittedParameters`.
+
+    Attributes:
+        unary_functions: the ``jnp`` functions (e.g. ``"sin"``, ``"exp"``) the GP mutator may wrap around a
+            subexpression; none for problems that allow no function calls.
+        input_ranges: the training range ``(low, high)`` of each input variable, by the entrypoint's argument
+            name. GP operators that write a new fitted shape of a variable (``multiply_shape``) start its
+            constants inside this range; problems without it do not get those operators.
+        residuals: ``residuals(tree, metrics) -> (inputs, residual, jacobian) | None``: the training inputs in
+            the entrypoint's argument order (each ``(rows,)``), what the program with the fitted constants its
+            ``metrics`` record leaves unexplained there (``target - prediction``, ``(rows,)``), and the
+            prediction's derivatives in those constants (``(rows, n)``); None when the metrics hold no fit or
+            it leaves nothing but rounding to explain. Return the same ``inputs`` object every time (it keys a
+            cache). The GP operator ``add_residual_term`` adds the term that would explain most of the residual.
+    """
+
+    unary_functions: tuple[str, ...] = ()
+    input_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    residuals: Residuals | None = None
+
+
+_NO_FORMULA = Formula()
+
+
+def formula(problem: Problem) -> Formula:
+    """The problem's :class:`Formula`, or an empty one (no functions, ranges or residuals) when it has none."""
+    return problem.extension(Formula) or _NO_FORMULA
+
+
+def _fitted(problem: Problem) -> FittedParameters | None:
+    return problem.extension(FittedParameters)
 
 
 def _expression_slots(tree: ast.Module, problem: Problem, purpose: str) -> list[Slot]:
@@ -49,19 +90,20 @@ def _expression_slots(tree: ast.Module, problem: Problem, purpose: str) -> list[
     return slots
 
 
-@register(1.0, order=80, applies=lambda problem: bool(problem.unary_functions))
+@register(1.0, order=80, applies=lambda problem: bool(formula(problem).unary_functions))
 def insert_unary(source: str, problem: Problem, rng: np.random.Generator) -> str:
-    """Wrap a subexpression (not a bare constant) in one of ``problem.unary_functions``: ``e -> jnp.sin(e)``.
+    """Wrap a subexpression (not a bare constant) in one of the formula's ``unary_functions``: ``e -> jnp.sin(e)``.
 
     Raises:
         NotApplicable: the problem allows no unary function, or there is nothing to wrap.
     """
-    if not problem.unary_functions:
+    functions = formula(problem).unary_functions
+    if not functions:
         raise NotApplicable(f"problem {problem.name!r} allows no unary functions")
 
     def edit(tree: ast.Module) -> None:
         slot = pick(_expression_slots(tree, problem, "wrap in a function"), rng)
-        replace(slot, jnp_call(pick(problem.unary_functions, rng), slot.node))
+        replace(slot, jnp_call(pick(functions, rng), slot.node))
 
     return edit_block(source, edit)
 
@@ -71,18 +113,23 @@ def _params_used(tree: ast.Module, problem: Problem) -> set[int]:
             and type(n.slice.value) is int}
 
 
-def _free_params(tree: ast.Module, problem: Problem) -> list[int]:
+def _free_params(tree: ast.Module, problem: Problem, fitted: FittedParameters) -> list[int]:
     """Indices of the problem's fitted parameters the program does not use yet, lowest first."""
-    return [k for k in range(problem.max_params) if k not in _params_used(tree, problem)]
+    return [k for k in range(fitted.max_params) if k not in _params_used(tree, problem)]
 
 
-def _param(problem: Problem, k: int) -> ast.Subscript:
+def _param(fitted: FittedParameters, k: int) -> ast.Subscript:
     """``params[k]`` of the problem's fitted-parameters argument."""
-    return ast.Subscript(value=ast.Name(id=problem.params_arg, ctx=ast.Load()), slice=ast.Constant(k),
-                         ctx=ast.Load())
+    return ast.Subscript(value=ast.Name(id=fitted.arg, ctx=ast.Load()), slice=ast.Constant(k), ctx=ast.Load())
 
 
-@register(1.5, order=90, applies=lambda problem: problem.params_arg is not None and problem.max_params > 0)
+def _has_params(problem: Problem) -> bool:
+    """Whether the problem fits at least one parameter."""
+    fitted = _fitted(problem)
+    return fitted is not None and fitted.max_params > 0
+
+
+@register(1.5, order=90, applies=_has_params)
 def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Add a term with a new fitted parameter to a whole returned or assigned value: ``e -> e + params[k] * t``,
     ``t`` a variable, a product of two variables, a variable squared, or a unary function of a variable.
@@ -90,13 +137,15 @@ def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> s
     Raises:
         NotApplicable: the problem fits no parameters, all of them are in use, or there is no value to extend.
     """
-    if problem.params_arg is None or problem.max_params < 1:
+    fitted = _fitted(problem)
+    if fitted is None or fitted.max_params < 1:
         raise NotApplicable(f"problem {problem.name!r} has no fitted parameters")
+    functions = formula(problem).unary_functions
 
     def edit(tree: ast.Module) -> None:
-        free = _free_params(tree, problem)
+        free = _free_params(tree, problem, fitted)
         if not free:
-            raise NotApplicable(f"all {problem.max_params} parameters are in use")
+            raise NotApplicable(f"all {fitted.max_params} parameters are in use")
         slots = [s for s in collect(tree) if s.root]
         if not slots:
             raise NotApplicable("no returned or assigned value to extend")
@@ -110,14 +159,14 @@ def add_param_term(source: str, problem: Problem, rng: np.random.Generator) -> s
 
         forms: list[Callable[[], ast.expr]] = [var, var, lambda: binop(var(), "*", var()),
                                                lambda: ast.BinOp(var(), ast.Pow(), ast.Constant(2))]
-        if problem.unary_functions:
-            forms.append(lambda: jnp_call(pick(problem.unary_functions, rng), var()))
-        replace(slot, ast.BinOp(slot.node, ast.Add(), binop(_param(problem, free[0]), "*", pick(forms, rng)())))
+        if functions:
+            forms.append(lambda: jnp_call(pick(functions, rng), var()))
+        replace(slot, ast.BinOp(slot.node, ast.Add(), binop(_param(fitted, free[0]), "*", pick(forms, rng)())))
 
     return edit_block(source, edit)
 
 
-@register(1.5, order=130, applies=lambda problem: problem.params_arg is not None and seed_variables(problem) > 0)
+@register(1.5, order=130, applies=lambda problem: _fitted(problem) is not None and seed_variables(problem) > 0)
 def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> str:
     """Multiply a subexpression by a factor of one variable: ``e -> e * x ** params[k]`` (a power law with a
     fitted exponent), ``e * x`` or ``e / x``. Sums of terms are what ``add_param_term`` builds; products,
@@ -126,7 +175,8 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
     Raises:
         NotApplicable: the problem fits no parameters, or its formula has no variable.
     """
-    if problem.params_arg is None:
+    fitted = _fitted(problem)
+    if fitted is None:
         raise NotApplicable(f"problem {problem.name!r} has no fitted parameters")
 
     def edit(tree: ast.Module) -> None:
@@ -138,13 +188,13 @@ def multiply_factor(source: str, problem: Problem, rng: np.random.Generator) -> 
         if not names:
             raise NotApplicable("the function has no variable to make a factor of")
         var = ast.Name(id=pick(names, rng), ctx=ast.Load())
-        free = _free_params(tree, problem)
+        free = _free_params(tree, problem, fitted)
         forms = ["*", "/"]
         if free:
             forms.append("**")
         form = pick(forms, rng)
         if form == "**":
-            exponent = _param(problem, free[0])
+            exponent = _param(fitted, free[0])
             replace(slot, binop(slot.node, "*", ast.BinOp(var, ast.Pow(), exponent)))
         else:
             replace(slot, binop(slot.node, form, var))
@@ -194,7 +244,7 @@ def _shape_library(problem: Problem, names: Sequence[str]) -> list[terms.Term]:
     is non-negative: saturations at 1/8 to all of the range, optima centred across it at two widths."""
     out = []
     for var in names:
-        low, high = problem.input_ranges.get(var, (-1.0, 0.0))
+        low, high = formula(problem).input_ranges.get(var, (-1.0, 0.0))
         if low < 0:
             continue
         shapes = [("saturating", at, 0.25) for at in (0.125, 0.25, 0.5, 1.0)]
@@ -210,7 +260,7 @@ SHAPE_CONSTANTS = {"saturating": 1, "optimum": 2}
 
 def _has_nonnegative_input(problem: Problem) -> bool:
     """Whether the problem fits parameters and knows an input whose range is non-negative (what a shape needs)."""
-    return problem.params_arg is not None and any(low >= 0 for low, _ in problem.input_ranges.values())
+    return _fitted(problem) is not None and any(low >= 0 for low, _ in formula(problem).input_ranges.values())
 
 
 @register(1.0, order=140, guided=True, applies=_has_nonnegative_input)
@@ -221,7 +271,7 @@ def multiply_shape(
     concentration, a temperature, a time), in one of the two shapes measured responses keep taking:
     saturation ``e * x / (jnp.abs(k) + x)`` (Michaelis-Menten, Monod) or an optimum
     ``e * jnp.exp(-((x - c) / s) ** 2)``. The constants are written scaled to the variable's training range
-    (``problem.input_ranges``), so the fit starts with the shape bending inside the data rather than flat
+    (the formula's ``input_ranges``), so the fit starts with the shape bending inside the data rather than flat
     outside it. Both stay bounded (between 0 and 1) whatever the fit makes of their constants, so a shape
     fitted to the data cannot blow up beyond it; variables that change sign are left out.
 
@@ -233,17 +283,18 @@ def multiply_shape(
 
     Raises:
         NotApplicable: the problem fits no constants or gives no input ranges, no variable is non-negative,
-            or the new constants would take the formula over ``problem.max_params``.
+            or the new constants would take the formula over its ``max_params``.
     """
-    if problem.params_arg is None or not problem.input_ranges:
+    fitted, ranges = _fitted(problem), formula(problem).input_ranges
+    if fitted is None or not ranges:
         raise NotApplicable(f"problem {problem.name!r} gives no input ranges to scale a shape's constants to")
-    guided = problem.residuals is not None and bool((metrics or {}).get("params"))
+    guided = formula(problem).residuals is not None and bool((metrics or {}).get("params"))
     prefix, _, suffix = split(source)
 
     def edit(tree: ast.Module) -> None:
         slot = pick(_expression_slots(tree, problem, "multiply"), rng)
         # Counted as fitting counts them: every params[i] and float literal the lifted formula has.
-        room = problem.max_params - len(lift_constants(tree, problem.params_arg)[1])
+        room = fitted.max_params - len(lift_constants(tree, fitted.arg)[1])
         if guided:
             # ``e * (1 + probe)``: the probe's column of the fit's Jacobian is e * d(pred)/d(e).
             probe = ast.BinOp(slot.node, ast.Mult(), ast.BinOp(ast.Constant(1), ast.Add(), ast.Constant(_PROBE)))
@@ -257,15 +308,14 @@ def multiply_shape(
                 raise NotApplicable("no shape with room for its constants explains any of the residual there")
             replace(slot, binop(slot.node, "*", _renamed(picked[0].source, inputs, slot.func, problem)))
             return
-        names = [n for n in arg_names(slot.func, problem) if n in problem.input_ranges
-                 and problem.input_ranges[n][0] >= 0]
+        names = [n for n in arg_names(slot.func, problem) if n in ranges and ranges[n][0] >= 0]
         if not names:
             raise NotApplicable("no variable with a known, non-negative range to make a shape of")
         var = pick(names, rng)
         form = pick(list(SHAPE_CONSTANTS), rng)
         if SHAPE_CONSTANTS[form] > room:
             raise NotApplicable(f"the formula has no room for {SHAPE_CONSTANTS[form]} more fitted constants")
-        low, high = (float(v) for v in problem.input_ranges[var])
+        low, high = (float(v) for v in ranges[var])
         replace(slot, binop(slot.node, "*", _shape(form, var, low, high)))
 
     return edit_block(source, edit)
@@ -292,20 +342,21 @@ def _probed(
     prefix: str, suffix: str,
 ) -> tuple[Mapping[str, Any], np.ndarray, np.ndarray, np.ndarray]:
     """Put ``probe`` (the slot's expression with the :data:`_PROBE` literal in it, as ``e + probe`` or
-    ``e * (1 + probe)``) at the slot and ask ``problem.residuals`` about the program with the parent's fitted
+    ``e * (1 + probe)``) at the slot and ask the formula's ``residuals`` about the program with the parent's fitted
     constants and the probe at 0. Returns ``(inputs, residual, through, others)``: the probe's column of the
     fit's Jacobian (how the prediction moves with the probe) and the other columns. The tree is left with the
     probe in place, for the caller to overwrite."""
-    assert problem.residuals is not None and problem.params_arg is not None
+    residuals, fitted = formula(problem).residuals, _fitted(problem)
+    assert residuals is not None and fitted is not None
     theta = list((metrics or {}).get("params") or [])
-    values = lift_constants(tree, problem.params_arg)[1]
+    values = lift_constants(tree, fitted.arg)[1]
     replace(slot, probe)
     ast.fix_missing_locations(tree)
-    probed = lift_constants(tree, problem.params_arg)[1]
+    probed = lift_constants(tree, fitted.arg)[1]
     at = next((k for k, v in enumerate(probed) if v == _PROBE), None)
     if at is None or len(probed) != len(values) + 1 or len(theta) != len(values):
         raise NotApplicable("the parent's metrics hold no fit of this formula's constants")
-    found = problem.residuals(program.parse(program.join_block(prefix, ast.unparse(tree), suffix)),
+    found = residuals(program.parse(program.join_block(prefix, ast.unparse(tree), suffix)),
                               {**dict(metrics or {}), "params": [*theta[:at], 0.0, *theta[at:]]})
     if found is None:
         raise NotApplicable("the parent's metrics hold no fit to take the residual of, or it is exact")
@@ -315,7 +366,7 @@ def _probed(
 
 
 @register(1.0, order=150, guided=True,
-          applies=lambda problem: problem.params_arg is not None and problem.residuals is not None)
+          applies=lambda problem: _fitted(problem) is not None and formula(problem).residuals is not None)
 def add_residual_term(
     source: str, problem: Problem, rng: np.random.Generator, metrics: Mapping[str, Any] | None = None
 ) -> str:
@@ -325,7 +376,7 @@ def add_residual_term(
     explain most of the parent's residual on the training data if added and everything refitted; ``c`` is its
     least-squares coefficient, written as a literal so the fit starts from it. Inside the formula a term acts
     through the formula's sensitivity to ``e`` (in ``(a + b) * g`` a term added to ``a`` counts as ``t * g``),
-    measured by ``problem.residuals`` with a zero probe constant added at ``e`` and the parent's fitted
+    measured by the formula's ``residuals`` with a zero probe constant added at ``e`` and the parent's fitted
     constants (``metrics``): so ``b * growth(s)`` can learn a correction inside ``growth`` as readily as a sum
     gains a term. Sums of terms are how most laws are written, and a term found this way needs no luck with
     its coefficient.
@@ -334,7 +385,8 @@ def add_residual_term(
         NotApplicable: the problem gives no residuals, the parent's metrics hold no fit or an exact one, the
             formula has no room for another fitted constant, or no term explains any of the residual.
     """
-    if problem.residuals is None or problem.params_arg is None:
+    fitted = _fitted(problem)
+    if formula(problem).residuals is None or fitted is None:
         raise NotApplicable(f"problem {problem.name!r} gives no residuals to choose a term by")
     if not {"+", "*"} <= set(allowed_ops(problem)):
         raise NotApplicable(f"problem {problem.name!r} does not allow writing `e + c * t`")
@@ -342,19 +394,19 @@ def add_residual_term(
 
     def edit(tree: ast.Module) -> None:
         slot = pick(_residual_slots(tree, problem), rng)
-        room = problem.max_params - len(lift_constants(tree, problem.params_arg)[1]) - 1
+        room = fitted.max_params - len(lift_constants(tree, fitted.arg)[1]) - 1
         if room < 0:
-            raise NotApplicable(f"the formula has no room for another fitted constant ({problem.max_params} in use)")
+            raise NotApplicable(f"the formula has no room for another fitted constant ({fitted.max_params} in use)")
         # ``e + probe``: the probe's column of the fit's Jacobian is d(pred)/d(e).
         probe = ast.BinOp(slot.node, ast.Add(), ast.Constant(_PROBE))
         inputs, residual, through, others = _probed(tree, slot, probe, problem, metrics, prefix, suffix)
-        library, table = terms.matrix(inputs, problem.unary_functions, allowed_ops(problem))
+        library, table = terms.matrix(inputs, formula(problem).unary_functions, allowed_ops(problem))
         picked = terms.choose(library, table * through[:, None], residual, rng, room, others)
         if picked is None:
             raise NotApplicable("no term of the library explains any of the residual there")
         term, coefficient, _ = picked
         coefficient = short(coefficient, 4) or 1e-6  # a float literal, so it is fitted
-        sign = "-" if coefficient < 0 and "-" in problem.binops else "+"
+        sign = "-" if coefficient < 0 and "-" in vocabulary(problem).binops else "+"
         size = abs(coefficient) if sign == "-" else coefficient
         replace(slot, binop(slot.node, sign, binop(number(size), "*",
                                                      _renamed(term.source, inputs, slot.func, problem))))
