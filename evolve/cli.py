@@ -179,16 +179,21 @@ def _objectives(text: str | None) -> list[tuple[str, str]] | None:
 
 
 def cmd_front(args: argparse.Namespace) -> int:
-    """Print the Pareto front of a campaign, with the classic baselines of a float32 target beside it."""
+    """Print the Pareto front of a campaign, with the classical baselines its problem offers beside it."""
     archive = _open(args.db)
     objectives = _objectives(args.objectives) or archive.objectives(args.campaign)
     rows = [(f"#{r.id}", r.operator, {**(r.metrics or {}), "score": r.score}, r.source)
             for r in archive.front(args.campaign, objectives)]
     if args.baselines:
-        from problems.float32.baselines import measure_baselines
+        from evolve.problem import Baselines, load_problem
 
         campaign = archive.campaign(args.campaign)
-        for b in measure_baselines(campaign.problem, campaign.config.get("problem_options") or {}):
+        options = campaign.config.get("problem_options") or {}
+        offered = load_problem(campaign.problem, **options).extension(Baselines)
+        if offered is None:
+            raise ValueError(f"problem {campaign.problem!r} offers no baselines to compare with (a problem gives "
+                             "them with the Baselines extension); leave out --baselines")
+        for b in offered.measure(campaign.problem, options):
             if b["metrics"] is None:  # a rational with a pole on the points: nothing to compare
                 continue
             label = f"{b['kind']} {b['degree']}" + (f"/{b['denominator']}" if b["denominator"] else "")

@@ -66,6 +66,20 @@ class ProblemSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """Problem extension: the classical answers a campaign's programs are compared with (``evolve front
+    --baselines``), e.g. the float32 targets' Taylor and minimax polynomials, measured by the problem itself.
+
+    Attributes:
+        measure: ``measure(problem, options) -> rows``: given the problem's name or path and its options, dicts
+            with ``kind``, ``degree``, ``denominator`` (0 for a polynomial), ``source`` and ``metrics`` (None
+            for one the problem cannot measure).
+    """
+
+    measure: Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+
+
 @dataclass
 class Problem:
     """A search target: a seed program and a fitness, and the extensions a family of problems adds.

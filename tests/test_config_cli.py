@@ -155,3 +155,17 @@ def test_front_command_prints_a_campaigns_pareto_front_and_the_baselines(tmp_pat
     assert "minimax 5" in out and "taylor 8" in out and "baseline" in out
     assert main(["front", str(db), "--objectives", "ops"]) == 1
     assert "NAME:min or NAME:max" in capsys.readouterr().err
+
+
+def test_front_baselines_of_a_problem_that_offers_none_is_a_clear_error(tmp_path, capsys):
+    from pathlib import Path
+
+    db = tmp_path / "n.sqlite"
+    problem = str(Path(__file__).parent / "problems" / "own_operator.py")
+    a = Archive(db)
+    cid = a.create_campaign("t", problem, {}, 0, "min")
+    a.add([ProgramRecord(id=1, campaign_id=cid, source="def f(x):\n    return x\n", status="ok", score=1.0,
+                         operator="seed")], [])
+    a.close()
+    assert main(["front", str(db), "--baselines"]) == 1
+    assert "offers no baselines" in capsys.readouterr().err

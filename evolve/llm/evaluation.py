@@ -4,8 +4,10 @@ environment variables in which a campaign tells its evaluators where the LLM is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from evolve.problem import Problem
+if TYPE_CHECKING:
+    from evolve.problem import Problem
 
 LLM_BASE_URL_ENV = "EVOLVE_LLM_BASE_URL"
 LLM_MODEL_ENV = "EVOLVE_LLM_MODEL"

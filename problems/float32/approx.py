@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from evolve.mutators.extensions import Vocabulary
-from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.problem import Baselines, CandidateError, Objective, Problem, Result
 from evolve.tuning import ConstantFit
 from problems.float32.domain import (
     EXHAUSTIVE_LIMIT,
@@ -422,9 +422,18 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
             ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64",
                         fit_constants=minimax_fitter(target, m.x_np, m.rounded_np, x_tune32) if minimax else None),
             Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(target) if minimax else ()),
+            Baselines(measure_baselines),
         ),
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
                  "minimax": minimax,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,
                  "seed": seed},
     )
+
+
+def measure_baselines(problem: str, options: dict[str, Any]) -> list[dict[str, Any]]:
+    """The target's Taylor, minimax and rational baselines, measured alike (:mod:`problems.float32.baselines`,
+    imported here because it builds on this module)."""
+    from problems.float32.baselines import measure_baselines as measure
+
+    return measure(problem, options)

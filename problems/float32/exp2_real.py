@@ -20,9 +20,9 @@ import numpy as np
 from evolve import program
 from evolve.minimax import Points, fit_source
 from evolve.mutators.extensions import Vocabulary
-from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.problem import Baselines, CandidateError, Objective, Problem, Result
 from evolve.tuning import ConstantFit
-from problems.float32.approx import check_source, count_ops
+from problems.float32.approx import check_source, count_ops, measure_baselines
 from problems.float32.exp2 import SEED, TARGET
 from problems.float32.structures import classical_structures
 from problems.float32.ulp import smooth_max
@@ -104,6 +104,7 @@ def make_problem(points: int = 2**14, tune_points: int = 2048, timeout: float = 
         extensions=(
             ConstantFit(loss=loss, tune_dtype="float64", constant_dtype="float64", fit_constants=fit_constants),
             Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(TARGET)),
+            Baselines(measure_baselines),
         ),
         options={"points": points, "tune_points": tune_points, "timeout": timeout},
     )
