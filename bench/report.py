@@ -25,12 +25,16 @@ Headline = Callable[[dict], "str | None"]
 
 SEEDS_COMMAND = ("python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 "
                  "--out bench/results/symbolic_seeds.json")
-"""The command that writes symbolic_seeds.json (the only benchmark not named by its script alone)."""
+"""The command that writes symbolic_seeds.json."""
+
+COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/compare_commits.py --baseline COMMIT"}
+"""The commands of the benchmarks not run by their script's name alone."""
 
 SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
     ("demo", engine.demo_section, engine.demo_headline),
     ("dedupe", engine.dedupe_section, engine.dedupe_headline),
     ("engine_throughput", engine.throughput_section, engine.throughput_headline),
+    ("compare_commits", engine.compare_commits_section, engine.compare_commits_headline),
     ("bandit", engine.bandit_section, None),
     ("llm_mutation", engine.llm_section, None),
     ("formula_eval", symbolic.formula_eval_section, None),
@@ -80,7 +84,7 @@ def figures_text() -> str:
     parts = list(INTRO)
     for name, section, _ in SECTIONS:
         data = load(name)
-        command = SEEDS_COMMAND if name == "symbolic_seeds" else f"python bench/{name}.py"
+        command = COMMANDS.get(name, f"python bench/{name}.py")
         parts += (with_caveat(name, data, section(data)) if data
                   else [f"`bench/results/{name}.json` is missing: run `{command}`.", ""])
     return "\n".join(parts).rstrip("\n") + "\n"

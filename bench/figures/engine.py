@@ -192,3 +192,48 @@ def dedupe_headline(r: dict) -> str:
     w, rate = r["with_hashing"], r["collision_rate"]
     return (f"Functional hashing skipped {w['skipped_share']:.1%} of {r['budget']} exp2 proposals as duplicates; "
             f"audited collision rate {'n/a' if rate is None else f'{rate:.1%}'}.")
+
+
+REFACTOR_RATE_FLOOR = 0.90
+"""A change is within noise when the median per-round ratio of the engine's rate is at least this..."""
+REFACTOR_WALL_CEILING = 1.10
+"""...and the median ratio of the demo's wall time at most this."""
+
+
+def _refactor_met(r: dict) -> bool:
+    wall = r.get("median_demo_wall_ratio")
+    return r["median_engine_rate_ratio"] >= REFACTOR_RATE_FLOOR and (wall is None or wall <= REFACTOR_WALL_CEILING)
+
+
+def compare_commits_section(r: dict) -> list[str]:
+    """A change's cost: the engine's rate and the demo at two commits, measured in interleaved rounds of one run."""
+    base, cand = r["baseline"], r["candidate"]
+    lines = [f"### A change's cost, measured against an earlier commit (`{r['command']}`)", "",
+             f"Commit {cand} against {base}, {r['rounds']} interleaved rounds of `bench/engine_throughput.py` "
+             f"(archive of {r['size']:,} programs, window {r['window']}, {r['workers']} evaluators) and the demo "
+             f"(budget {r['demo_budget']}) per seed, each commit running its own bench scripts; measured "
+             f"{r['measured']} on {r['commit']}.", "",
+             "| round | baseline candidates/s | candidate candidates/s | ratio |", "|---|---|---|---|"]
+    for i, (b, c, q) in enumerate(zip(r["rates"]["baseline"], r["rates"]["candidate"], r["engine_rate_ratios"],
+                                      strict=True)):
+        lines.append(f"| {i} | {b:.0f} | {c:.0f} | {q:.2f} |")
+    lines += ["", "| demo seed | baseline best ULP | candidate best ULP | baseline s | candidate s |",
+              "|---|---|---|---|---|"]
+    for b, c in zip(r["demos"]["baseline"], r["demos"]["candidate"], strict=True):
+        lines.append(f"| {b['seed']} | {b['best_max_ulp']} | {c['best_max_ulp']} | {b['wall_seconds']:.0f} | "
+                     f"{c['wall_seconds']:.0f} |")
+    wall = r.get("median_demo_wall_ratio")
+    lines += ["", f"Median engine-rate ratio {r['median_engine_rate_ratio']:.2f}"
+              + ("" if wall is None else f", median demo wall-time ratio {wall:.2f}")
+              + f"; within noise (rate ratio at least {REFACTOR_RATE_FLOOR:.2f}, wall-time ratio at most "
+              f"{REFACTOR_WALL_CEILING:.2f}): {'met' if _refactor_met(r) else 'missed'}.", ""]
+    return lines
+
+
+def compare_commits_headline(r: dict) -> str:
+    """The README's line: the last change measured against its baseline commit."""
+    wall = r.get("median_demo_wall_ratio")
+    return (f"The redesign's cost, {r['candidate']} against {r['baseline']} in one interleaved run: engine rate "
+            f"ratio {r['median_engine_rate_ratio']:.2f}"
+            + ("" if wall is None else f", demo wall-time ratio {wall:.2f}")
+            + f"; within noise: {'met' if _refactor_met(r) else 'missed'}.")
