@@ -33,8 +33,17 @@ control_in, control_out = os.fdopen(os.dup(0), "rb", 0), os.fdopen(os.dup(1), "w
 # What a candidate prints goes to the log (stderr), not into the protocol.
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 os.dup2(2, 1)
-n, = header.unpack(control_in.read(header.size))
-init = pickle.loads(control_in.read(n))
+def read_exactly(n):
+    # The pipe is unbuffered: one read returns at most what the pipe holds (64 KiB), so read until n bytes.
+    data = b""
+    while len(data) < n:
+        chunk = control_in.read(n - len(data))
+        if not chunk:
+            os._exit(1)
+        data += chunk
+    return data
+n, = header.unpack(read_exactly(header.size))
+init = pickle.loads(read_exactly(n))
 if sys.platform == "linux":
     import ctypes
     ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL: die with the actor
@@ -58,12 +67,25 @@ def _send(stream: IO[bytes], message: Any) -> None:
     stream.flush()
 
 
+def _read(stream: IO[bytes], n: int) -> bytes:
+    """``n`` bytes from ``stream``, or fewer when it ends first. The runner reads an unbuffered pipe, where one read
+    returns at most what the pipe holds at once (64 KiB on Linux), so a larger message takes several."""
+    parts, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
 def _receive(stream: IO[bytes]) -> Any:
-    head = stream.read(HEADER.size)
+    head = _read(stream, HEADER.size)
     if len(head) < HEADER.size:
         raise EOFError("the candidate runner closed its pipe")
     (n,) = HEADER.unpack(head)
-    data = stream.read(n)
+    data = _read(stream, n)
     if len(data) < n:
         raise EOFError("the candidate runner closed its pipe mid-message")
     return pickle.loads(data)

@@ -157,3 +157,25 @@ def test_a_campaign_runs_its_candidates_confined(ray_session, tmp_path):
     if confine.landlock_abi() >= 4:  # the whole OS layer holds on this kernel
         assert facts["refused"] and not facts["written"], facts
         assert "missing" not in facts["confinement"], facts
+
+
+def test_messages_larger_than_a_pipe_reach_the_runner_whole():
+    """A resumed campaign of a few thousand programs tells each evaluator every hash it has seen, well over the
+    64 KiB a pipe holds; the runner read its unbuffered pipe once per message, got part of it and died, and every
+    evaluator that replaced it died alike (bench/engine_throughput.py at 1,000 programs). In a process of its own,
+    since an evaluator whose runner dies ends its own process too."""
+    script = textwrap.dedent("""
+        from evolve.problem import ProblemSpec
+        from evolve.runner import ConfinedEvaluator
+        from evolve.workers import Task
+
+        evaluator = ConfinedEvaluator(ProblemSpec(module="bench.trivial_problem"), confine=False, compile_cache="")
+        hashes = [f"{i:064x}" for i in range(5000)]  # about 330 KB pickled
+        records = evaluator.run([Task(1, source="def f(x):\\n    return 1.0 + x\\n")], hashes, hashes)
+        evaluator.close()
+        print("status", records[0].status, records[0].error)
+    """)
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert "status ok None" in proc.stdout, (proc.returncode, proc.stdout, proc.stderr[-2000:])
