@@ -177,6 +177,15 @@ def pick(items: Sequence, rng: np.random.Generator) -> Any:
     return items[int(rng.integers(len(items)))]
 
 
+def pick_literal(slots: Sequence[Slot], rng: np.random.Generator, missing: str) -> Slot:
+    """One of the ``slots`` that holds a numeric literal, drawn uniformly; :class:`NotApplicable` with ``missing``
+    when none does."""
+    literal = [s for s in slots if s.literal]
+    if not literal:
+        raise NotApplicable(missing)
+    return pick(literal, rng)
+
+
 def size(node: ast.AST) -> int:
     """How many AST nodes ``node`` holds, itself included."""
     return sum(1 for _ in ast.walk(node))

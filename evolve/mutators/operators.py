@@ -32,6 +32,7 @@ from evolve.mutators.ast_edit import (
     number,
     parse_block,
     pick,
+    pick_literal,
     replace,
     round32,
     seed_variables,
@@ -75,10 +76,7 @@ def perturb_constant(source: str, problem: Problem, rng: np.random.Generator) ->
     """
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in collect(tree) if s.literal]
-        if not slots:
-            raise NotApplicable("no numeric constant to perturb")
-        slot = pick(slots, rng)
+        slot = pick_literal(collect(tree), rng, "no numeric constant to perturb")
         replace(slot, number(_perturbed(literal_value(slot.node), rng)))
 
     return edit_block(source, edit)
@@ -93,10 +91,7 @@ def replace_constant(source: str, problem: Problem, rng: np.random.Generator) ->
     """
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in collect(tree) if s.literal]
-        if not slots:
-            raise NotApplicable("no numeric constant to replace")
-        slot = pick(slots, rng)
+        slot = pick_literal(collect(tree), rng, "no numeric constant to replace")
         old = literal_value(slot.node)
         fresh = [round32(v) for v in _FRESH_CONSTANTS] + [short(rng.normal(0.0, 1.0))]
         choices = [v for v in fresh if v != old] or fresh

@@ -22,6 +22,7 @@ from evolve.mutators.ast_edit import (
     literal_value,
     number,
     pick,
+    pick_literal,
     replace,
     seed_arg_names,
     short,
@@ -205,10 +206,7 @@ def replace_action(source: str, problem: Problem, rng: np.random.Generator) -> s
         raise NotApplicable(f"problem {problem.name!r} names fewer than two output values")
 
     def edit(tree: ast.Module) -> None:
-        slots = [s for s in _action_slots(tree) if s.literal]
-        if not slots:
-            raise NotApplicable("no returned value or branch is a literal action")
-        slot = pick(slots, rng)
+        slot = pick_literal(_action_slots(tree), rng, "no returned value or branch is a literal action")
         current = literal_value(slot.node)
         value = pick([v for v in outputs if v != current], rng)
         replace(slot, _action(value))
