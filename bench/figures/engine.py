@@ -234,6 +234,6 @@ def compare_commits_headline(r: dict) -> str:
     """The README's line: the last change measured against its baseline commit."""
     wall = r.get("median_demo_wall_ratio")
     return (f"The redesign's cost, {r['candidate']} against {r['baseline']} in one interleaved run: engine rate "
-            f"ratio {r['median_engine_rate_ratio']:.2f}"
-            + ("" if wall is None else f", demo wall-time ratio {wall:.2f}")
+            f"ratio {r['median_engine_rate_ratio']:.2f} (archive of {r['size']:,} programs)"
+            + ("" if wall is None else f", demo wall-time ratio {wall:.2f} (budget {r['demo_budget']})")
             + f"; within noise: {'met' if _refactor_met(r) else 'missed'}.")
