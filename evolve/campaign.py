@@ -306,7 +306,8 @@ class Campaign:
         if not rows:  # stopped (or killed) before its seed was written: start it afresh
             self.fresh = True
             return
-        last_reset = self.ledger.replay(rows)
+        self.ledger.replay(rows)
+        last_reset = self.ledger.reset_mark
         seed_row = seed_of(rows)
         if seed_row is None or seed_row.status != Status.OK:
             raise CampaignError("cannot resume: the archive holds no successful seed program for this campaign")

@@ -180,13 +180,11 @@ class Ledger:
         return program_record(rec, campaign_id=campaign_id, island=island, generation=row.generation,
                               operator=operator, created_at=created_at).replace(eval_seconds=None)
 
-    def replay(self, rows: Iterable[Any]) -> dict[int, int]:
-        """Rebuild hashes, counts, roots, generations and outcomes from a campaign's stored rows (in id order),
-        as judging them live did; returns island -> the id of its last reset row."""
-        last_reset: dict[int, int] = {}
+    def replay(self, rows: Iterable[Any]) -> None:
+        """Rebuild hashes, counts, roots, generations, outcomes and each island's last reset (``reset_mark``) from
+        a campaign's stored rows (in id order), as judging them live did."""
         for r in rows:
             if r.operator == "reset" and r.island is not None:
-                last_reset[r.island] = r.id
                 self.reset_mark[r.island] = r.id
             if r.operator not in NOT_PROPOSALS:
                 self.proposed += 1
@@ -205,7 +203,6 @@ class Ledger:
                 self.outcome[r.id] = (r.status, r.score, r.metrics)
             if can_be_original(r.status, r.score, r.error):
                 self.remember(r.code_hash, r.func_hash, root)
-        return last_reset
 
 
 def seed_of(rows: Iterable[Any]) -> Any | None:
