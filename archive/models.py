@@ -156,7 +156,7 @@ class ArmRow(Base):
     """What a campaign's operator bandit knows of one operator (a GP operator or an LLM prompt mode).
 
     Rewritten with every batch of results, in the same transaction, so it always matches the programs
-    written; ``--resume`` reads it back. See :class:`evolve.bandit.Arm` for the fields.
+    written; ``--resume`` reads it back. See :class:`evolve.campaign.bandit.Arm` for the fields.
     """
 
     __tablename__ = "arms"
@@ -167,7 +167,8 @@ class ArmRow(Base):
     successes: Mapped[int] = mapped_column(Integer, default=0)
     """Children that were evaluated, were no duplicate and beat their primary parent."""
     reward: Mapped[float] = mapped_column(Float, default=0.0)
-    """Sum of the children's relative improvements over their parents (see :func:`evolve.bandit.improvement`)."""
+    """Sum of the children's relative improvements over their parents
+    (see :func:`evolve.campaign.bandit.improvement`)."""
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     """Seconds charged to the arm in all."""
     tokens: Mapped[int] = mapped_column(Integer, default=0)

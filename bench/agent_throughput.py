@@ -36,7 +36,7 @@ def measure(env_name: str, source: str, episodes: int, loop_episodes: int) -> di
     import jax
     import numpy as np
 
-    from evolve import program
+    from evolve.programs import program
     from problems.agents import gymnax_policy as gp
 
     env, params = gymnax.make(env_name)

@@ -78,9 +78,10 @@ def _random_worker(env: str, seconds: float, seed: int, problem_seed: int, queue
     """Random search in one process: random walks of GP operators from the seed, each program evaluated once."""
     import numpy as np
 
-    from evolve import load_problem, program, static_check
+    from evolve import load_problem
     from evolve.mutators.base import NotApplicable, Parent
     from evolve.mutators.gp import GPMutator
+    from evolve.programs import program, static_check
 
     problem = load_problem("gymnax_policy", env=env, seed=problem_seed)
     mutator, rng = GPMutator(), np.random.default_rng(seed)

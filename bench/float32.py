@@ -128,9 +128,9 @@ def fitter_cost(problem: Any, sources: list[str], sample: int = FIT_SAMPLE) -> d
     (programs that differ only in their constants are one structure), after one warm-up fit."""
     import numpy as np
 
-    from evolve import program
-    from evolve.constants import lift_constants
-    from evolve.tuning import constant_fit
+    from evolve.fitting.tuning import constant_fit
+    from evolve.programs import program
+    from evolve.programs.constants import lift_constants
 
     fit_constants = constant_fit(problem).fit_constants
     if fit_constants is None:

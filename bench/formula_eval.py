@@ -22,11 +22,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
-from evolve import program, static_check  # noqa: E402
-from evolve.constants import lift_constants  # noqa: E402
 from evolve.mutators.base import NotApplicable, Parent  # noqa: E402
 from evolve.mutators.gp import GPMutator  # noqa: E402
 from evolve.mutators.registry import portfolio  # noqa: E402
+from evolve.programs import program, static_check  # noqa: E402
+from evolve.programs.constants import lift_constants  # noqa: E402
 from problems.symbolic import bytecode, feynman  # noqa: E402
 from problems.symbolic._core import ENTRYPOINT, formula_problem  # noqa: E402
 

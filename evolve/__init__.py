@@ -8,7 +8,7 @@ Typical use::
 Open what a campaign found with ``from archive import Archive`` (no Ray or JAX needed).
 """
 
-from evolve.campaign import Campaign, CampaignError, Summary, run_campaign
+from evolve.campaign.loop import Campaign, CampaignError, Summary, run_campaign
 from evolve.config import Config, load_config
 from evolve.problem import CandidateError, Objective, Problem, ProblemSpec, Result, builtin_problems, load_problem
 

@@ -93,7 +93,7 @@ def _fmt(value: Any) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run or resume a campaign and print its best program."""
-    from evolve.campaign import Campaign, CampaignError
+    from evolve.campaign.loop import Campaign, CampaignError
     from evolve.config import Config, load_config
 
     config = load_config(args.config) if args.config else Config()

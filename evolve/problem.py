@@ -88,7 +88,7 @@ class Problem:
     formula's fitted parameters, a policy's features, an evaluation that calls an LLM...) is an *extension*: a
     small object in ``extensions``, defined next to the code that reads it and documenting its own fields,
     found with :meth:`extension`. A problem without an extension gets the defaults that extension documents.
-    The generic ones live in the engine: :class:`evolve.tuning.ConstantFit` (constant fitting),
+    The generic ones live in the engine: :class:`evolve.fitting.tuning.ConstantFit` (constant fitting),
     :class:`evolve.mutators.extensions.Vocabulary` (what the GP operators may write),
     :class:`evolve.mutators.extensions.FittedParameters` (a parameter vector the evaluation fits) and
     :class:`evolve.llm.evaluation.LLMEvaluation` (the evaluation calls an LLM); a family's live beside the family
@@ -108,14 +108,14 @@ class Problem:
             :class:`CandidateError` (or anything) to fail the candidate with that message.
         evaluate_tree: instead of ``evaluate``, ``evaluate_tree(tree: ast.Module) -> Result`` receives the
             checked program itself, for problems that transform it before running it (e.g. lift its
-            constants into parameters and fit them). Compile it with :mod:`evolve.program`.
+            constants into parameters and fit them). Compile it with :mod:`evolve.programs.program`.
         probe: instead of running the entrypoint on ``probe_inputs``, ``probe(tree) -> outputs`` gives the
             outputs the functional hash is taken over (e.g. with every constant set to fixed random values,
             so formulas that differ only in their constants collide).
         direction: whether a lower (``"min"``) or higher (``"max"``) score is better.
         objectives: the metrics that matter for multi-objective views; defaults to the score alone.
         pareto: names of ``objectives`` that selection trades off (NSGA-II islands, see
-            :class:`evolve.population.ParetoIsland`); fewer than two: selection by the score alone. Leave out
+            :class:`evolve.campaign.population.ParetoIsland`); fewer than two: selection by the score alone. Leave out
             metrics that must not steer the search (a held-out score).
         timeout: seconds one evaluation (probe, constant tuning and fitness) may take.
         hash_bits: mantissa bits kept by the functional hash (23 keeps every float32 bit).

@@ -6,7 +6,7 @@
 import jax.numpy as jnp
 
 from evolve import Problem, Result
-from evolve.tuning import ConstantFit
+from evolve.fitting.tuning import ConstantFit
 
 X = jnp.linspace(0.0, 1.0, 1024)
 

@@ -8,8 +8,9 @@ import jax
 import numpy as np
 import pytest
 
-from evolve import load_problem, program
-from evolve.workers import Evaluator, Task
+from evolve import load_problem
+from evolve.evaluation.evaluator import Evaluator, Task
+from evolve.programs import program
 from problems.agents import gymnax_policy as gp
 
 GOOD_CARTPOLE = "def act(obs):\n    return jnp.where(obs[2] + 0.5 * obs[3] > 0, 1, 0)\n"
@@ -139,9 +140,9 @@ def test_the_actions_in_branches_can_be_split_and_changed(cartpole):
 
 def test_constants_of_a_policy_are_tuned_without_gradients():
     """A return has no gradient; tune_constants searches the constants with batches of vmapped rollouts."""
+    from evolve.fitting.tuning import tune_constants
     from evolve.mutators.base import NotApplicable
     from evolve.mutators.registry import portfolio
-    from evolve.tuning import tune_constants
 
     pendulum = load_problem("pendulum")
     untuned = ("def act(obs):\n    return jnp.where(obs[0] > 0.0, jnp.where(-1.0 * obs[1] - 0.1 * obs[2] > 0.0, "

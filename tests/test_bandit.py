@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from archive.vocabulary import arm_of, is_llm_arm
-from evolve.bandit import OperatorBandit, improvement
+from evolve.campaign.bandit import OperatorBandit, improvement
 
 
 def test_improvement_is_relative_clipped_and_zero_when_not_better():

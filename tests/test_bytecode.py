@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evolve import program
-from evolve.constants import lift_constants
-from evolve.optimize import levenberg_marquardt
+from evolve.fitting.optimize import levenberg_marquardt
+from evolve.programs import program
+from evolve.programs.constants import lift_constants
 from problems.symbolic import bytecode
 from problems.symbolic._core import ENTRYPOINT, formula_problem
 from problems.symbolic.data import Dataset

@@ -221,7 +221,7 @@ def test_max_seconds_ends_a_campaign(ray_session, tmp_path):
 
 
 def test_a_portfolio_with_no_operator_that_applies_is_a_clear_error(tmp_path, small_exp2):
-    from evolve.campaign import CampaignError
+    from evolve import CampaignError
 
     with pytest.raises(CampaignError, match="no operator can act on problem 'exp2'"):
         Campaign(small_exp2, db=str(tmp_path / "none.sqlite"), operator_weights={"insert_unary": 1.0},
@@ -267,7 +267,7 @@ def test_with_dedupe_off_an_extra_seed_that_repeats_the_seed_is_no_duplicate(ray
 def test_a_failing_main_seed_stops_the_campaign_even_with_good_extra_seeds(ray_session, tmp_path, small_exp2):
     import dataclasses
 
-    from evolve.campaign import CampaignError
+    from evolve import CampaignError
 
     problem = dataclasses.replace(small_exp2, seed="def f(x):\n    return x +\n", extra_seeds=(small_exp2.seed,))
     with pytest.raises(CampaignError, match="seed program .* fails"):
@@ -295,8 +295,8 @@ def test_a_repeat_of_a_program_stopped_at_its_timeout_is_its_duplicate(ray_sessi
 def test_the_driver_never_stores_ok_without_a_score_nor_makes_such_a_program_an_original(tmp_path, small_exp2):
     from tests_helpers import driver
 
+    from evolve.evaluation.evaluator import Record, Task
     from evolve.mutators.base import Parent
-    from evolve.workers import Record, Task
 
     campaign = driver(tmp_path / "driver.sqlite", small_exp2)
     parent = (Parent(1, small_exp2.seed, 1.0),)
@@ -333,8 +333,8 @@ def test_death_notes_go_to_a_private_folder_of_the_campaign_removed_when_it_ends
     import tempfile
     from pathlib import Path
 
-    from evolve import pool as pool_module
-    from evolve.campaign import CampaignError
+    from evolve import CampaignError
+    from evolve.campaign import pool as pool_module
 
     made: list = []
     real = pool_module.note_folder

@@ -1,5 +1,5 @@
-"""The OS layer (evolve/confine.py, evolve/runner.py): code that skips the static check, run inside a real
-evaluator, can neither connect to a TCP port on 127.0.0.1 nor reach a unix socket, nor write a file in the home
+"""The OS layer (evolve/sandbox/confine.py, evolve/sandbox/runner.py): code that skips the static check, run inside a
+real evaluator, can neither connect to a TCP port on 127.0.0.1 nor reach a unix socket, nor write a file in the home
 folder or in the shared /tmp; it can write in its scratch folder. The same attacks succeed with the layer
 turned off, so the tests can fail."""
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from tests_helpers import FAULTS
 
-from evolve import confine
 from evolve.problem import ProblemSpec
+from evolve.sandbox import confine
 
 SECCOMP_DATA = struct.Struct("=iIQ6Q")
 NEEDS_LANDLOCK = pytest.mark.skipif(confine.landlock_abi() < 4, reason="the kernel has no Landlock network rules")
@@ -70,7 +70,7 @@ def test_a_confined_process_writes_only_beneath_its_folders_and_opens_no_socket(
     outside.mkdir()
     code = textwrap.dedent(f"""
         import socket, sys
-        from evolve.confine import confine
+        from evolve.sandbox.confine import confine
         held = confine([{str(allowed)!r}])
         assert held.writes and held.tcp and held.syscalls, held
         open({str(allowed / "ok.txt")!r}, "w").write("ok")
@@ -89,8 +89,8 @@ def test_a_confined_process_writes_only_beneath_its_folders_and_opens_no_socket(
 
 def breakout(marker: str, confined: bool, **options):
     """Run the os_breakout problem's attacks inside a :class:`ConfinedEvaluator`; the attacks' outcomes."""
-    from evolve.runner import ConfinedEvaluator
-    from evolve.workers import Task
+    from evolve.evaluation.evaluator import Task
+    from evolve.sandbox.runner import ConfinedEvaluator
 
     spec = ProblemSpec(source=(FAULTS / "os_breakout.py").read_text(), path="os_breakout.py",
                        options={"marker": marker, **options})
@@ -137,7 +137,7 @@ def test_an_llm_calling_problem_reaches_its_endpoint_port_and_no_other():
         other.listen()
         code = textwrap.dedent(f"""
             import socket
-            from evolve.confine import confine
+            from evolve.sandbox.confine import confine
             held = confine([], tcp_ports=[{endpoint.getsockname()[1]}])
             socket.create_connection(("127.0.0.1", {endpoint.getsockname()[1]}), timeout=5).close()
             try:
@@ -166,8 +166,8 @@ def test_messages_larger_than_a_pipe_reach_the_runner_whole():
     since an evaluator whose runner dies ends its own process too."""
     script = textwrap.dedent("""
         from evolve.problem import ProblemSpec
-        from evolve.runner import ConfinedEvaluator
-        from evolve.workers import Task
+        from evolve.sandbox.runner import ConfinedEvaluator
+        from evolve.evaluation.evaluator import Task
 
         evaluator = ConfinedEvaluator(ProblemSpec(module="bench.trivial_problem"), confine=False, compile_cache="")
         hashes = [f"{i:064x}" for i in range(5000)]  # about 330 KB pickled

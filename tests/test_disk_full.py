@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-import evolve.disk_full
+import evolve.campaign.disk_full
 from archive import Archive, ArchiveFull
 from archive.records import ProgramRecord
 from archive.vocabulary import NOT_PROPOSALS
-from evolve import Campaign
-from evolve.campaign import CampaignError
+from evolve import Campaign, CampaignError
 
 
 def fill_disk(archive: Archive) -> list[int]:
@@ -49,7 +48,7 @@ def test_a_full_archive_disk_rolls_the_write_back_whole(tmp_path: Path) -> None:
 
 
 def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, small_exp2, monkeypatch, caplog):
-    monkeypatch.setattr(evolve.disk_full, "DISK_RETRY", 0.2)
+    monkeypatch.setattr(evolve.campaign.disk_full, "DISK_RETRY", 0.2)
     campaign = Campaign(small_exp2, db=str(tmp_path / "c.sqlite"), budget=96, workers=2, batch_size=4,
                         progress=False, disk_wait=120.0)
     limit = fill_disk(campaign.archive)
@@ -84,7 +83,7 @@ def test_a_campaign_waits_for_space_and_loses_nothing(ray_session, tmp_path, sma
 
 def test_a_disk_that_stays_full_stops_the_campaign_with_how_to_resume(ray_session, tmp_path, small_exp2,
                                                                        monkeypatch):
-    monkeypatch.setattr(evolve.disk_full, "DISK_RETRY", 0.2)
+    monkeypatch.setattr(evolve.campaign.disk_full, "DISK_RETRY", 0.2)
     db = tmp_path / "c.sqlite"
     campaign = Campaign(small_exp2, db=str(db), budget=96, workers=2, batch_size=4, progress=False,
                         disk_wait=1.0)

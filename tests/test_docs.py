@@ -38,8 +38,23 @@ def test_every_quoted_repository_path_exists():
 
 
 def test_the_example_problem_of_the_manual_runs():
-    from evolve import load_problem, program
+    from evolve import load_problem
+    from evolve.programs import program
 
     problem = load_problem(str(ROOT / "examples" / "sin.py"))
     result = problem.evaluate(program.compile_program(problem.seed, problem.entrypoint))
     assert problem.name == "sin" and 0.15 < result.score < 0.16  # x against sin(x) at x = 1
+
+
+def test_the_layout_table_names_every_folder_and_every_engine_module():
+    """A newcomer finds the room for a change by folder name: docs/design.md's layout has a row per package, and the
+    row of each engine and archive folder names every module in it."""
+    design = (ROOT / "docs" / "design.md").read_text()
+    layout = design[design.index("## Layout"):]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([\w/]+/)` \|[^|]*\|([^\n]*)\|$", layout, re.MULTILINE)}
+    packages = sorted(str(p.parent.relative_to(ROOT)) + "/" for top in ("evolve", "archive", "problems")
+                      for p in (ROOT / top).rglob("__init__.py"))
+    assert [p for p in packages if p not in rows and p != "problems/"] == []
+    unnamed = [f"{p}{m.name}" for p in packages if p.startswith(("evolve", "archive"))
+               for m in sorted((ROOT / p).glob("*.py")) if m.name != "__init__.py" and f"`{m.name}`" not in rows[p]]
+    assert unnamed == []

@@ -9,12 +9,12 @@ import dataclasses
 import jax.numpy as jnp
 import pytest
 
+from evolve.fitting.tuning import ConstantFit, constant_fit
 from evolve.llm.evaluation import LLMEvaluation, calls_llm
 from evolve.mutators import registry
 from evolve.mutators.ast_edit import allowed_ops, is_params, params_arg
 from evolve.mutators.extensions import PLAIN_FUNCTION_FORMS, FittedParameters, Vocabulary, vocabulary
 from evolve.problem import Problem, Result
-from evolve.tuning import ConstantFit, constant_fit
 from problems.agents.operators import Policy, policy
 from problems.symbolic.operators import Formula, formula
 

@@ -1,4 +1,4 @@
-"""Tests for evolve.fhash: canonical bits and functional hashes."""
+"""Tests for evolve.programs.fhash: canonical bits and functional hashes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve.fhash import canonical_bits, functional_hash
+from evolve.programs.fhash import canonical_bits, functional_hash
 
 
 def _nan32(payload: int, negative: bool = False) -> np.float32:

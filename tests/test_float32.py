@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from archive.pareto import crowding_distance, front, minimised, non_dominated_sort, nsga2_order
-from evolve import load_problem, program
+from evolve import load_problem
+from evolve.programs import program
 from problems.float32 import approx, baselines, domain
 from problems.float32.exp2 import TARGET as EXP2
 from problems.float32.log2 import TARGET as LOG2
@@ -142,7 +143,7 @@ def test_speed_of_the_library_against_itself_is_near_one():
 
 
 def test_the_real_number_exp2_track_keeps_float64_constants():
-    from evolve.tuning import tune_constants
+    from evolve.fitting.tuning import tune_constants
 
     problem = load_problem("exp2_real", points=2**12)
     fit = baselines.remez(EXP2, baselines.form(EXP2, 5))
@@ -172,7 +173,7 @@ def test_non_dominated_sorting_and_crowding_on_hand_made_points():
 
 
 def test_pareto_islands_keep_the_front_and_its_extremes():
-    from evolve.population import Member, ParetoIsland, Population
+    from evolve.campaign.population import Member, ParetoIsland, Population
 
     island = ParetoIsland(3, [("max_ulp", "min"), ("ops", "min")], elite=0)
 

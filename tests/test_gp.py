@@ -9,15 +9,16 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve import program, static_check, tuning
-from evolve.constants import lift_constants
+from evolve.fitting import tuning
+from evolve.fitting.tuning import ConstantFit, constant_fit
 from evolve.mutators import operators
 from evolve.mutators.base import Mutator, NotApplicable, Parent, Proposal
 from evolve.mutators.extensions import Vocabulary
 from evolve.mutators.gp import GPMutator
 from evolve.mutators.registry import names
 from evolve.problem import Problem, Result
-from evolve.tuning import ConstantFit, constant_fit
+from evolve.programs import program, static_check
+from evolve.programs.constants import lift_constants
 
 X = jnp.linspace(0.0, 1.0, 1024, dtype=jnp.float32)
 

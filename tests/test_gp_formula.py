@@ -7,12 +7,13 @@ import re
 import numpy as np
 import pytest
 
-from evolve import load_problem, program
+from evolve import load_problem
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.mutators.operators import remove_term, replace_variable
 from evolve.mutators.operators import simplify_constants as simplify
 from evolve.mutators.registry import portfolio
+from evolve.programs import program
 from problems.symbolic.operators import add_param_term, formula, insert_unary, multiply_factor, multiply_shape
 
 SOURCE = "def equation(x, v, params):\n    return params[0] * x + params[1] * v\n"

@@ -48,7 +48,8 @@ def test_the_engine_imports_no_problem_family_at_module_level():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "problems"]
     assert not offenders, offenders
-    code = ("import sys, evolve, evolve.tuning, evolve.mutators.extensions, evolve.mutators.gp, evolve.llm.evaluation\n"
+    code = ("import sys, evolve, evolve.fitting.tuning, evolve.mutators.extensions, evolve.mutators.gp, "
+            "evolve.llm.evaluation\n"
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'problems')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "", done.stdout + done.stderr

@@ -1,11 +1,11 @@
-"""The ledger (evolve/ledger.py): one dedupe rule and one row builder, for seeds, children and copies alike."""
+"""The ledger (evolve/campaign/ledger.py): one dedupe rule and one row builder, for seeds, children and copies alike."""
 
 from __future__ import annotations
 
 from archive.records import ProgramRecord
-from evolve.ledger import UNEVALUATED, Ledger, program_record
+from evolve.campaign.ledger import UNEVALUATED, Ledger, program_record
+from evolve.evaluation.evaluator import Record, Task
 from evolve.mutators.base import Parent
-from evolve.workers import Record, Task
 
 SOURCE = "def f(x):\n    return x + 1.0\n"
 

@@ -1,5 +1,5 @@
-"""What one candidate may put in the archive (evolve/limits.py): error messages, metrics, source, meta, operator
-names and LLM answers are bounded, by the evaluator and again by the driver, so that a hostile or broken
+"""What one candidate may put in the archive (evolve/evaluation/row_limits.py): error messages, metrics, source, meta,
+operator names and LLM answers are bounded, by the evaluator and again by the driver, so that a hostile or broken
 candidate, problem or endpoint cannot grow the archive by megabytes a row."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from tests_helpers import driver
 
-from evolve import limits
+from evolve.evaluation import row_limits
+from evolve.evaluation.evaluator import Evaluator, Record, Task
 from evolve.llm.client import LLMCall
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import LLMMutator, LLMPending
 from evolve.problem import Problem, Result
-from evolve.workers import Evaluator, Record, Task
 
 SEED = "def f(x):\n    return 1.0 + x\n"
 MB = 2**20
@@ -40,10 +40,10 @@ def test_error_messages_are_cut_on_every_path_of_the_evaluator():
     body = run_one(evaluator, "def f(x):\n    return x\nraise ValueError('a' * 10**7)\n")
     inside = run_one(evaluator, "def f(x):\n    raise ValueError('a' * 10**7)\n")  # raised by the candidate
     assert body.status == "invalid" and inside.status == "error"
-    # The static check quotes an error of the module body short itself (evolve.program.MAX_QUOTE_CHARS).
-    assert len(body.error) <= limits.ERROR_CHARS and "ValueError: aaa" in body.error
-    assert len(inside.error) == limits.ERROR_CHARS
-    assert inside.error.endswith(f"at most {limits.ERROR_CHARS:,} kept]")
+    # The static check quotes an error of the module body short itself (evolve.programs.program.MAX_QUOTE_CHARS).
+    assert len(body.error) <= row_limits.ERROR_CHARS and "ValueError: aaa" in body.error
+    assert len(inside.error) == row_limits.ERROR_CHARS
+    assert inside.error.endswith(f"at most {row_limits.ERROR_CHARS:,} kept]")
     assert "[cut: 10,000,0" in inside.error  # says how long it was
 
 
@@ -61,13 +61,13 @@ def test_metrics_over_their_bound_are_refused_with_the_reason(metrics, named):
     fits = {"values": np.arange(1000, dtype=np.float32), "name": "n" * 1000}
     rec = run_one(Evaluator(returning(fits), timeout=10.0), SEED)
     assert rec.status == "ok" and rec.metrics["values"][-1] == 999
-    assert len(json.dumps(rec.metrics)) < limits.METRICS_BYTES
+    assert len(json.dumps(rec.metrics)) < row_limits.METRICS_BYTES
 
 
 def test_a_source_over_its_bound_is_refused_and_stored_cut():
     huge = SEED + "# padding\n" * (MB // 10)
     rec = run_one(Evaluator(returning({}), timeout=5.0), huge)
-    assert rec.status == "invalid" and len(rec.source) == limits.SOURCE_CHARS and huge.startswith(rec.source)
+    assert rec.status == "invalid" and len(rec.source) == row_limits.SOURCE_CHARS and huge.startswith(rec.source)
     assert rec.error == f"the source is {len(huge):,} characters, over the 65,536 a program may have in the " \
                         "archive (refused, and stored cut)"
     assert rec.code_hash is None and rec.func_hash is None
@@ -75,7 +75,7 @@ def test_a_source_over_its_bound_is_refused_and_stored_cut():
 
 def test_meta_and_operator_names_are_bounded():
     rec = run_one(Evaluator(returning({}), timeout=5.0), SEED, operator="o" * MB, meta={"note": "m" * MB})
-    assert rec.status == "ok" and rec.operator == "o" * limits.OPERATOR_CHARS
+    assert rec.status == "ok" and rec.operator == "o" * row_limits.OPERATOR_CHARS
     assert list(rec.meta) == ["dropped"] and "a str of 1,048,576 characters" in rec.meta["dropped"]
 
 
@@ -91,9 +91,9 @@ def test_the_driver_bounds_what_an_evaluator_sends_whatever_it_says(tmp_path, sm
     ]
     campaign._process(forged, [Task(r.id, parent, operator="gp") for r in forged])
     rows = {r.id: r for r in campaign.archive.programs(campaign_id=campaign.campaign_id)}
-    assert len(rows[2].error) == limits.ERROR_CHARS and len(rows[2].operator) == limits.OPERATOR_CHARS
+    assert len(rows[2].error) == row_limits.ERROR_CHARS and len(rows[2].operator) == row_limits.OPERATOR_CHARS
     assert rows[3].status == "error" and rows[3].metrics is None and "at ['blob']" in rows[3].error
-    assert rows[4].status == "invalid" and len(rows[4].source) == limits.SOURCE_CHARS and rows[4].score is None
+    assert rows[4].status == "invalid" and len(rows[4].source) == row_limits.SOURCE_CHARS and rows[4].score is None
     assert not any(name.startswith("arm") for name in campaign.choice.bandit.arms)  # the oversized meta was dropped
     assert "c4" not in campaign.ledger.code_seen and "f4" not in campaign.ledger.func_seen
 
@@ -112,4 +112,4 @@ def test_an_llm_answer_over_its_bound_is_not_parsed_and_is_stored_cut(tmp_path, 
         f"the LLM's answer is {len(answer):,} characters, over the 65,536 an answer may have (stored cut)")
     campaign._process([record], [task])
     call, = campaign.archive.llm_calls(campaign.campaign_id)
-    assert len(call.response) == limits.RESPONSE_CHARS and call.response.startswith("```python\n")
+    assert len(call.response) == row_limits.RESPONSE_CHARS and call.response.startswith("```python\n")

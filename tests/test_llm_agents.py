@@ -11,8 +11,9 @@ from tests_helpers import FAULTS
 
 from archive import Archive
 from bench.fault_injection.llm_server import ScriptedLLMServer
-from evolve import Campaign, load_problem, program, static_check
+from evolve import Campaign, load_problem
 from evolve.problem import CandidateError
+from evolve.programs import program, static_check
 from problems.agents import arithmetic_tasks as at
 from problems.agents import llm_agent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evolve import load_problem, program, static_check
+from evolve import load_problem
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import (
     LLMParseError,
@@ -14,6 +14,7 @@ from evolve.mutators.llm import (
     parse_answer,
     parse_edits,
 )
+from evolve.programs import program, static_check
 
 PARENT = "# EVOLVE-BLOCK-START\ndef f(x):\n    y = x * 0.5\n    return 1.0 + x + y * x\n# EVOLVE-BLOCK-END\n"
 FRAMED = "import_free = 1\n" + PARENT + "def helper():\n    return 2\n"

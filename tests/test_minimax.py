@@ -1,4 +1,4 @@
-"""Best-uniform constants (evolve/minimax.py) and the float32 structures that use them: the minimax fit of a
+"""Best-uniform constants (evolve/fitting/minimax.py) and the float32 structures that use them: the minimax fit of a
 structure reproduces the Remez polynomials, rounding aware of float32 never loses to plain rounding, a rational
 beats the polynomial of the same cost, ops count a reused value once, and speed and accuracy come from the same
 compiled program."""
@@ -12,11 +12,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve import load_problem, minimax, program
-from evolve.constants import lift_constants, lower_constants
+from evolve import load_problem
+from evolve.fitting import minimax
+from evolve.fitting.tuning import constant_fit, tune_constants
 from evolve.mutators import operators
 from evolve.mutators.extensions import Vocabulary, vocabulary
-from evolve.tuning import constant_fit, tune_constants
+from evolve.programs import program
+from evolve.programs.constants import lift_constants, lower_constants
 from problems.float32 import approx, baselines, domain, minimax_fit
 from problems.float32.erf import TARGET as ERF
 from problems.float32.exp2 import TARGET as EXP2

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from evolve.population import Island, Member, Population, rank_select, tournament
+from evolve.campaign.population import Island, Member, Population, rank_select, tournament
 
 
 def member(i, key):

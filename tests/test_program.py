@@ -1,5 +1,5 @@
-"""Tests for evolve.program, evolve.static_check and evolve.constants: markers, parsing, static checks, code hash,
-compilation, constant lifting."""
+"""Tests for evolve.programs.program, evolve.programs.static_check and evolve.programs.constants:
+markers, parsing, static checks, code hash, compilation, constant lifting."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evolve.constants import lift_constants, lower_constants
-from evolve.program import (
+from evolve.programs.constants import lift_constants, lower_constants
+from evolve.programs.program import (
     EVOLVE_END,
     EVOLVE_START,
     PARAMS_NAME,
@@ -26,7 +26,7 @@ from evolve.program import (
     split_block,
     unparse,
 )
-from evolve.static_check import check
+from evolve.programs.static_check import check
 
 SEED = f"""import_free = 1
 {EVOLVE_START}

@@ -90,7 +90,7 @@ def test_an_evaluator_process_knows_the_problems_operator():
         "import json, sys\n"
         "from evolve.problem import ProblemSpec\n"
         "from evolve.mutators.base import Parent\n"
-        "from evolve.workers import Evaluator, Task\n"
+        "from evolve.evaluation.evaluator import Evaluator, Task\n"
         "path = sys.argv[1]\n"
         "spec = ProblemSpec(source=open(path).read(), path=path)\n"
         "evaluator = Evaluator(spec, operator_weights={'negate_result': 1.0})\n"

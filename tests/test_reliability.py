@@ -97,8 +97,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
 
 
 def test_a_second_campaign_on_the_same_archive_is_refused(tmp_path: Path, small_exp2) -> None:
-    from evolve import Campaign
-    from evolve.campaign import CampaignError
+    from evolve import Campaign, CampaignError
 
     db, log = tmp_path / "busy.sqlite", tmp_path / "busy.log"
     first = subprocess.Popen([sys.executable, str(DRIVER), str(db), str(log), "100000"],

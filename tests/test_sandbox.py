@@ -1,5 +1,5 @@
-"""The evaluator's sandbox helpers (evolve/sandbox.py, evolve/memory_watch.py): which environment variables go,
-the CPU-time limit, the memory watchdog."""
+"""The evaluator's sandbox helpers (evolve/sandbox/limits.py, evolve/sandbox/memory_watch.py): which environment
+variables go, the CPU-time limit, the memory watchdog."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from evolve.sandbox import (
+from evolve.sandbox.limits import (
     CandidateLimit,
     blank_secrets,
     cpu_limit,
@@ -55,10 +55,10 @@ def test_the_cpu_limit_stops_a_busy_block_and_is_lifted_after_it():
 
 def _watch_with(events: list[tuple[bytes | None, int]], grace: float = 2.0,
                 note: str = os.devnull) -> tuple[str, list[int]]:
-    """Run :func:`evolve.memory_watch.watch` over a scripted evaluator: each event is what the evaluator writes
+    """Run :func:`evolve.sandbox.memory_watch.watch` over a scripted evaluator: each event is what the evaluator writes
     before one look (None: nothing; b"": it closes the pipe) and its resident bytes at that look; half a second
     passes between two looks."""
-    from evolve.memory_watch import watch
+    from evolve.sandbox.memory_watch import watch
 
     read, write = os.pipe()
     sent: list[int] = []
@@ -137,7 +137,7 @@ def test_a_death_note_is_never_written_through_a_planted_link_or_over_a_planted_
 
 GIL_HOLDER = """
 import re, sys
-from evolve.sandbox import MemoryWatchdog
+from evolve.sandbox.limits import MemoryWatchdog
 watchdog = MemoryWatchdog(300 * 2**20, sys.argv[1])
 s = "a" * 10**8
 print(watchdog.pid, flush=True)

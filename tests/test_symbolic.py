@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from archive import Archive
-from evolve import Campaign, load_problem, program
-from evolve.fhash import functional_hash
+from evolve import Campaign, load_problem
 from evolve.problem import CandidateError
+from evolve.programs import program
+from evolve.programs.fhash import functional_hash
 from problems.symbolic import llmsr
 from problems.symbolic._core import MAX_PARAMS, formula_problem
 from problems.symbolic.data import DataError, Dataset
@@ -83,7 +84,7 @@ def test_formulas_differing_only_in_constants_share_a_functional_hash(decay):
 
 
 def test_the_evaluator_skips_a_formula_that_only_rewrites_constants(decay):
-    from evolve.workers import Evaluator, Task
+    from evolve.evaluation.evaluator import Evaluator, Task
 
     evaluator = Evaluator(decay)
     first = evaluator.evaluate_task(Task(1, source=formula("params[0] * jnp.exp(-params[1] * x) + params[2]"),

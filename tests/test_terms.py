@@ -8,10 +8,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from evolve import load_problem, program
+from evolve import load_problem
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.mutators.registry import portfolio
+from evolve.programs import program
 from problems.symbolic import terms
 from problems.symbolic.operators import add_residual_term
 

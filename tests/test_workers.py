@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from evolve.evaluation.evaluator import Evaluator, Task
 from evolve.mutators.base import Parent
-from evolve.workers import Evaluator, Task
 
 SEED = "def f(x):\n    return 1.0 + x\n"
 
@@ -50,7 +50,7 @@ def test_a_candidate_over_its_cpu_time_is_stopped():
 
 def test_a_mutation_over_the_memory_limit_is_an_error_not_a_timeout(evaluator, monkeypatch):
     # Regression: the mutation path recorded every limit as a timeout, the memory cap's too.
-    from evolve.sandbox import CandidateLimit
+    from evolve.sandbox.limits import CandidateLimit
 
     def over(task):
         raise CandidateLimit("went over the memory limit of 1.00 GiB of resident memory", status="error")

@@ -40,8 +40,8 @@ def _formula(source: str, params: list[float]) -> str:
     """The returned expression of a formula's source, its fitted constants written in (4 significant digits)."""
     import ast
 
-    from evolve import program
-    from evolve.constants import lift_constants, lower_constants
+    from evolve.programs import program
+    from evolve.programs.constants import lift_constants, lower_constants
 
     tree = program.parse(source)
     entry = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))

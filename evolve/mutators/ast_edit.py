@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
 from evolve.mutators.base import NotApplicable
 from evolve.mutators.extensions import FittedParameters, vocabulary
 from evolve.problem import Problem
+from evolve.programs import program
 
 BINOP_TYPES: dict[str, type[ast.operator]] = {
     "+": ast.Add,

@@ -3,7 +3,7 @@ by weight, that need no network.
 
 Every operator is a pure function of its parents' sources, the problem and a ``numpy`` random generator, so the
 same generator state always gives the same child. The generic operators live in :mod:`evolve.mutators.operators`,
-the constant tuner in :mod:`evolve.tuning`, a family's own operators beside the family
+the constant tuner in :mod:`evolve.fitting.tuning`, a family's own operators beside the family
 (``problems/<family>/operators.py``).
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from evolve.fitting.tuning import constant_fit
 from evolve.mutators import registry
 from evolve.mutators.base import NotApplicable, Parent, Proposal
 from evolve.mutators.registry import Operator
 from evolve.problem import Problem
-from evolve.tuning import constant_fit
 
 
 class GPMutator:

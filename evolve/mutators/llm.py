@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from archive.vocabulary import LLM_PREFIX
-from evolve import limits, program
+from evolve.evaluation import row_limits
 from evolve.mutators.base import Parent, Proposal
 from evolve.problem import Problem
+from evolve.programs import program
 
 if TYPE_CHECKING:  # the client needs openai; the prompts and the parsing do not
     from evolve.llm.client import LLMCall, LLMClient
@@ -250,8 +251,8 @@ class LLMMutator:
         call = pending.call
         if not call.ok:
             raise LLMParseError(f"LLM call failed: {call.error}")
-        if len(call.text) > limits.RESPONSE_CHARS:
+        if len(call.text) > row_limits.RESPONSE_CHARS:
             raise LLMParseError(f"the LLM's answer is {len(call.text):,} characters, over the "
-                                f"{limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
+                                f"{row_limits.RESPONSE_CHARS:,} an answer may have (stored cut)")
         source, how = parse_answer(pending.mode, call.text, pending.parents[0].source, pending.problem.entrypoint)
         return Proposal(source, LLM_PREFIX + pending.mode, {"parsed": how})

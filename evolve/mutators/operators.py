@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evolve import program
 from evolve.mutators.ast_edit import (
     BINOP_TYPES,
     FunctionNode,
@@ -44,6 +43,7 @@ from evolve.mutators.base import NotApplicable
 from evolve.mutators.extensions import vocabulary
 from evolve.mutators.registry import register
 from evolve.problem import Problem
+from evolve.programs import program
 
 # Fresh values for ``replace_constant``; a normal sample is added at draw time.
 _FRESH_CONSTANTS = (0.0, 0.5, 1.0, 2.0, -1.0, math.log(2.0))

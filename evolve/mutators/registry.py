@@ -26,7 +26,7 @@ from evolve.problem import Problem
 
 BUILTIN_MODULES = (
     "evolve.mutators.operators",
-    "evolve.tuning",
+    "evolve.fitting.tuning",
     "problems.symbolic.operators",
     "problems.agents.operators",
 )

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
+from evolve.fitting.tuning import ConstantFit
 from evolve.problem import CandidateError, Objective, Problem, Result
-from evolve.tuning import ConstantFit
+from evolve.programs import program
 from problems.agents.operators import Policy
 
 ENTRYPOINT = "act"

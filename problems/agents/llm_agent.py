@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program, static_check
 from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, LLMEvaluation
 from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.programs import program, static_check
 from problems.agents import arithmetic_tasks
 from problems.agents.arithmetic_tasks import Task
 

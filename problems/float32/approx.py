@@ -34,9 +34,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evolve.fitting.tuning import ConstantFit
 from evolve.mutators.extensions import Vocabulary
 from evolve.problem import Baselines, CandidateError, Objective, Problem, Result
-from evolve.tuning import ConstantFit
 from problems.float32.domain import (
     EXHAUSTIVE_LIMIT,
     SAMPLED_POINTS,

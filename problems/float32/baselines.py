@@ -7,7 +7,7 @@ measures it exactly as it measures an evolved one. The polynomial's form follows
 is 0 at ``z`` inside the domain, ``x * q(x * x)`` for an odd one, so that the relative error stays bounded
 where the function vanishes. Minimax polynomials come from the Remez exchange algorithm on the relative error
 (numpy, float64, on a dense Chebyshev grid; the function's values there from mpmath). Minimax rationals
-``p_m / q_n`` come from the engine's own minimax fit (:mod:`evolve.minimax`, trust-region sequential LP on the
+``p_m / q_n`` come from the engine's own minimax fit (:mod:`evolve.fitting.minimax`, trust-region sequential LP on the
 relative error), started from the degree-``m`` minimax polynomial over 1.
 """
 
@@ -246,9 +246,9 @@ def rational_source(f: Form, numerator: np.ndarray, denominator: np.ndarray, dty
 
 
 def relative_points(target: Target, count: int) -> Any:
-    """:class:`evolve.minimax.Points` for the relative error: ``count`` Chebyshev points of the domain with both
+    """:class:`evolve.fitting.minimax.Points` for the relative error: ``count`` Chebyshev points of the domain with both
     ends, approaching the function's zero geometrically where it has one (left out itself)."""
-    from evolve.minimax import Points
+    from evolve.fitting.minimax import Points
 
     k = np.arange(count)
     s = -np.cos(np.pi * (k + 0.5) / count)
@@ -293,11 +293,11 @@ def rational_form(target: Target, m: int, n: int) -> tuple[Form, int, int] | Non
 
 def rational_minimax(target: Target, m: int, n: int, points: int = 1500, check: int = 20000) -> Rational | None:
     """The minimax rational of degree ``m`` over ``n`` of ``target`` in the relative error, fitted by
-    :func:`evolve.minimax.fit` (trust-region sequential LP) from the minimax polynomial of degree ``m`` over
+    :func:`evolve.fitting.minimax.fit` (trust-region sequential LP) from the minimax polynomial of degree ``m`` over
     the constant 1; None when the target's form has no such rational."""
-    from evolve import program
-    from evolve.constants import lift_constants
-    from evolve.minimax import Structure, fit, fixed_shifts
+    from evolve.fitting.minimax import Structure, fit, fixed_shifts
+    from evolve.programs import program
+    from evolve.programs.constants import lift_constants
 
     shape = rational_form(target, m, n)
     if shape is None:
@@ -369,8 +369,9 @@ def measure_baselines(problem_name: str, options: dict[str, Any] | None = None,
     import importlib.util
     from pathlib import Path
 
-    from evolve import load_problem, program
-    from evolve.tuning import constant_fit
+    from evolve import load_problem
+    from evolve.fitting.tuning import constant_fit
+    from evolve.programs import program
 
     module: Any = None
     try:

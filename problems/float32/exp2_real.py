@@ -17,11 +17,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from evolve import program
-from evolve.minimax import Points, fit_source
+from evolve.fitting.minimax import Points, fit_source
+from evolve.fitting.tuning import ConstantFit
 from evolve.mutators.extensions import Vocabulary
 from evolve.problem import Baselines, CandidateError, Objective, Problem, Result
-from evolve.tuning import ConstantFit
+from evolve.programs import program
 from problems.float32.approx import check_source, count_ops, measure_baselines
 from problems.float32.exp2 import SEED, TARGET
 from problems.float32.structures import classical_structures

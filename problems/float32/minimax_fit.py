@@ -1,4 +1,4 @@
-"""Best-uniform constants (:mod:`evolve.minimax`) for a float32 target: the points and ULP weights of the fit,
+"""Best-uniform constants (:mod:`evolve.fitting.minimax`) for a float32 target: the points and ULP weights of the fit,
 the exact ULP measure its rounding is judged by, and the ``fit_constants`` hook of the problem.
 """
 
@@ -17,10 +17,10 @@ if TYPE_CHECKING:
     from problems.float32.approx import Target
 
 def fit_points(target: Target, x: np.ndarray) -> Any:
-    """:class:`evolve.minimax.Points` at the float32 inputs ``x``: the function in float64 and the ULP weight,
+    """:class:`evolve.fitting.minimax.Points` at the float32 inputs ``x``: the function in float64 and the ULP weight,
     leaving out inputs where the function is 0 or subnormal (no relative error is defined there, and XLA
     flushes subnormals)."""
-    from evolve.minimax import Points
+    from evolve.fitting.minimax import Points
 
     x64 = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
@@ -34,7 +34,7 @@ def fit_points(target: Target, x: np.ndarray) -> Any:
 
 def ulp_measure(x: np.ndarray, rounded: np.ndarray, xla: bool = False
                 ) -> Callable[[Callable[[Any], Callable[..., Any]], np.ndarray], np.ndarray]:
-    """:data:`evolve.minimax.Measure` for float32 inputs ``x`` and their correctly rounded values ``rounded``:
+    """:data:`evolve.fitting.minimax.Measure` for float32 inputs ``x`` and their correctly rounded values ``rounded``:
     each row of float32 constants run operation by operation, each rounded to float32 as written, scored by its
     maximum ULP error with the mean as a tie-break (``max + mean / (max + 1)``, which orders by the max first);
     ``inf`` for a non-finite output.
@@ -87,11 +87,11 @@ def _worse(first: Callable[..., np.ndarray], second: Callable[..., np.ndarray]) 
 def minimax_fitter(target: Target, x: np.ndarray, rounded: np.ndarray, fit_x: np.ndarray, entrypoint: str = "f",
                    fit_size: int = 1024, measure_size: int = 2**14) -> Callable[[str], str]:
     """``fit_constants(source) -> source`` for ``target``'s problem: the minimax constants of the program's
-    structure in float32 ULPs (:func:`evolve.minimax.fit_source`), on ``fit_size`` of the tuning inputs
+    structure in float32 ULPs (:func:`evolve.fitting.minimax.fit_source`), on ``fit_size`` of the tuning inputs
     ``fit_x`` (and all of them as check points), rounded to float32 against the exact ULP error on
     ``measure_size`` of the measured inputs ``x`` (with correctly rounded values ``rounded``) and the tuning
     inputs. Constants at the target's zero in ``x - zero`` stay exact."""
-    from evolve.minimax import fit_source
+    from evolve.fitting.minimax import fit_source
 
     fit_x = np.asarray(fit_x, dtype=np.float32)
     check = fit_points(target, fit_x)

@@ -4,7 +4,7 @@ metrics and its functional hash.
 A candidate is ``equation(<inputs>, params)`` written with ``jnp``, returning the target for arrays of the
 inputs. Its free constants are the ``params[j]`` it uses (``j`` an int literal below :data:`MAX_PARAMS`) and
 every float literal it writes: all of them are fitted to the training data, so ``2.5 * x`` and
-``params[0] * x`` are one model. Fitting is Levenberg-Marquardt (:func:`evolve.optimize.levenberg_marquardt`)
+``params[0] * x`` are one model. Fitting is Levenberg-Marquardt (:func:`evolve.fitting.optimize.levenberg_marquardt`)
 on the normalised mean squared error, in float64: a few iterations from each of several starting points at
 once (``vmap``), then the best one refined. Formulas run through a jitted bytecode interpreter
 (:mod:`problems.symbolic.bytecode`), so a new formula costs no compilation; those it cannot run are compiled,
@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
-from evolve.constants import lift_constants
 from evolve.mutators.extensions import FittedParameters, Vocabulary
 from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.programs import program
+from evolve.programs.constants import lift_constants
 from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
 from problems.symbolic.operators import Formula
@@ -144,7 +144,7 @@ def _multistart(residuals: Callable, starts: Any, steps: int) -> tuple[Any, Any]
     import jax
     import jax.numpy as jnp
 
-    from evolve.optimize import levenberg_marquardt
+    from evolve.fitting.optimize import levenberg_marquardt
 
     scouted, costs = jax.vmap(lambda u0: levenberg_marquardt(residuals, u0, min(SCOUT_STEPS, steps)))(starts)
     best = jnp.argmin(costs)

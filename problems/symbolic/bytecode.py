@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from evolve import program
+from evolve.programs import program
 
 MAX_NODES = 64
 """Largest formula (instructions) the interpreter runs; larger ones are compiled."""
@@ -130,7 +130,7 @@ class _Builder:
 
 def translate(lifted: ast.Module, entrypoint: str, inputs: Sequence[str]) -> Code | None:
     """The instructions of a lifted formula (``_P[i]`` for its constants, see
-    :func:`evolve.constants.lift_constants`), or None when it uses anything the interpreter does not run."""
+    :func:`evolve.programs.constants.lift_constants`), or None when it uses anything the interpreter does not run."""
     entry = next((n for n in ast.walk(lifted) if isinstance(n, ast.FunctionDef) and n.name == entrypoint), None)
     if entry is None:
         return None

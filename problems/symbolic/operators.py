@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
-from evolve.constants import lift_constants
 from evolve.mutators.ast_edit import (
     FunctionNode,
     Slot,
@@ -37,6 +35,8 @@ from evolve.mutators.base import NotApplicable
 from evolve.mutators.extensions import FittedParameters, vocabulary
 from evolve.mutators.registry import register
 from evolve.problem import Problem
+from evolve.programs import program
+from evolve.programs.constants import lift_constants
 from problems.symbolic import terms
 
 Residuals = Callable[[ast.Module, dict[str, Any]], tuple[dict[str, Any], Any, Any] | None]

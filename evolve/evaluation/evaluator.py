@@ -9,7 +9,7 @@ A candidate that raises costs one ``error`` record; one that runs past the probl
 is interrupted by an alarm (``timeout``); one stuck in native code is the driver's to handle by
 killing this actor. An evaluator started ``isolated`` (as the campaign starts its actors) also removes the
 driver's secrets from its environment, caps its resident memory and gives each candidate a CPU-time budget
-(:mod:`evolve.sandbox`).
+(:mod:`evolve.sandbox.limits`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from typing import Any
 import numpy as np
 
 from archive.vocabulary import Status
-from evolve import limits, static_check
-from evolve import program as prog
-from evolve.fhash import functional_hash
+from evolve.evaluation import row_limits
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
 from evolve.problem import Problem, ProblemSpec, load_spec
-from evolve.sandbox import CandidateLimit, MemoryWatchdog, cpu_limit, interval_timer, scrub_environment
+from evolve.programs import program as prog
+from evolve.programs import static_check
+from evolve.programs.fhash import functional_hash
+from evolve.sandbox.limits import CandidateLimit, MemoryWatchdog, cpu_limit, interval_timer, scrub_environment
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class CandidateTimeout(BaseException):
     """
 
     status = Status.TIMEOUT
-    """What the candidate is recorded as (as for :class:`evolve.sandbox.CandidateLimit`)."""
+    """What the candidate is recorded as (as for :class:`evolve.sandbox.limits.CandidateLimit`)."""
 
 
 @contextmanager
@@ -106,7 +107,7 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def _message(exc: BaseException) -> str:
-    # Whole: every record is cut to its bounds once, on its way out (limits.bound_record).
+    # Whole: every record is cut to its bounds once, on its way out (row_limits.bound_record).
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -147,7 +148,7 @@ class Evaluator:
         ``cpu_seconds``: CPU time (all threads) a candidate may use; None: the timeout times the number of
         cores, at least 4 (XLA spreads work over every core, so a tighter default would stop legitimate
         candidates on a big machine; on shared hardware set it lower). ``note_folder``: the campaign's private
-        folder where the memory watchdog writes why it killed this evaluator (:func:`evolve.sandbox.note_folder`;
+        folder where the memory watchdog writes why it killed this evaluator (:func:`evolve.sandbox.limits.note_folder`;
         None: no note)."""
         if isolated:
             scrub_environment(keep=keep_env)
@@ -194,11 +195,11 @@ class Evaluator:
             with self._limits():
                 # Bounded within the limits: making a problem's metrics plain JSON may call into what the candidate
                 # returned.
-                record = limits.bound_record(self._pipeline(task))
+                record = row_limits.bound_record(self._pipeline(task))
         except (CandidateTimeout, CandidateLimit) as exc:
             # With the hashes computed so far: the driver remembers them, so a repeat (by code or by behaviour)
             # is its duplicate, not another run to the limit.
-            record = limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
+            record = row_limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
                                                 code_hash=self._code_hash, func_hash=self._func_hash))
             self._lap("timeout")
         # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
@@ -227,7 +228,7 @@ class Evaluator:
                 made = self._mutate(task)
         except (CandidateTimeout, CandidateLimit) as exc:
             made = Record(task.id, None, "gp", exc.status, error="mutation " + str(exc))
-        return limits.bound_record(made) if isinstance(made, Record) else made
+        return row_limits.bound_record(made) if isinstance(made, Record) else made
 
     def _mutate(self, task: Task) -> Task | Record:
         if task.source is not None:
@@ -260,8 +261,8 @@ class Evaluator:
             task = made
         source, operator, meta = task.source, task.operator or "given", dict(task.meta)
         self._source, self._operator = source, operator
-        if isinstance(source, str) and len(source) > limits.SOURCE_CHARS:  # not even parsed
-            return Record(task.id, source, operator, Status.INVALID, error=limits.source_refusal(len(source)),
+        if isinstance(source, str) and len(source) > row_limits.SOURCE_CHARS:  # not even parsed
+            return Record(task.id, source, operator, Status.INVALID, error=row_limits.source_refusal(len(source)),
                           meta=meta)
 
         try:

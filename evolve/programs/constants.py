@@ -1,7 +1,7 @@
 """Lifting a candidate's float literals into a parameter vector ``_P``, and lowering them back.
 
 Constant tuning and parameter fitting work on the lifted tree (:func:`lift_constants`), compiled once with
-:func:`evolve.program.compile_lifted`, then write the fitted values back as literals (:func:`lower_constants`).
+:func:`evolve.programs.program.compile_lifted`, then write the fitted values back as literals (:func:`lower_constants`).
 Both are pure: they return new trees and leave their arguments alone.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from evolve.program import PARAMS_NAME, ProgramError
+from evolve.programs.program import PARAMS_NAME, ProgramError
 
 
 class _Lifter(ast.NodeTransformer):

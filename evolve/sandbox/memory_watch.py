@@ -8,7 +8,7 @@ whatever the evaluator is doing.
 
 The evaluator tells it when a candidate starts (``1`` on its standard input) and ends (``0``); end of input
 means the evaluator is gone. While a candidate runs and the evaluator is over ``limit`` bytes, it sends
-SIGUSR1 (the evaluator raises :class:`evolve.sandbox.CandidateLimit` in the candidate); if the evaluator is
+SIGUSR1 (the evaluator raises :class:`evolve.sandbox.limits.CandidateLimit` in the candidate); if the evaluator is
 still over the limit ``grace`` seconds later, or reaches twice the limit, it writes the reason to the death note
 (a new file in the campaign's private note folder; see :func:`write_note`) and SIGKILLs the evaluator, which the
 driver then replaces.

@@ -1,7 +1,7 @@
 """The static check of a candidate program: what it may not write, name, read or bind.
 
-:func:`check` runs on a parsed candidate (:func:`evolve.program.parse`) before it is compiled; the restricted
-namespace (:func:`evolve.program.namespace`) is not a sandbox on its own. The lists of banned names and
+:func:`check` runs on a parsed candidate (:func:`evolve.programs.program.parse`) before it is compiled; the restricted
+namespace (:func:`evolve.programs.program.namespace`) is not a sandbox on its own. The lists of banned names and
 attributes are here, so that the rules and their reasons are read in one place.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from evolve.program import IO_NAMES, MODULE_NAMES, ProgramError, count_nodes
+from evolve.programs.program import IO_NAMES, MODULE_NAMES, ProgramError, count_nodes
 
 MAX_NODES = 2000
 """Default largest number of AST nodes :func:`check` accepts."""

@@ -2,7 +2,7 @@
 the format the program runs in.
 
 A structure is a program with its float literals lifted into a parameter vector ``p``
-(:func:`evolve.constants.lift_constants`). Given points ``x``, the function's values ``t`` and weights ``w``
+(:func:`evolve.programs.constants.lift_constants`). Given points ``x``, the function's values ``t`` and weights ``w``
 there, :func:`fit` finds the ``p`` that minimises the largest weighted error ``max_i w_i |f(x_i; p) - t_i|``,
 the error measure itself rather than a smooth surrogate:
 
@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
-from evolve.constants import lift_constants, lower_constants
+from evolve.programs import program
+from evolve.programs.constants import lift_constants, lower_constants
 
 STEP = 1e-30
 """The complex step: small enough that ``h * f'`` never reaches ``f``'s last bit, large enough not to underflow."""
@@ -110,7 +110,7 @@ class Structure:
     """A lifted program compiled once, evaluated in numpy (float64, or complex for derivatives).
 
     Args:
-        lifted: a tree from :func:`evolve.constants.lift_constants`.
+        lifted: a tree from :func:`evolve.programs.constants.lift_constants`.
         entrypoint: the function to call.
         n: how many constants it lifts.
         fixed: indices of constants the fit must leave alone (an exact factor's ``1.0`` in ``x - 1.0``).
@@ -501,7 +501,7 @@ def fixed_shifts(lifted: ast.Module, values: Sequence[float], anchors: Sequence[
 
 Measure = Callable[[Callable[[Any], Callable[..., Any]], np.ndarray], np.ndarray]
 """``measure(make, P)``: the exact error of the program ``make(params)`` as it runs, for each row of float32
-constants ``P`` ``(K, n)``: ``(K,)``, lower is better (``make`` is :func:`evolve.program.compile_lifted`'s)."""
+constants ``P`` ``(K, n)``: ``(K,)``, lower is better (``make`` is :func:`evolve.programs.program.compile_lifted`'s)."""
 
 
 @dataclass(frozen=True)

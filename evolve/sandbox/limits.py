@@ -1,8 +1,8 @@
 """The limits an evaluator process puts around candidates: no secrets in its environment, a cap on its
 resident memory, and a CPU-time budget per candidate.
 
-These complement the static check (:mod:`evolve.static_check`) and the restricted namespace of
-:mod:`evolve.program` (no imports, no ``open``, no dunder attributes) and the driver's wall-clock deadline (an
+These complement the static check (:mod:`evolve.programs.static_check`) and the restricted namespace of
+:mod:`evolve.programs.program` (no imports, no ``open``, no dunder attributes) and the driver's wall-clock deadline (an
 evaluator stuck in native code is killed and replaced). What they do not stop, and how to isolate evaluators
 further, is in the README's threat model.
 """
@@ -84,7 +84,7 @@ NOTE_CHARS = 500
 
 def note_folder() -> Path:
     """A new folder for the death notes of one campaign's evaluators (see :func:`death_note`), which is also
-    the scratch folder (``TMPDIR``) its confined candidates may write in (:mod:`evolve.runner`).
+    the scratch folder (``TMPDIR``) its confined candidates may write in (:mod:`evolve.sandbox.runner`).
 
     :func:`tempfile.mkdtemp` gives it a name no one can guess and mode 0700, so another user of a shared
     ``/tmp`` can neither plant a file or link where a note will be written nor read one; the driver removes it
@@ -118,7 +118,7 @@ def read_note(path: Path) -> str | None:
 class MemoryWatchdog:
     """Caps the evaluator's resident memory at ``limit`` bytes while a candidate runs (0: no cap).
 
-    The watching is done by a small process of its own (:mod:`evolve.memory_watch`), so that it goes on while
+    The watching is done by a small process of its own (:mod:`evolve.sandbox.memory_watch`), so that it goes on while
     a candidate holds the GIL in one long C call. Over the limit, the candidate gets :class:`CandidateLimit`
     (status ``error``) and unwinds, which frees its memory; if the evaluator is still over the limit 2 s later
     (stuck in native code) or reaches twice the limit, the watchdog writes the reason to its :func:`death_note`

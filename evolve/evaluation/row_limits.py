@@ -24,7 +24,7 @@ ERROR_CHARS = 2_000
 
 SOURCE_CHARS = 65_536
 """Longest source a record keeps. A longer one is refused (``invalid``, with the reason) and kept cut to this
-length. (The static check refuses programs over :data:`evolve.program.MAX_SOURCE_CHARS` well before this; this
+length. (The static check refuses programs over :data:`evolve.programs.program.MAX_SOURCE_CHARS` well before this; this
 bound is for what reaches the archive whatever the static check allows.)"""
 
 METRICS_BYTES = 65_536
@@ -116,7 +116,8 @@ def plain_json(value: Any, limit: int, what: str = "value") -> Any:
 
 
 def bound_record(record: Any) -> Any:
-    """Bound what ``record`` (an :class:`evolve.workers.Record`) would put in the archive, in place; returns it.
+    """Bound what ``record`` (an :class:`evolve.evaluation.evaluator.Record`) would put in the archive, in place;
+    returns it.
 
     A source over :data:`SOURCE_CHARS` makes the record ``invalid`` (with no hashes, score or metrics: nothing
     of it was judged) and is kept cut; metrics over :data:`METRICS_BYTES` or not JSON make it an ``error`` with

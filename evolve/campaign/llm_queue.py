@@ -20,16 +20,16 @@ import numpy as np
 from archive import Archive
 from archive.records import ProgramRecord
 from archive.vocabulary import LLM_PREFIX, Status
-from evolve import limits
+from evolve.campaign.ledger import UNEVALUATED
+from evolve.campaign.population import Member
 from evolve.config import Config
-from evolve.ledger import UNEVALUATED
+from evolve.evaluation import row_limits
+from evolve.evaluation.evaluator import Record, Task
 from evolve.llm.evaluation import calls_llm
 from evolve.llm.health import LLMHealth
 from evolve.mutators.base import Parent
 from evolve.mutators.llm import LLMMutator, LLMParseError, LLMPending
-from evolve.population import Member
 from evolve.problem import Problem
-from evolve.workers import Record, Task
 
 RECENT_ERRORS = 3
 """Errors of recent failed LLM children shown in the next prompts."""
@@ -154,8 +154,8 @@ class LLMQueue:
             operator = LLM_PREFIX + pending.mode
             self.calls[pid] = {
                 "campaign_id": None, "program_id": pid, "model": call.model, "mode": pending.mode,
-                "prompt": call.messages, "response": limits.cut(call.text, limits.RESPONSE_CHARS),
-                "error": limits.cut(call.error, limits.ERROR_CHARS), "tokens_in": call.tokens_in,
+                "prompt": call.messages, "response": row_limits.cut(call.text, row_limits.RESPONSE_CHARS),
+                "error": row_limits.cut(call.error, row_limits.ERROR_CHARS), "tokens_in": call.tokens_in,
                 "tokens_out": call.tokens_out, "latency": call.latency, "attempts": call.attempts,
                 "_inspirations": [p.id for p in pending.inspirations],
             }

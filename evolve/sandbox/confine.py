@@ -1,5 +1,5 @@
 """The operating-system layer around candidates: what the kernel enforces on the process that runs them, so that
-one more hole in the static check of :mod:`evolve.static_check` is not a breach.
+one more hole in the static check of :mod:`evolve.programs.static_check` is not a breach.
 
 Two Linux mechanisms that need no root, each applied where the kernel offers it:
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from evolve import program
-from evolve.constants import lift_constants, lower_constants
+from evolve.fitting.optimize import bfgs
 from evolve.mutators.ast_edit import parse_block, split
 from evolve.mutators.base import NotApplicable
 from evolve.mutators.registry import register
-from evolve.optimize import bfgs
 from evolve.problem import Problem
+from evolve.programs import program
+from evolve.programs.constants import lift_constants, lower_constants
 
 _DTYPES = ("float32", "float64")
 
@@ -40,7 +40,7 @@ class ConstantFit:
             gradients, evaluating each batch in one compiled call (e.g. vmapped rollouts). Ignored when
             ``loss`` is given.
         fit_constants: a problem's own constant fitter, ``fit_constants(source) -> source`` with its constants
-            fitted (e.g. the minimax fit of :mod:`evolve.minimax`); ``tune_constants`` uses it first and falls
+            fitted (e.g. the minimax fit of :mod:`evolve.fitting.minimax`); ``tune_constants`` uses it first and falls
             back to its gradient or search tuner when it raises or changes nothing. The GP mutator also refits
             the children of the operators declared ``refit`` with it.
         tune_dtype: dtype in which ``tune_constants`` fits constants (``"float32"`` or ``"float64"``).
@@ -186,8 +186,8 @@ def tune_constants(source: str, problem: Problem, steps: int = 300, seed: int = 
 
     The literals are lifted into a parameter vector ``p = p0 + |p0| * u`` (``|p0|`` taken as 1 for
     zeros), so steps are relative to each constant's size (order-1 constants and tiny high-order
-    coefficients move alike). Dense BFGS (:func:`evolve.optimize.bfgs`) then minimises the loss in ``u`` for up to
-    ``steps`` iterations, stopping early once no step lowers it, all inside one jitted function (one
+    coefficients move alike). Dense BFGS (:func:`evolve.fitting.optimize.bfgs`) then minimises the loss in ``u`` for up
+    to ``steps`` iterations, stopping early once no step lowers it, all inside one jitted function (one
     compilation). The fit runs in ``tune_dtype``: with ``"float64"`` inside
     ``jax.enable_x64`` (switched off again on return), so that the real-valued function is fitted to
     the last bits, which ill-conditioned constants such as a Horner polynomial's coefficients need

@@ -3,13 +3,13 @@
 A candidate is Python source that defines an entrypoint function written with ``jnp`` (``jax.numpy``),
 ``lax`` (``jax.lax``) and ``math``. This module parses it, splits out the ``EVOLVE-BLOCK`` a mutator may
 change, hashes a normalised form of it (so that equal programs written differently collide), and compiles it
-in a namespace that offers nothing else. Its static check is :mod:`evolve.static_check`; lifting its float
-literals into a parameter vector (for constant tuning and parameter fitting) is :mod:`evolve.constants`.
+in a namespace that offers nothing else. Its static check is :mod:`evolve.programs.static_check`; lifting its float
+literals into a parameter vector (for constant tuning and parameter fitting) is :mod:`evolve.programs.constants`.
 
 Every function here is pure: none does I/O, none mutates its arguments (except that
 :func:`compile_program` fills in missing line numbers of a tree it is given).
 
-Order of use: :func:`parse` -> :func:`evolve.static_check.check` -> :func:`code_hash` ->
+Order of use: :func:`parse` -> :func:`evolve.programs.static_check.check` -> :func:`code_hash` ->
 :func:`compile_program`. :func:`compile_program` does not run the check itself; callers must, since the
 namespace alone is not a sandbox.
 """
@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from evolve import limits
+from evolve.evaluation import row_limits
 
 EVOLVE_START = "# EVOLVE-BLOCK-START"
 EVOLVE_END = "# EVOLVE-BLOCK-END"
@@ -41,7 +41,7 @@ MAX_QUOTE_CHARS = 500
 """Longest text of a candidate's own exception that a :class:`ProgramError` message quotes."""
 
 PARAMS_NAME = "_P"
-"""Name of the parameter vector that :func:`evolve.constants.lift_constants` introduces."""
+"""Name of the parameter vector that :func:`evolve.programs.constants.lift_constants` introduces."""
 
 
 class ProgramError(ValueError):
@@ -236,7 +236,7 @@ def _guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist
 
     JAX's C++ code imports ``numpy`` and ``ml_dtypes`` through the builtins of the calling (candidate)
     frame, so ``__import__`` must exist there; an ``import`` statement in the candidate itself is
-    refused (and :func:`evolve.static_check.check` already rejects both imports and the name ``__import__``).
+    refused (and :func:`evolve.programs.static_check.check` already rejects both imports and the name ``__import__``).
     """
     caller = sys._getframe(1)
     code = caller.f_code.co_code
@@ -295,7 +295,7 @@ def _run(code: types.CodeType, ns: dict[str, Any], entrypoint: str) -> Callable[
     except Exception as e:
         # The candidate chose the message: quoted short.
         raise ProgramError("error while defining the program: "
-                           + limits.cut(f"{type(e).__name__}: {e}", MAX_QUOTE_CHARS)) from None
+                           + row_limits.cut(f"{type(e).__name__}: {e}", MAX_QUOTE_CHARS)) from None
     if entrypoint not in ns:
         raise ProgramError(f"the program does not define `{entrypoint}`")
     fn = ns[entrypoint]
@@ -332,8 +332,8 @@ def compile_program(source_or_tree: str | ast.Module, entrypoint: str) -> Callab
 
     Each call of the returned function runs the module body again in a new namespace first, so that a
     candidate keeps no state between calls (module-level objects, defaults and class attributes are new).
-    This does NOT call :func:`evolve.static_check.check`; callers must check the tree first (the restricted namespace is
-    not a sandbox on its own). A tree's missing line numbers are filled in place.
+    This does NOT call :func:`evolve.programs.static_check.check`; callers must check the tree first (the
+    restricted namespace is not a sandbox on its own). A tree's missing line numbers are filled in place.
 
     Raises:
         ProgramError: the source does not parse, running the module body fails (message included), or
@@ -349,7 +349,7 @@ def compile_lifted(lifted: ast.Module, entrypoint: str) -> Callable[[Any], Calla
     ``params`` has shape ``(n,)`` (a JAX array, tracer or list); ``make`` re-executes the module body
     in a fresh namespace on every call, so it works under ``jax.grad``/``jax.jit`` tracing, and so does each
     call of the function it returns (as in :func:`compile_program`). Like :func:`compile_program`, it does not
-    call :func:`evolve.static_check.check`.
+    call :func:`evolve.programs.static_check.check`.
 
     Raises:
         ProgramError: (from ``make``) the module body fails or ``entrypoint`` is missing.

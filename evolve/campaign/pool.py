@@ -1,10 +1,10 @@
 """The evaluator pool: Ray actors that make and evaluate candidates, kept busy, replaced when they fail.
 
 :class:`EvaluatorPool` starts Ray (or joins a cluster) and one evaluator per worker, each a
-:class:`evolve.runner.ConfinedEvaluator` whose candidates run in a process the kernel confines. Batches of tasks
+:class:`evolve.sandbox.runner.ConfinedEvaluator` whose candidates run in a process the kernel confines. Batches of tasks
 are sent round-robin and collected in the order they were sent (:meth:`EvaluatorPool.collect`), so a seeded
 campaign replays the same way. Each batch goes out with the hashes its evaluator has not been told yet (from the
-campaign's :class:`evolve.ledger.Ledger`). An evaluator that hangs in native code or dies costs its batch a
+campaign's :class:`evolve.campaign.ledger.Ledger`). An evaluator that hangs in native code or dies costs its batch a
 quarantine (:meth:`EvaluatorPool.quarantine`: its tasks again, one at a time, on fresh evaluators), never the
 campaign.
 """
@@ -26,14 +26,14 @@ from typing import Any
 import numpy as np
 
 from archive.vocabulary import Status
-from evolve import program
+from evolve.campaign.ledger import Ledger
 from evolve.config import Config
-from evolve.ledger import Ledger
+from evolve.evaluation.evaluator import Record, Task
 from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, calls_llm
 from evolve.problem import Problem
-from evolve.runner import ConfinedEvaluator
-from evolve.sandbox import blank_secrets, death_note, note_folder, read_note
-from evolve.workers import Record, Task
+from evolve.programs import program
+from evolve.sandbox.limits import blank_secrets, death_note, note_folder, read_note
+from evolve.sandbox.runner import ConfinedEvaluator
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class EvaluatorPool:
         """Evaluators replaced (one that hung in native code, died, or was killed from outside)."""
         self.note_folder: Path | None = None
         self.confinement: Any = None
-        """What the kernel enforces on candidates (an :class:`evolve.confine.Confinement`), once started."""
+        """What the kernel enforces on candidates (an :class:`evolve.sandbox.confine.Confinement`), once started."""
         self.inflight: deque[Batch] = deque()
         self.free_at = [0.0] * config.evaluation.workers
         self.slot = 0
@@ -122,7 +122,7 @@ class EvaluatorPool:
         if cfg.evaluation.worker_gpus:
             opts["num_gpus"] = cfg.evaluation.worker_gpus
         # Evaluators inherit the driver's environment: its secrets (the LLM key among them) are blanked there,
-        # and the evaluator removes what else it does not need (evolve.sandbox). Candidates never need a key; an
+        # and the evaluator removes what else it does not need (evolve.sandbox.limits). Candidates never need a key; an
         # LLM-calling problem's own calls go to the endpoint without it.
         keep = tuple(cfg.sandbox.keep_env)
         env_vars = blank_secrets(os.environ, keep)
@@ -146,7 +146,7 @@ class EvaluatorPool:
             "cpu_seconds": cfg.sandbox.cpu_limit,
             "keep_env": keep,
             "note_folder": str(self.note_folder),
-            # Candidates run in a child process the kernel confines (evolve.runner): it may write in the
+            # Candidates run in a child process the kernel confines (evolve.sandbox.runner): it may write in the
             # campaign's private folder only (its TMPDIR, where the death notes go too), and reach no network
             # but an LLM-calling problem's endpoint.
             "scratch": str(self.note_folder),

@@ -1,10 +1,10 @@
 """The ledger of a campaign: the hashes it has seen, what it has counted, and what each result becomes in the archive.
 
-The driver's evaluators report :class:`evolve.workers.Record`s; the ledger judges each one by the campaign's one
-dedupe rule (:meth:`Ledger.original_of`), turns it into the :class:`archive.records.ProgramRecord` the archive
-stores (:meth:`Ledger.judge`, the one row builder, for seeds and children alike, and for copies of members) and
-keeps what later judgements need: the first program of each code and functional hash, the outcome of every
-original, each program's generation. :meth:`Ledger.replay` rebuilds all of it from the archive alone, for a
+The driver's evaluators report :class:`evolve.evaluation.evaluator.Record`s; the ledger judges each one by the
+campaign's one dedupe rule (:meth:`Ledger.original_of`), turns it into the :class:`archive.records.ProgramRecord`
+the archive stores (:meth:`Ledger.judge`, the one row builder, for seeds and children alike, and for copies of
+members) and keeps what later judgements need: the first program of each code and functional hash, the outcome of
+every original, each program's generation. :meth:`Ledger.replay` rebuilds all of it from the archive alone, for a
 resume.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from archive.records import ProgramRecord
 from archive.vocabulary import COPY_OPERATORS, NOT_PROPOSALS, SEED, Status
-from evolve.population import Member
-from evolve.workers import Record, Task
+from evolve.campaign.population import Member
+from evolve.evaluation.evaluator import Record, Task
 
 UNEVALUATED = "not evaluated: "
 """How the error of a program the driver stores as never evaluated begins (see :func:`unevaluated`)."""

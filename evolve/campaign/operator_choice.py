@@ -1,9 +1,9 @@
 """Which proposer makes the next child: a GP operator or an LLM prompt mode, chosen by a bandit or by weight.
 
 :class:`OperatorChoice` holds the campaign's portfolio of arms (the GP operators that apply to the problem, and an
-``llm-<mode>`` arm per prompt mode when an LLM proposes) and the :class:`evolve.bandit.OperatorBandit` over them;
-it picks the next arm (:meth:`OperatorChoice.next`), within what the LLM's queue allows now, and tells the bandit
-how each child did and what it cost (:meth:`OperatorChoice.reward`).
+``llm-<mode>`` arm per prompt mode when an LLM proposes) and the :class:`evolve.campaign.bandit.OperatorBandit` over
+them; it picks the next arm (:meth:`OperatorChoice.next`), within what the LLM's queue allows now, and tells the
+bandit how each child did and what it cost (:meth:`OperatorChoice.reward`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import numpy as np
 
 from archive.records import ProgramRecord
 from archive.vocabulary import LLM_PREFIX, NOT_PROPOSALS, Status, arm_of, is_llm_arm
-from evolve.bandit import OperatorBandit, improvement
+from evolve.campaign.bandit import OperatorBandit, improvement
+from evolve.campaign.llm_queue import LLMQueue
 from evolve.config import Config
-from evolve.llm_queue import LLMQueue
+from evolve.evaluation.evaluator import Record, Task
 from evolve.mutators.registry import portfolio as gp_portfolio
 from evolve.problem import Problem
-from evolve.workers import Record, Task
 
 
 class NoOperator(ValueError):

@@ -3,9 +3,9 @@
 A Ray actor cannot be confined itself: its own threads keep sockets to Ray's services, which a candidate that
 got past the static check could use to start unconfined work elsewhere in the cluster. So the actor
 (:class:`ConfinedEvaluator`) starts a child process, the runner, which confines itself first thing
-(:mod:`evolve.confine`: no writes outside its scratch folders, no network but an LLM-calling problem's
-endpoint), and only then imports JAX and builds the :class:`evolve.workers.Evaluator` that makes and evaluates
-candidates. The actor forwards ``run`` and ``mutate`` to it over a pipe (length-prefixed pickles).
+(:mod:`evolve.sandbox.confine`: no writes outside its scratch folders, no network but an LLM-calling problem's
+endpoint), and only then imports JAX and builds the :class:`evolve.evaluation.evaluator.Evaluator` that makes and
+evaluates candidates. The actor forwards ``run`` and ``mutate`` to it over a pipe (length-prefixed pickles).
 
 The runner dies with the actor (``PR_SET_PDEATHSIG``). When it dies under the actor (killed by its memory
 watchdog, or crashed in native code), the actor passes its death note on under its own process id and exits
@@ -56,7 +56,7 @@ confine = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(confine)
 held = confine.confine(init["writable"], init["tcp_ports"]) if init["confine"] else confine.Confinement(
     missing=("confinement turned off (sandbox_os = false)",))
-from evolve.runner import serve
+from evolve.sandbox.runner import serve
 serve(init, dataclasses.asdict(held), control_in, control_out)
 """
 
@@ -94,7 +94,7 @@ def _receive(stream: IO[bytes]) -> Any:
 def serve(init: dict[str, Any], held: Any, control_in: IO[bytes], control_out: IO[bytes]) -> None:
     """The runner's loop (called by :data:`BOOT` once the process is confined): build the evaluator, then answer
     ``(method, args)`` messages with ``("ok", value)`` or ``("error", text)`` until the pipe closes."""
-    from evolve.workers import Evaluator
+    from evolve.evaluation.evaluator import Evaluator
 
     problem = init["problem"]
     if isinstance(problem, bytes):  # a Problem object, pickled by the actor with Ray's cloudpickle
@@ -126,8 +126,8 @@ class RunnerDied(RuntimeError):
 
 class ConfinedEvaluator:
     """An evaluator whose candidates run in a confined child process (see the module docstring); a Ray actor
-    (``ray.remote(ConfinedEvaluator)``) with :class:`evolve.workers.Evaluator`'s methods ``ping``, ``run`` and
-    ``mutate``.
+    (``ray.remote(ConfinedEvaluator)``) with :class:`evolve.evaluation.evaluator.Evaluator`'s methods ``ping``, ``run``
+    and ``mutate``.
 
     Args:
         problem: a :class:`evolve.problem.ProblemSpec` (rebuilt in the runner) or a Problem (pickled to it).
@@ -135,13 +135,13 @@ class ConfinedEvaluator:
             :meth:`close`. It may also write in the evaluator's ``note_folder`` and ``compile_cache``.
         tcp_ports: TCP ports it may connect to (an LLM-calling problem's endpoint); none by default.
         confine: False runs the child unconfined (for a platform where confinement breaks an accelerator).
-        **kwargs: the :class:`evolve.workers.Evaluator`'s own arguments, passed on.
+        **kwargs: the :class:`evolve.evaluation.evaluator.Evaluator`'s own arguments, passed on.
     """
 
     def __init__(self, problem: Any, *, scratch: str | None = None, tcp_ports: tuple[int, ...] = (),
                  confine: bool = True, **kwargs: Any) -> None:
-        from evolve import confine as confine_module
         from evolve.problem import ProblemSpec
+        from evolve.sandbox import confine as confine_module
 
         self._note_folder = kwargs.get("note_folder")
         self.runner_pid: int | None = None  # known once the runner has started and said so
@@ -181,8 +181,8 @@ class ConfinedEvaluator:
         return value
 
     def _died(self) -> None:
-        from evolve.memory_watch import write_note
-        from evolve.sandbox import death_note, read_note
+        from evolve.sandbox.limits import death_note, read_note
+        from evolve.sandbox.memory_watch import write_note
 
         code = self._process.wait()
         pid, folder = self.runner_pid, self._note_folder
@@ -205,15 +205,15 @@ class ConfinedEvaluator:
         return os.getpid()
 
     def confined(self) -> Any:
-        """What the kernel enforces on the runner (:class:`evolve.confine.Confinement`)."""
+        """What the kernel enforces on the runner (:class:`evolve.sandbox.confine.Confinement`)."""
         return self.confinement
 
     def run(self, tasks: list[Any], seen_code: Any = (), seen_func: Any = ()) -> list[Any]:
-        """:meth:`evolve.workers.Evaluator.run`, in the runner."""
+        """:meth:`evolve.evaluation.evaluator.Evaluator.run`, in the runner."""
         return self._call("run", tasks, list(seen_code), list(seen_func))
 
     def mutate(self, task: Any) -> Any:
-        """:meth:`evolve.workers.Evaluator.mutate`, in the runner."""
+        """:meth:`evolve.evaluation.evaluator.Evaluator.mutate`, in the runner."""
         return self._call("mutate", task)
 
     def close(self) -> None:

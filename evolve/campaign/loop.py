@@ -1,12 +1,12 @@
 """The steady-state campaign loop: keep every evaluator busy, write every result as it arrives.
 
 The driver owns the population, the archive and the roles it hands work to: the evaluator pool
-(:mod:`evolve.pool`: Ray actors that make and evaluate candidates), the ledger (:mod:`evolve.ledger`: the seen
-hashes, the counts, the one dedupe rule and row builder, the resume) and the LLM proposer's queue
-(:mod:`evolve.llm_queue`). Batches are consumed in the order they were sent, so a seeded campaign with a given
-configuration replays the same way; while the driver waits for the oldest batch, every evaluator still has
-further batches queued. This module is the loop: choosing operators, migration, signals, disk-full retries and
-the progress bar.
+(:mod:`evolve.campaign.pool`: Ray actors that make and evaluate candidates), the ledger
+(:mod:`evolve.campaign.ledger`: the seen hashes, the counts, the one dedupe rule and row builder, the resume) and
+the LLM proposer's queue (:mod:`evolve.campaign.llm_queue`). Batches are consumed in the order they were sent, so a
+seeded campaign with a given configuration replays the same way; while the driver waits for the oldest batch, every
+evaluator still has further batches queued. This module is the loop: choosing operators, migration, signals,
+disk-full retries and the progress bar.
 """
 
 from __future__ import annotations
@@ -31,17 +31,17 @@ import numpy as np
 from archive import Archive, ArchiveBusy, ArchiveFull
 from archive.records import ProgramRecord
 from archive.vocabulary import NOT_PROPOSALS, SEED, CampaignStatus, Status
-from evolve import limits
+from evolve.campaign.disk_full import DiskStayedFull, add_when_space
+from evolve.campaign.ledger import Edge, Ledger, seed_of
+from evolve.campaign.llm_queue import LLMQueue, candidate_seed
+from evolve.campaign.operator_choice import NoOperator, OperatorChoice
+from evolve.campaign.pool import START_TIMEOUT, EvaluatorPool
+from evolve.campaign.population import Member, Population
 from evolve.config import RESUME_OVERRIDES, Config
-from evolve.disk_full import DiskStayedFull, add_when_space
-from evolve.ledger import Edge, Ledger, seed_of
-from evolve.llm_queue import LLMQueue, candidate_seed
+from evolve.evaluation import row_limits
+from evolve.evaluation.evaluator import Record, Task
 from evolve.mutators.base import Parent
-from evolve.operator_choice import NoOperator, OperatorChoice
-from evolve.pool import START_TIMEOUT, EvaluatorPool
-from evolve.population import Member, Population
 from evolve.problem import Problem, ProblemSpec, load_problem
-from evolve.workers import Record, Task
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ class Campaign:
         t0 = time.perf_counter()
         now = time.time()
         for rec, task in zip(records, tasks, strict=True):
-            limits.bound_record(rec)  # again: an evaluator is not trusted to have bounded its records
+            row_limits.bound_record(rec)  # again: an evaluator is not trusted to have bounded its records
             island = self.island_of.pop(task.id, 0)
             row = self.ledger.judge(rec, task, campaign_id=self.campaign_id, island=island, created_at=now,
                                     edges=edges)
@@ -289,7 +289,7 @@ class Campaign:
         tasks = [Task(id=self.ledger.take_id(), source=source, operator=SEED) for source in sources]
         for k, task in enumerate(tasks):
             wait = START_TIMEOUT + self.timeout if k == 0 else self.pool.allowance(1)
-            rec = limits.bound_record(self.pool.run_alone(task, wait))
+            rec = row_limits.bound_record(self.pool.run_alone(task, wait))
             row = self.ledger.judge(rec, task, campaign_id=self.campaign_id, island=0, created_at=time.time(),
                                     edges=[], operator=SEED)
             self._write([row], [])
