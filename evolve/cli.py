@@ -341,7 +341,7 @@ def log_to_stderr(level: int = logging.WARNING) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``evolve`` command."""
     args = build_parser().parse_args(argv)
-    log_to_stderr()
+    log_to_stderr(logging.INFO if args.command == "run" else logging.WARNING)
     try:
         return COMMANDS[args.command](args)
     except (FileNotFoundError, KeyError, ValueError) as exc:

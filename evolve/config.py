@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evolve.llm.client import LLMSettings
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -107,15 +109,15 @@ class LLMConfig:
 
     base_url: str | None = setting(None, "e.g. http://127.0.0.1:8000/v1, or 'local' for the embedded model",
                                    flat="llm_base_url", flag=True, resume=True)
-    model: str = setting("local", "model name sent to the endpoint", flat="llm_model", flag=True)
-    api_key_env: str = setting("OPENAI_API_KEY", "name of the environment variable holding the API key (the key "
-                                                 "itself is never stored)", flat="llm_api_key_env", flag=True)
-    temperature: float = setting(0.8, "sampling temperature", flat="llm_temperature", flag=True)
-    max_tokens: int = setting(1024, "tokens per answer", flat="llm_max_tokens", flag=True)
-    in_flight: int = setting(4, "calls at once", flat="llm_in_flight", flag=True, resume=True)
-    deadline: float = setting(120.0, "seconds per call, retries included", flat="llm_deadline", flag=True,
-                              resume=True)
-    retries: int = setting(4, "retries of a failed call", flat="llm_retries", flag=True)
+    model: str = setting(LLMSettings.model, "model name sent to the endpoint", flat="llm_model", flag=True)
+    api_key_env: str = setting(LLMSettings.api_key_env, "name of the environment variable holding the API key "
+                               "(the key itself is never stored)", flat="llm_api_key_env", flag=True)
+    temperature: float = setting(LLMSettings.temperature, "sampling temperature", flat="llm_temperature", flag=True)
+    max_tokens: int = setting(LLMSettings.max_tokens, "tokens per answer", flat="llm_max_tokens", flag=True)
+    in_flight: int = setting(LLMSettings.in_flight, "calls at once", flat="llm_in_flight", flag=True, resume=True)
+    deadline: float = setting(LLMSettings.deadline, "seconds per call, retries included", flat="llm_deadline",
+                              flag=True, resume=True)
+    retries: int = setting(LLMSettings.retries, "retries of a failed call", flat="llm_retries", flag=True)
     pause: float = setting(5.0, "seconds without calls after three failures in a row (doubling per failed probe, "
                                 "up to 120 s)", flat="llm_pause", flag=True, resume=True)
     share: float = setting(0.5, "with operator_choice 'weights' in mixed mode, the fraction of proposals asked of "

@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -367,8 +366,8 @@ class Campaign:
         self.stopping = True
         self.stop_signal = signum
         again = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        print(f"\nStopping ({signal.Signals(signum).name}): writing the candidates under way (up to "
-              f"{STOP_GRACE:g} s; {again} again to stop at once)", file=sys.stderr, flush=True)
+        log.warning("\nStopping (%s): writing the candidates under way (up to %g s; %s again to stop at once)",
+                    signal.Signals(signum).name, STOP_GRACE, again)
 
     def _open(self) -> None:
         """Create the campaign in the archive, or read back the one to resume."""
@@ -385,14 +384,13 @@ class Campaign:
         self.ledger.next_id = self.archive.next_program_id()
 
     def _announce(self) -> None:
-        """Say how the campaign proposes (with a progress bar, or when an LLM takes part)."""
+        """Say how the campaign proposes (logged at INFO, which ``evolve run`` shows)."""
         cfg = self.config
-        if cfg.progress or cfg.resolved_mutator != "gp":
-            client = self.llm.client
-            where = f" ({client.settings.model} at {client.settings.base_url})" if client is not None else ""
-            how = (f"operators chosen by a bandit among {len(self.choice.bandit.portfolio)}"
-                   if cfg.bandit.choice == "bandit" else "operators drawn by weight")
-            print(f"mutator: {cfg.resolved_mutator}{where}; {how}", file=sys.stderr)
+        client = self.llm.client
+        where = f" ({client.settings.model} at {client.settings.base_url})" if client is not None else ""
+        how = (f"operators chosen by a bandit among {len(self.choice.bandit.portfolio)}"
+               if cfg.bandit.choice == "bandit" else "operators drawn by weight")
+        log.info("mutator: %s%s; %s", cfg.resolved_mutator, where, how)
 
     def _run(self) -> Summary:
         cfg = self.config
