@@ -40,9 +40,13 @@ INVARIANTS: tuple[tuple[str, str], ...] = (
      "SELECT p.id FROM programs p LEFT JOIN campaigns c ON c.id = p.campaign_id WHERE c.id IS NULL"),
     ("an evaluated program ('ok') has a score",
      "SELECT id FROM programs WHERE status = 'ok' AND score IS NULL"),
-    ("a duplicate names the earlier program it repeats, of its own campaign, and which hash caught it",
+    # Recorded no later, rather than a smaller id: ids are given when a candidate is sent to an evaluator, and
+    # results are recorded as they finish, so a later-sent program can be recorded first and be the original.
+    ("a duplicate names a program recorded no later than itself that it repeats, of its own campaign, and which "
+     "hash caught it",
      f"SELECT p.id FROM programs p LEFT JOIN programs o ON o.id = p.duplicate_of WHERE p.status = 'duplicate' "
-     f"AND (o.id IS NULL OR o.id >= p.id OR o.campaign_id != p.campaign_id OR o.status = 'duplicate' "
+     f"AND (o.id IS NULL OR o.id = p.id OR o.created_at > p.created_at OR o.campaign_id != p.campaign_id "
+     f"OR o.status = 'duplicate' "
      f"OR p.duplicate_by IS NULL OR p.duplicate_by NOT IN ({_quoted(DUPLICATE_BY)}))"),
     ("only duplicates name a program they repeat",
      "SELECT id FROM programs WHERE status != 'duplicate' AND duplicate_of IS NOT NULL"),

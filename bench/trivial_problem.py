@@ -6,7 +6,11 @@ microseconds, so what is measured is mutation, hashing, selection, Ray dispatch 
 A size penalty (per byte of bytecode) holds programs near one size: evaluator phases scale with program
 size, so without it the rate at different archive sizes would compare programs of different sizes
 rather than archives of different sizes. ``size_penalty=1e-4`` lets the search grow programs instead.
+``pause`` makes each evaluation sleep that many seconds without using the CPU, a stand-in for a fitness that waits
+on something else (bench/scale_out.py).
 """
+
+import time
 
 import numpy as np
 
@@ -17,10 +21,13 @@ X = np.linspace(0.0, 1.0, 64, dtype=np.float32)
 TARGET = np.exp2(X.astype(np.float64))
 
 
-def make_problem(size_penalty: float = 1e-2) -> Problem:
-    """The trivial problem; ``size_penalty`` is added to the score per byte of the candidate's bytecode."""
+def make_problem(size_penalty: float = 1e-2, pause: float = 0.0) -> Problem:
+    """The trivial problem; ``size_penalty`` is added to the score per byte of the candidate's bytecode, and each
+    evaluation sleeps ``pause`` seconds first."""
 
     def evaluate(fn):
+        if pause:
+            time.sleep(pause)
         y = np.asarray(fn(X), dtype=np.float64)
         err = float(np.max(np.abs(y - TARGET)))
         if not np.isfinite(err):

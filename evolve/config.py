@@ -80,6 +80,9 @@ class EvaluationConfig:
         "runs ('' for none)", flag=True, resume=True)
     batch_size: int = setting(8, "candidates per evaluator call", flag=True)
     pipeline_depth: int = setting(2, "calls queued per evaluator", flag=True)
+    ordered: bool = setting(False, "take results back in the order batches were sent, so that a seeded campaign "
+                                   "replays the same way (one slow batch then idles the other evaluators)",
+                            flag=True, resume=True)
     dedupe: bool = setting(True, "skip candidates whose code or functional hash was seen", flag=True)
     audit_dedupe: float = setting(0.0, "fraction of duplicates evaluated anyway, to measure the hashes' collision "
                                        "rate", flag=True)

@@ -143,10 +143,36 @@ def test_same_seed_same_campaign(ray_session, tmp_path, choice):
     runs = []
     for name in ("a", "b"):
         # A bandit charged per proposal rather than per second follows no clock.
-        s = Campaign(problem, db=str(tmp_path / f"{name}.sqlite"), budget=48, seed=7, **choice, **FAST).run()
+        s = Campaign(problem, db=str(tmp_path / f"{name}.sqlite"), budget=48, seed=7, ordered=True, **choice,
+                     **FAST).run()
         runs.append([(r.source, r.status, r.operator, r.island)
                      for r in Archive(tmp_path / f"{name}.sqlite", readonly=True).programs(campaign_id=s.campaign_id)])
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("ordered", [False, True], ids=["as-finished", "ordered"])
+def test_results_come_back_as_they_finish_unless_ordered(ray_session, tmp_path, monkeypatch, ordered):
+    """One slow batch: taken back as batches finish, the other evaluator's later batches overtake it; ordered,
+    none does."""
+    from evolve.campaign.pool import EvaluatorPool
+
+    collected = []
+    collect = EvaluatorPool.collect
+
+    def spy(pool, cap, stopping):
+        got = collect(pool, cap, stopping)
+        if got is not None:
+            collected.append((got[0].dispatched, got[0].worker))
+        return got
+
+    monkeypatch.setattr(EvaluatorPool, "collect", spy)
+    problem = load_problem(str(PROBLEMS / "slow_first.py"), pause=3.0)
+    db = str(tmp_path / "slow.sqlite")
+    summary = Campaign(problem, db=db, budget=64, seed=0, ordered=ordered, **FAST).run()
+    assert summary.status == "finished" and summary.proposed == 64
+    check_integrity(Archive(db, readonly=True), summary.campaign_id)
+    overtaken = sum(later < earlier for (earlier, _), (later, _) in zip(collected, collected[1:], strict=False))
+    assert (overtaken == 0) if ordered else (overtaken >= 1), collected
 
 
 def test_hanging_and_raising_candidates_are_recorded(ray_session, tmp_path):

@@ -46,7 +46,9 @@ def test_a_sound_archive_passes(tmp_path: Path, capsys: pytest.CaptureFixture) -
 @pytest.mark.parametrize(("damage", "named"), [
     ("INSERT INTO edges VALUES (4, 99, 'parent')", "every lineage edge joins two stored programs"),
     ("DELETE FROM edges WHERE child_id = 2", "every proposed program has a parent: broken by 2"),
-    ("UPDATE programs SET duplicate_of = 4 WHERE id = 3", "a duplicate names the earlier program"),
+    ("UPDATE programs SET created_at = created_at + 1 WHERE id = 2", "a duplicate names a program recorded no later"),
+    ("UPDATE programs SET duplicate_of = 3 WHERE id = 3", "a duplicate names a program recorded no later"),
+    ("UPDATE programs SET duplicate_of = 99 WHERE id = 3", "a duplicate names a program recorded no later"),
     ("UPDATE programs SET score = NULL WHERE id = 2", "an evaluated program ('ok') has a score: broken by 2"),
     ("UPDATE programs SET status = 'lost' WHERE id = 2", "every program has a known status: broken by 2"),
     ("DELETE FROM edges WHERE child_id = 5", "a copy (migration, reset) points at the program it copies"),

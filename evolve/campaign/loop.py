@@ -3,10 +3,10 @@
 The driver owns the population, the archive and the roles it hands work to: the evaluator pool
 (:mod:`evolve.campaign.pool`: Ray actors that make and evaluate candidates), the ledger
 (:mod:`evolve.campaign.ledger`: the seen hashes, the counts, the one dedupe rule and row builder, the resume) and
-the LLM proposer's queue (:mod:`evolve.campaign.llm_queue`). Batches are consumed in the order they were sent, so a
-seeded campaign with a given configuration replays the same way; while the driver waits for the oldest batch, every
-evaluator still has further batches queued. This module is the loop: choosing operators, migration, signals,
-disk-full retries and the progress bar.
+the LLM proposer's queue (:mod:`evolve.campaign.llm_queue`). Batches are taken back as they finish, or in the
+order they were sent with ``evaluation.ordered`` (then a seeded campaign with a given configuration replays the
+same way); while the driver waits, every evaluator still has further batches queued. This module is the loop:
+choosing operators, migration, signals, disk-full retries and the progress bar.
 """
 
 from __future__ import annotations
@@ -145,6 +145,8 @@ class Campaign:
                                      self.problem.pareto_objectives() if pop.pareto else (), pop.pareto_elite)
         self.ledger = Ledger(config.evaluation.dedupe)
         self.timings: dict[str, float] = {}
+        self.recorded_at = 0.0
+        """When the last batch was recorded (``created_at`` of its rows)."""
         self.pool = EvaluatorPool(self.problem, config, self.timeout, self.ledger, on_time=self._time)
         self.llm = LLMQueue(config, self.problem, self.archive, self.campaign_id)
         arms = [row.as_dict() for row in self.archive.arms(self.campaign_id)] if resume else []
@@ -208,7 +210,8 @@ class Campaign:
         rows: list[ProgramRecord] = []
         edges: list[Edge] = []
         t0 = time.perf_counter()
-        now = time.time()
+        # Never earlier than the last batch: a duplicate's original must be recorded no later than it (evolve check).
+        now = self.recorded_at = max(time.time(), self.recorded_at)
         for rec, task in zip(records, tasks, strict=True):
             row_limits.bound_record(rec)  # again: an evaluator is not trusted to have bounded its records
             island = self.island_of.pop(task.id, 0)

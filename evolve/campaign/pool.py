@@ -1,11 +1,13 @@
 """The evaluator pool: Ray actors that make and evaluate candidates, kept busy, replaced when they fail.
 
 :class:`EvaluatorPool` starts Ray (or joins a cluster) and one evaluator per worker, each a
-:class:`evolve.sandbox.runner.ConfinedEvaluator` whose candidates run in a process the kernel confines. Batches of tasks
-are sent round-robin and collected in the order they were sent (:meth:`EvaluatorPool.collect`), so a seeded
-campaign replays the same way. Each batch goes out with the hashes its evaluator has not been told yet (from the
-campaign's :class:`evolve.campaign.ledger.Ledger`). An evaluator that hangs in native code or dies costs its batch a
-quarantine (:meth:`EvaluatorPool.quarantine`: its tasks again, one at a time, on fresh evaluators), never the
+:class:`evolve.sandbox.runner.ConfinedEvaluator` whose candidates run in a process the kernel confines. Each batch
+of tasks goes to the evaluator with the fewest batches queued, and :meth:`EvaluatorPool.collect` hands back
+whichever batch finishes first, so one slow batch does not idle the other evaluators. With
+``evaluation.ordered`` the batches go round-robin and come back in the order they were sent, so a seeded campaign
+replays the same way. Each batch goes out with the hashes its evaluator has not been told yet (from the
+campaign's :class:`evolve.campaign.ledger.Ledger`). An evaluator that hangs in native code or dies costs its batch
+a quarantine (:meth:`EvaluatorPool.quarantine`: its tasks again, one at a time, on fresh evaluators), never the
 campaign.
 """
 
@@ -210,8 +212,14 @@ class EvaluatorPool:
         return len(self.inflight) < self.config.evaluation.workers * self.config.evaluation.pipeline_depth
 
     def dispatch(self, tasks: list[Task]) -> None:
-        """Send a batch to the next evaluator in turn."""
-        w = self.slot % self.config.evaluation.workers
+        """Send a batch to the next evaluator in turn (ordered), or to the one with the fewest batches queued."""
+        workers = self.config.evaluation.workers
+        w = self.slot % workers
+        if not self.config.evaluation.ordered:
+            queued = [0] * workers
+            for batch in self.inflight:
+                queued[batch.worker] += 1
+            w = min(range(workers), key=lambda i: (queued[i], (i - w) % workers))
         self.slot += 1
         self.inflight.append(Batch(tasks, w, self.submit(w, tasks), time.time()))
 
@@ -223,23 +231,42 @@ class EvaluatorPool:
         """Seconds a batch of ``n`` candidates may take."""
         return self.timeout + MARGIN + n * 4.0 * self.ema_item
 
+    def _deadline(self, batch: Batch) -> float:
+        """When ``batch``, the one its evaluator runs now, counts as hung."""
+        return max(batch.dispatched, self.free_at[batch.worker]) + self.allowance(len(batch.tasks))
+
+    def running(self) -> list[Batch]:
+        """The batches that may finish next: the oldest one (ordered), or each evaluator's oldest (an actor runs
+        its calls one after another, in the order they were sent)."""
+        if self.config.evaluation.ordered:
+            return [self.inflight[0]]
+        firsts: dict[int, Batch] = {}
+        for batch in self.inflight:
+            firsts.setdefault(batch.worker, batch)
+        return list(firsts.values())
+
     def collect(self, cap: float | None, stopping: bool) -> tuple[Batch, list[Record] | None] | None:
-        """Wait (up to ``cap`` seconds, or its deadline) for the oldest batch; None if it is not back yet.
+        """Wait (up to ``cap`` seconds, or the first deadline) for a batch to finish: the oldest one (ordered), or
+        whichever finishes first; None if none is back yet.
 
         A batch past its deadline, or whose evaluator died, is quarantined and the evaluator's other batches sent
         again; its records come back all the same. Only while ``stopping`` is such a batch given up: its records
         are None (a resume proposes its tasks again)."""
         ray = self.ray
-        head = self.inflight[0]
+        running = self.running()
+        deadlines = {id(b): self._deadline(b) for b in running}
+        first_deadline = min(deadlines.values())
+        wait = first_deadline - time.time() if cap is None else min(first_deadline - time.time(), cap)
+        t0 = time.perf_counter()
+        ready, _ = ray.wait([b.ref for b in running], num_returns=1, timeout=max(wait, 0.0))
+        self.on_time("wait", time.perf_counter() - t0)
+        now = time.time()
+        done = [b for b in running if b.ref in ready] or [b for b in running if now >= deadlines[id(b)]]
+        if not done:
+            return None
+        head = done[0]
         w = head.worker
         started = max(head.dispatched, self.free_at[w])
-        deadline = started + self.allowance(len(head.tasks))
-        wait = deadline - time.time() if cap is None else min(deadline - time.time(), cap)
-        t0 = time.perf_counter()
-        ready, _ = ray.wait([head.ref], timeout=max(wait, 0.0))
-        self.on_time("wait", time.perf_counter() - t0)
-        if not ready and time.time() < deadline:
-            return None
         records = None  # stays None when the batch passed its deadline or its evaluator died
         if ready:
             try:
@@ -250,7 +277,7 @@ class EvaluatorPool:
                 # A Ctrl-C in a terminal reaches Ray's own processes too: on the way out, drop the batch.
                 if not stopping:
                     raise
-        self.inflight.popleft()
+        del self.inflight[next(i for i, b in enumerate(self.inflight) if b is head)]
         if records is None and stopping:  # no quarantine on the way out
             return head, None
         if records is None:
