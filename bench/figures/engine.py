@@ -237,3 +237,40 @@ def compare_commits_headline(r: dict) -> str:
             f"ratio {r['median_engine_rate_ratio']:.2f} (archive of {r['size']:,} programs)"
             + ("" if wall is None else f", demo wall-time ratio {wall:.2f} (budget {r['demo_budget']})")
             + f"; within noise: {'met' if _refactor_met(r) else 'missed'}.")
+
+
+def scale_out_section(r: dict) -> list[str]:
+    """How many evaluators one driver keeps busy on a local multi-node cluster, and where it saturates."""
+    lines = [f"### Scale-out on a local multi-node Ray cluster (`{r['command']}`)", "",
+             f"{r['nodes']} Ray nodes of {r['cpus_per_node']} logical CPUs on this one 2-core machine, a fitness "
+             f"that sleeps {r['pause']:g} s without using the CPU, dedupe off (every candidate evaluated), batches "
+             f"of {r['batch_size']}; measured {r['measured']} on {r['commit']}.", "",
+             "| evaluators | sleep per evaluation | evaluations/s | ideal | share of ideal | driver CPU s per s |",
+             "|---|---|---|---|---|---|"]
+    for row in r["results"]:
+        ideal = "" if row["ideal_per_second"] is None else f"{row['ideal_per_second']:.0f}"
+        share = "" if row["share_of_ideal"] is None else f"{row['share_of_ideal']:.0%}"
+        lines.append(f"| {row['evaluators']} | {row['pause']:g} s | {row['evaluations_per_second']:.0f} | {ideal} | "
+                     f"{share} | {row['driver_cpu_per_wall_second']:.2f} |")
+    lines += ["", scale_out_headline(r), ""]
+    return lines
+
+
+def scale_out_headline(r: dict) -> str:
+    """The README's line: the share of the ideal rate at the goal's evaluator count, and what saturates."""
+    goal = r["goal"]
+    row = next((x for x in r["results"] if x["evaluators"] == goal["evaluators"] and x["pause"]), None)
+    if row is None:
+        return f"Scale-out: no run with {goal['evaluators']} evaluators recorded."
+    ceiling = next((x for x in r["results"] if not x["pause"]), None)
+    where = ""
+    if ceiling is not None:
+        rate, cpu = ceiling["evaluations_per_second"], ceiling["driver_cpu_per_wall_second"]
+        where = (f"; with no sleep the same {ceiling['evaluators']} evaluators reach {rate:.0f}/s while the driver "
+                 f"uses {cpu:.2f} CPU-s per s, so here the 2 cores that host every evaluator saturate first, and the "
+                 f"driver alone would saturate near {rate / cpu:.0f}/s (its rate over its CPU share, an estimate)")
+    met = row["share_of_ideal"] >= goal["share_of_ideal"]
+    return (f"Scale-out: {row['evaluators']} evaluators on a {r['nodes']}-node local cluster, fitness sleeping "
+            f"{row['pause']:g} s: {row['evaluations_per_second']:.0f} evaluations/s, {row['share_of_ideal']:.0%} of "
+            f"the ideal {row['ideal_per_second']:.0f}/s (the goal, at least {goal['share_of_ideal']:.0%}: "
+            f"{'met' if met else 'missed'}){where}.")
