@@ -18,8 +18,13 @@ DEADLINE = 2.0
 RETRY_AFTER = 1.0
 OUTAGE = 5.0
 
+# The endpoints that only fail: the LLM is asked a fixed share of the proposals (operator choice by weight), so
+# that calls keep failing in a row and take it for down. Under the bandit a failing LLM arm soon goes unpicked,
+# and a 10 s campaign could end after two calls, before the breaker had reason to trip.
+FAILING_SETTINGS = {"operator_choice": "weights"}
+
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "hangs": {"script": [{"sleep": 3600.0}]},
+    "hangs": {"script": [{"sleep": 3600.0}], "settings": FAILING_SETTINGS},
     "slow": {"script": [{"sleep": 0.8, "text": GOOD}]},
     # Three 429s each asking for RETRY_AFTER, then good answers: under a full test session's load 10 s did not
     # always leave room for a good answer after the waits, so the campaign runs long enough to see one.
@@ -30,10 +35,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # A pure LLM campaign, so that calls fail in a row and take the endpoint for down (GP then fills in).
     "outage_then_recovery": {"script": [{"text": GOOD}], "down_for": OUTAGE, "seconds": 25.0,
                              "settings": {"mutator": "llm"}},
-    "truncated_json": {"script": [{"raw": '{"id": "x", "choices": [{"message": {"content": "def f'}]},
+    "truncated_json": {"script": [{"raw": '{"id": "x", "choices": [{"message": {"content": "def f'}],
+                       "settings": FAILING_SETTINGS},
     "empty_choices": {"script": [{"raw": '{"id": "x", "object": "chat.completion", "created": 0, '
-                                         '"model": "scripted", "choices": []}'}]},
-    "wrong_model": {"script": [{"text": GOOD}], "strict_model": True, "settings": {"llm_model": "no-such-model"}},
+                                         '"model": "scripted", "choices": []}'}], "settings": FAILING_SETTINGS},
+    "wrong_model": {"script": [{"text": GOOD}], "strict_model": True,
+                    "settings": {"llm_model": "no-such-model", **FAILING_SETTINGS}},
 }
 """What each scenario's server does, and the campaign settings it changes."""
 
