@@ -95,6 +95,7 @@ def main() -> None:
         "outage_recovered": next(bool(f["llm_ok_after_outage"]) for f in llm if f["scenario"] == OUTAGE_SCENARIO),
         "os_layer": breach["confinement"], "breach_refused": breach["refused"], "breach_written": breach["written"],
     }
+    hostile.pop("stdout", None)  # a diagnostic for the tests, not a figure
     write({"benchmark": "faults", "commit": commit(), "summary": summary, "crash": crash, "hostile": hostile,
            "control": {k: v for k, v in control.items() if k != "outcomes"}, "evaluators": evaluators,
            "llm": llm, "breach": breach}, args.out)

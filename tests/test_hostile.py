@@ -23,7 +23,9 @@ def test_the_hostile_corpus_is_contained(tmp_path: Path) -> None:
     facts = run_hostile_corpus(tmp_path, budget=48)
     wrong = [f"{o['name']}: {o['status']} ({o['error'][:200]!r}); expected {o['expected']} ({o['reason']!r})"
              for o in facts["not_contained"]]
-    assert not wrong, "\n".join(wrong)
+    # How long each program ran, to tell a slow machine from a limit that did not act.
+    timings = sorted((o["seconds"] or 0.0, o["name"], o["status"]) for o in facts["outcomes"])[-12:]
+    assert not wrong, "\n".join(wrong) + f"\nlongest: {timings}\ncampaign output: {facts.get('stdout', '')[-1500:]}"
     assert facts["programs"] >= 80 and facts["check_ok"]
     assert not facts["secret_seen"]  # no evaluator could see the driver's secrets
     assert not facts["written_outside"]

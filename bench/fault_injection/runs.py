@@ -128,6 +128,7 @@ def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -
         row = seeds.get(source)
         got, error = (row.status, row.error or "") if row is not None else ("missing", "")
         outcomes.append({"name": name, "expected": status, "reason": reason, "status": got, "error": error[:300],
+                         "seconds": None if row is None else row.eval_seconds,
                          "contained": got == status and reason in error and bool(error)})
     ok = archive.programs(status="ok")
     gp = [r for r in ok if r.operator != "seed"]
@@ -141,7 +142,8 @@ def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -
             "proposed": archive.count(exclude_operators=NOT_PROPOSED), "budget": budget,
             "evaluators_replaced": int(replaced[0].split()[0]) if replaced else 0,
             "written_outside": sorted(str(p) for p in PWNED.glob("evolve-hostile-pwned*"))
-            + sorted(_repo_changes() - before)}
+            + sorted(_repo_changes() - before),
+            "stdout": proc.stdout[-3000:] + proc.stderr[-3000:]}
 
 
 def slow_problem() -> Any:
