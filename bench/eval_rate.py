@@ -74,7 +74,9 @@ def campaign_rate(problem, seconds: float, workers: int, seed: int, db: str) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problems", nargs="+", default=["exp2", "oscillator1", "cartpole"])
+    parser.add_argument("--problems", nargs="+", default=["exp2", "cartpole"],
+                        help="problems with an evaluate function (formula problems fit through their Formula "
+                             "extension instead, which this bench does not time yet)")
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
@@ -86,6 +88,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.problems:
             problem = load_problem(name)
+            if problem.evaluate is None:
+                parser.error(f"{name} has no evaluate function to time (a formula problem?); leave it out")
             t_run, t_fit = fitness_seconds(problem, args.repeats)
             bound = args.workers / t_fit
             run = campaign_rate(problem, args.seconds, args.workers, args.seed, str(Path(tmp) / f"{name}.sqlite"))
