@@ -275,28 +275,3 @@ def scale_out_headline(r: dict) -> str:
             f"the ideal {row['ideal_per_second']:.0f}/s (the goal, at least {goal['share_of_ideal']:.0%}: "
             f"{'met' if met else 'missed'}){where}.")
 
-
-def eval_rate_section(r: dict) -> list[str]:
-    """Real campaigns' evaluations per second against the bound their own fitness sets (issue 22's baseline)."""
-    lines = [f"### Evaluations per second against the fitness's own bound (`{r['command']}`)", "",
-             f"A {r['seconds']:g} s campaign per problem, {r['workers']} evaluators, seed {r['seed']}; the bound is "
-             "the evaluators times the rate of the fitness on the seed program alone, warm, without the time JAX "
-             f"spends compiling; measured {r['measured']} on {r['commit']}.", "",
-             "| problem | evaluations/s | fitness ms (compiling included) | bound/s | share of bound |",
-             "|---|---|---|---|---|"]
-    for run in r["runs"]:
-        rate = run["evaluations_per_second"] or 0.0
-        lines.append(f"| {run['problem']} | {rate:.2f} | {run['fitness_seconds'] * 1e3:.1f} "
-                     f"({run['fitness_seconds_with_compiling'] * 1e3:.1f}) | {run['bound_per_second']:.1f} | "
-                     f"{run['share_of_bound']:.1%} |")
-    lines += ["", eval_rate_headline(r), ""]
-    return lines
-
-
-def eval_rate_headline(r: dict) -> str:
-    """The README's line: how far each problem's campaign is from its fitness's bound."""
-    parts = [f"{run['problem']} {run['evaluations_per_second'] or 0:.1f}/s ({run['share_of_bound']:.1%} of "
-             f"{run['bound_per_second']:.0f}/s)" for run in r["runs"]]
-    met = all((run["share_of_bound"] or 0.0) >= 0.5 for run in r["runs"])
-    return ("Evaluations per second against the bound of the fitness itself: " + "; ".join(parts)
-            + f" (the goal, at least 50% of the bound on each: {'met' if met else 'missed'}).")
