@@ -231,9 +231,13 @@ class EvaluatorPool:
         """Seconds a batch of ``n`` candidates may take."""
         return self.timeout + MARGIN + n * 4.0 * self.ema_item
 
+    def _started(self, batch: Batch) -> float:
+        """When its evaluator began ``batch``, the one it runs now (once it had sent the one before back)."""
+        return max(batch.dispatched, self.free_at[batch.worker])
+
     def _deadline(self, batch: Batch) -> float:
         """When ``batch``, the one its evaluator runs now, counts as hung."""
-        return max(batch.dispatched, self.free_at[batch.worker]) + self.allowance(len(batch.tasks))
+        return self._started(batch) + self.allowance(len(batch.tasks))
 
     def running(self) -> list[Batch]:
         """The batches that may finish next: the oldest one (ordered), or each evaluator's oldest (an actor runs
@@ -266,7 +270,7 @@ class EvaluatorPool:
             return None
         head = done[0]
         w = head.worker
-        started = max(head.dispatched, self.free_at[w])
+        started = self._started(head)
         records = None  # stays None when the batch passed its deadline or its evaluator died
         if ready:
             try:
