@@ -25,9 +25,8 @@ from bench._common import RESULTS, write  # noqa: E402
 from evolve.mutators.base import NotApplicable, Parent  # noqa: E402
 from evolve.mutators.gp import GPMutator  # noqa: E402
 from evolve.mutators.registry import portfolio  # noqa: E402
-from evolve.programs import program, static_check  # noqa: E402
+from evolve.programs import feynman, interpreter, program, static_check  # noqa: E402  # noqa: E402
 from evolve.programs.constants import lift_constants  # noqa: E402
-from problems.symbolic import bytecode, feynman  # noqa: E402
 from problems.symbolic._core import ENTRYPOINT, formula_problem  # noqa: E402
 
 
@@ -75,7 +74,7 @@ def main() -> None:
     sizes = []
     for source in sources:
         lifted, _ = lift_constants(program.parse(source), "params")
-        code = bytecode.translate(lifted, ENTRYPOINT, data.inputs)
+        code = interpreter.translate(lifted, ENTRYPOINT, data.inputs)
         sizes.append(None if code is None else int(code.op.shape[0]))
     # Warm-up: one formula per code size compiles the interpreter's fitter and runner for that size.
     warmup = {}

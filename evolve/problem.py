@@ -106,9 +106,12 @@ class Problem:
             these inputs identify a program's behaviour. Keep them small (tens to a few thousand values).
         evaluate: ``evaluate(fn) -> Result``; ``fn`` is the compiled candidate. Raise
             :class:`CandidateError` (or anything) to fail the candidate with that message.
-        evaluate_tree: instead of ``evaluate``, ``evaluate_tree(tree: ast.Module) -> Result`` receives the
-            checked program itself, for problems that transform it before running it (e.g. lift its
-            constants into parameters and fit them). Compile it with :mod:`evolve.programs.program`.
+        evaluate_tree: ``evaluate_tree(tree: ast.Module) -> Result`` receives the checked program itself, for
+            problems that transform it before running it (e.g. lift its constants into parameters and fit
+            them, or run it through :mod:`evolve.programs.interpreter` instead of compiling it). Compile it with
+            :mod:`evolve.programs.program`. Give ``evaluate``, ``evaluate_tree`` or both: with both, the
+            evaluator calls ``evaluate_tree``, which must return what ``evaluate`` returns for the compiled
+            program (``evaluate`` serves callers that hold only a function).
         probe: instead of running the entrypoint on ``probe_inputs``, ``probe(tree) -> outputs`` gives the
             outputs the functional hash is taken over (e.g. with every constant set to fixed random values,
             so formulas that differ only in their constants collide).
@@ -149,8 +152,8 @@ class Problem:
     extensions: tuple[object, ...] = ()
 
     def __post_init__(self) -> None:
-        if (self.evaluate is None) == (self.evaluate_tree is None):
-            raise ValueError(f"problem {self.name!r}: give exactly one of evaluate(fn) and evaluate_tree(tree)")
+        if self.evaluate is None and self.evaluate_tree is None:
+            raise ValueError(f"problem {self.name!r}: give evaluate(fn), evaluate_tree(tree) or both")
         if self.direction not in ("min", "max"):
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:

@@ -6,6 +6,7 @@ of the operators that ask for it.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from evolve.mutators.ast_edit import parse_block, split
 from evolve.mutators.base import NotApplicable
 from evolve.mutators.registry import register
 from evolve.problem import Problem
-from evolve.programs import program
+from evolve.programs import interpreter, program
 from evolve.programs.constants import lift_constants, lower_constants
 
 _DTYPES = ("float32", "float64")
@@ -50,6 +51,11 @@ class ConstantFit:
             otherwise).
         constant_dtype: the precision tuned constants are written back in (``"float32"``, or ``"float64"`` for
             programs that run in float64).
+        interpret: ``loss`` calls the program only on arrays of one shape (its inputs) and uses nothing of it but
+            its values, so a program the interpreter runs (:mod:`evolve.programs.interpreter`) may be tuned through
+            it: one compiled tuner per code size and number of constants serves every structure, where each new
+            structure would otherwise compile its own (about 0.1 to 0.5 s). The result is the compiled
+            program's, rounding included.
     """
 
     loss: Callable[[Callable[..., Any]], Any] | None = None
@@ -57,6 +63,7 @@ class ConstantFit:
     fit_constants: Callable[[str], str] | None = None
     tune_dtype: str = "float32"
     constant_dtype: str = "float32"
+    interpret: bool = False
 
     def __post_init__(self) -> None:
         for name in ("tune_dtype", "constant_dtype"):
@@ -90,6 +97,38 @@ _TUNERS: OrderedDict[tuple, tuple[Callable, Callable]] = OrderedDict()
 _TUNER_CACHE_SIZE = 256
 
 
+def _recall(key: tuple, made_by: Any) -> Callable | None:
+    """The cached tuner of ``key``, if it was made for the same loss (``made_by``)."""
+    cached = _TUNERS.get(key)
+    if cached is not None and cached[0] is made_by:
+        _TUNERS.move_to_end(key)
+        return cached[1]
+    return None
+
+
+def _remember(key: tuple, made_by: Any, run: Callable) -> Callable:
+    _TUNERS[key] = (made_by, run)
+    if len(_TUNERS) > _TUNER_CACHE_SIZE:
+        _TUNERS.popitem(last=False)
+    return run
+
+
+def _bfgs_fit(loss_of: Callable, make: Callable[[Any], Callable[..., Any]], u0: Any, p0: Any, steps: int,
+              dtype: Any) -> tuple[Any, Any, Any]:
+    """BFGS on ``loss_of(make(p))`` in relative steps ``p = p0 + |p0| * u`` from ``u0`` (traceable): the best
+    parameters, their loss and the loss at ``p0``."""
+    import jax.numpy as jnp
+
+    scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.ones_like(p0))
+
+    def loss(u: Any) -> Any:
+        return jnp.asarray(loss_of(make(p0 + scale * u)), dtype=dtype).reshape(())
+
+    start = loss(jnp.zeros_like(u0))
+    best_u, best = bfgs(loss, u0, steps)
+    return p0 + scale * best_u, best, start
+
+
 def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Callable:
     """Return ``run(u0, p0) -> (best params, best loss, starting loss)``, jitted, for one structure."""
     import jax
@@ -97,28 +136,50 @@ def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Call
 
     key = (lifted_source, problem.entrypoint, steps, wide)
     loss_of = constant_fit(problem).loss
-    cached = _TUNERS.get(key)
-    if cached is not None and cached[0] is loss_of:
-        _TUNERS.move_to_end(key)
-        return cached[1]
-    dtype = jnp.float64 if wide else jnp.float32
+    if (cached := _recall(key, loss_of)) is not None:
+        return cached
     make = program.compile_lifted(program.parse(lifted_source), problem.entrypoint)
+    dtype = jnp.float64 if wide else jnp.float32
+    return _remember(key, loss_of, jax.jit(lambda u0, p0: _bfgs_fit(loss_of, make, u0, p0, steps, dtype)))
 
-    @jax.jit
-    def run(u0: jax.Array, p0: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.ones_like(p0))
 
-        def loss(u: jax.Array) -> jax.Array:
-            return jnp.asarray(loss_of(make(p0 + scale * u)), dtype=dtype).reshape(())
+def _interpreted_tuner(size: int, count: int, ops: int, problem: Problem, steps: int, wide: bool) -> Callable:
+    """Return ``run(u0, p0, code) -> (best params, best loss, starting loss)``, jitted, for every program of code
+    size ``size`` with ``count`` constants (padded: the loss does not depend on the constants past the program's
+    own, so BFGS never moves them) made of the first ``ops`` operations: :func:`_tuner`'s fit with the program as
+    data (the arithmetic table computed by selection, which is faster on a CPU)."""
+    import jax
+    import jax.numpy as jnp
 
-        start = loss(jnp.zeros_like(u0))
-        best_u, best = bfgs(loss, u0, steps)
-        return p0 + scale * best_u, best, start
+    key = ("interpreted", size, count, ops, problem.entrypoint, steps, wide)
+    loss_of = constant_fit(problem).loss
+    if (cached := _recall(key, loss_of)) is not None:
+        return cached
+    dtype = jnp.float64 if wide else jnp.float32
 
-    _TUNERS[key] = (loss_of, run)
-    if len(_TUNERS) > _TUNER_CACHE_SIZE:
-        _TUNERS.popitem(last=False)
-    return run
+    def run(u0: jax.Array, p0: jax.Array, code: tuple) -> tuple[jax.Array, jax.Array, jax.Array]:
+        def make(p: jax.Array) -> Callable[..., Any]:
+            def fn(*inputs: Any) -> Any:
+                X = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(v, dtype) for v in inputs)))
+                return interpreter.run(code, p, X, ops=ops, select=ops == interpreter.ARITHMETIC, reverse=True)
+
+            return fn
+
+        return _bfgs_fit(loss_of, make, u0, p0, steps, dtype)
+
+    return _remember(key, loss_of, jax.jit(run))
+
+
+def _translated(lifted_source: str, problem: Problem) -> interpreter.Code | None:
+    """The lifted program as interpreter code when its problem lets the tuner interpret it, else None."""
+    if not constant_fit(problem).interpret:
+        return None
+    tree = program.parse(lifted_source)
+    entry = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == problem.entrypoint), None)
+    if entry is None:
+        return None
+    inputs = [a.arg for a in entry.args.posonlyargs + entry.args.args]
+    return interpreter.translate(tree, problem.entrypoint, inputs)
 
 
 SEARCH_SAMPLES = 16
@@ -135,10 +196,8 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
 
     key = (lifted_source, problem.entrypoint, rounds, "search")
     batch_loss = constant_fit(problem).batch_loss
-    cached = _TUNERS.get(key)
-    if cached is not None and cached[0] is batch_loss:
-        _TUNERS.move_to_end(key)
-        return cached[1]
+    if (cached := _recall(key, batch_loss)) is not None:
+        return cached
     assert batch_loss is not None
     losses_of = batch_loss(program.compile_lifted(program.parse(lifted_source), problem.entrypoint))
 
@@ -164,10 +223,7 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
         best_p, best, _ = jax.lax.fori_loop(0, rounds, round_, (p0, start, jnp.float32(0.1)))
         return best_p, best, start
 
-    _TUNERS[key] = (batch_loss, run)
-    if len(_TUNERS) > _TUNER_CACHE_SIZE:
-        _TUNERS.popitem(last=False)
-    return run
+    return _remember(key, batch_loss, run)
 
 
 def _can_tune(problem: Problem) -> bool:
@@ -286,6 +342,14 @@ def _fit(lifted_source: str, values: list[float], problem: Problem, steps: int,
             if fit.loss is None:  # no gradient: search
                 search = _searcher(lifted_source, problem, max(4, steps // 25))
                 best_params, best, start = search(jax.random.key(seed), p0)
+            elif (code := _translated(lifted_source, problem)) is not None:
+                count = max(4, 1 << (len(values) - 1).bit_length())
+                ops = interpreter.ARITHMETIC if int(code.op.max()) < interpreter.ARITHMETIC else interpreter.OPS
+                run = _interpreted_tuner(code.op.shape[0], count, ops, problem, steps, wide)
+                padded = jnp.zeros((count,), dtype).at[: len(values)].set(p0)
+                u_padded = jnp.zeros((count,), dtype).at[: len(values)].set(jnp.asarray(u_start, dtype=dtype))
+                best_params, best, start = run(u_padded, padded, tuple(jnp.asarray(a) for a in code))
+                best_params = best_params[: len(values)]
             else:
                 run = _tuner(lifted_source, problem, steps, wide)
                 best_params, best, start = run(jnp.asarray(u_start, dtype=dtype), p0)

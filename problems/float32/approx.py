@@ -37,6 +37,7 @@ import numpy as np
 from evolve.fitting.tuning import ConstantFit
 from evolve.mutators.extensions import Vocabulary
 from evolve.problem import Baselines, CandidateError, Objective, Problem, Result
+from evolve.programs import interpreter, program
 from problems.float32.domain import (
     EXHAUSTIVE_LIMIT,
     SAMPLED_POINTS,
@@ -312,19 +313,46 @@ def _float32_outputs(fn: Any, xs: jax.Array) -> jax.Array:
     return y.astype(jnp.float32)
 
 
+INTERPRETER_CHUNK = 2**10
+"""Points per chunk when a program runs through the interpreter: its buffer (a row per instruction) stays in
+cache, where the whole domain's would not."""
+
+
+def _interpreted_stats(m: _Measured) -> Callable[..., tuple[jax.Array, ...]]:
+    """``stats(code) -> _ulp_stats`` of the program ``code`` (:mod:`evolve.programs.interpreter`, arithmetic
+    table) on every measured input: one compiled function per code size, for every program of that size."""
+
+    @jax.jit
+    def stats(code: tuple, xs: jax.Array, *data: jax.Array) -> tuple[jax.Array, ...]:
+        y = interpreter.run(code, jnp.zeros((0,), jnp.float32), xs[None, :], ops=interpreter.ARITHMETIC,
+                            chunk=INTERPRETER_CHUNK, select=True)
+        return _ulp_stats(y, *data)
+
+    data = (m.rounded, m.special, m.others)
+    return lambda code: stats(tuple(jnp.asarray(a) for a in code), m.x, *data)
+
+
 def _evaluator(m: _Measured, library: Callable[[jax.Array], jax.Array], speed_x: jax.Array, jit_candidate: bool,
-               speed_below: float) -> Callable[[Any], Result]:
-    """The problem's ``evaluate``: the largest ULP error over every measured input, the operations, and the
-    speed against ``library`` of a program within ``speed_below`` ULPs."""
+               speed_below: float) -> tuple[Callable[[Any], Result], Callable[[ast.Module], Result]]:
+    """The problem's ``evaluate(fn)`` and ``evaluate_tree(tree)``: the largest ULP error over every measured
+    input, the operations, and the speed against ``library`` of a program within ``speed_below`` ULPs.
+
+    ``evaluate_tree`` runs a program made of ``+ - * /`` through the interpreter, compiled once for every program
+    of its size, where ``evaluate`` runs it operation by operation: both round every operation as written, so
+    they return the same result (``tests/test_float32_interpreter.py`` checks it on every point), and the
+    interpreter needs neither a compile nor a dispatch per operation."""
     fitness = jax.jit(_ulp_stats)
+    interpreted = _interpreted_stats(m)
     data = (m.rounded, m.special, m.others)
 
-    def evaluate(fn: Any) -> Result:
+    def evaluate(fn: Any, code: interpreter.Code | None = None) -> Result:
         def outputs(xs: jax.Array) -> jax.Array:
             return _float32_outputs(fn, xs)
 
         closed = jax.make_jaxpr(outputs)(m.x)  # checks dtype and shape before anything runs
-        if jit_candidate:
+        if code is not None:
+            max_ulp, worst, mean_ulp, all_finite, bad = interpreted(code)
+        elif jit_candidate:
             # x and the target are arguments, not closed-over constants: XLA would otherwise constant-fold
             # a constant candidate over all the points, which takes seconds.
             max_ulp, worst, mean_ulp, all_finite, bad = jax.jit(lambda xs, *ts: _ulp_stats(outputs(xs), *ts))(
@@ -356,7 +384,12 @@ def _evaluator(m: _Measured, library: Callable[[jax.Array], jax.Array], speed_x:
                      "max_ulp_as_run": as_run, "max_ulp_jitted": jitted_ulp},
         )
 
-    return evaluate
+    def evaluate_tree(tree: ast.Module) -> Result:
+        # The jitted mode measures the program as XLA fuses it: not what the interpreter runs.
+        code = None if jit_candidate else interpreter.translate(tree, "f", ("x",), ops=interpreter.ARITHMETIC)
+        return evaluate(program.compile_program(tree, "f"), code)
+
+    return evaluate, evaluate_tree
 
 
 def _tuning_loss(target: Target, x_tune32: np.ndarray) -> Callable[[Any], jax.Array]:
@@ -380,7 +413,7 @@ def _tuning_loss(target: Target, x_tune32: np.ndarray) -> Callable[[Any], jax.Ar
 
 def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: int = 4096, timeout: float = 10.0,
                     jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**20,
-                    speed_below: float = 64.0, seed: int = 0, minimax: bool = True) -> Problem:
+                    speed_below: float = 64.0, seed: int = 0, minimax: bool = True, interpret: bool = False) -> Problem:
     """The problem of approximating ``target`` in float32.
 
     Args:
@@ -399,19 +432,27 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         minimax: fit a program's constants by the minimax fit of its structure
             (:func:`problems.float32.minimax_fit.minimax_fitter`) before falling back to the gradient tuner;
             False: the gradient tuner alone (as before the fitter).
+        interpret: run the programs made of ``+ - * /`` through the interpreter (:mod:`evolve.programs.interpreter`,
+            one compile per code size) for their accuracy, and tune their constants through it; False: run every
+            program operation by operation and compile each structure's tuner (the path before it). Both round
+            every operation as written and give the same result. Off by default: on a CPU the interpreter
+            is slower than both (``bench/eval_rate.py`` measures it), as it computes each instruction's every
+            possible operation where a compiled program computes one; it is the path for accelerators.
     """
     if points < 1024:
         raise ValueError(f"points must be at least 1024, got {points}")
     m = _measured(target, points, exhaustive_limit, seed)
     x_tune32 = _tuning_inputs(target, m.x_np, tune_points)
     speed_x = jnp.asarray(m.x_np[np.linspace(0, m.x_np.size - 1, speed_batch).round().astype(np.int64)])
+    evaluate, evaluate_tree = _evaluator(m, library_function(target), speed_x, jit_candidate, speed_below)
     return Problem(
         name=target.name,
         description=describe(target, int(m.x_np.size), m.coverage),
         seed=seed_source(target),
         entrypoint="f",
         probe_inputs=(_probe_inputs(m.x_np),),
-        evaluate=_evaluator(m, library_function(target), speed_x, jit_candidate, speed_below),
+        evaluate=evaluate,
+        evaluate_tree=evaluate_tree if interpret else None,
         direction="min",
         objectives=(Objective("max_ulp", "min"), Objective("ops", "min"), Objective("speed", "max")),
         pareto=("max_ulp", "ops", "speed"),
@@ -419,13 +460,13 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         hash_bits=23,
         check=check_source,
         extensions=(
-            ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64",
+            ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64", interpret=interpret,
                         fit_constants=minimax_fitter(target, m.x_np, m.rounded_np, x_tune32) if minimax else None),
             Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(target) if minimax else ()),
             Baselines(measure_baselines),
         ),
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
-                 "minimax": minimax,
+                 "minimax": minimax, "interpret": interpret,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,
                  "seed": seed},
     )

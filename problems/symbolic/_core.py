@@ -7,7 +7,7 @@ every float literal it writes: all of them are fitted to the training data, so `
 ``params[0] * x`` are one model. Fitting is Levenberg-Marquardt (:func:`evolve.fitting.optimize.levenberg_marquardt`)
 on the normalised mean squared error, in float64: a few iterations from each of several starting points at
 once (``vmap``), then the best one refined. Formulas run through a jitted bytecode interpreter
-(:mod:`problems.symbolic.bytecode`), so a new formula costs no compilation; those it cannot run are compiled,
+(:mod:`evolve.programs.interpreter`), so a new formula costs no compilation; those it cannot run are compiled,
 once per structure.
 
 Metrics: NMSE (mean squared error over the target's variance) on the training data, the in-domain test set
@@ -33,9 +33,8 @@ import numpy as np
 
 from evolve.mutators.extensions import FittedParameters, Vocabulary
 from evolve.problem import CandidateError, Objective, Problem, Result
-from evolve.programs import program
+from evolve.programs import interpreter, program
 from evolve.programs.constants import lift_constants
-from problems.symbolic import bytecode
 from problems.symbolic.data import Dataset
 from problems.symbolic.operators import Formula
 
@@ -169,17 +168,17 @@ def _interpreted_fit(steps: int) -> Callable:
 
     @jax.jit
     def fit(starts: Any, X: Any, y: Any, code: tuple) -> tuple[Any, Any]:
-        return _multistart(_scaled(lambda theta, X: bytecode.run(code, theta, X), X, y), starts, steps)
+        return _multistart(_scaled(lambda theta, X: interpreter.run(code, theta, X), X, y), starts, steps)
 
     return fit
 
 
 @functools.cache
 def _interpret() -> Callable:
-    """``bytecode.run``, jitted (once per code size and data shape)."""
+    """``interpreter.run``, jitted (once per code size and data shape)."""
     import jax
 
-    return jax.jit(bytecode.run)
+    return jax.jit(interpreter.run)
 # Compiled fits per formula structure (the canonical lifted source) for formulas the interpreter does not
 # run: rewritten constants reuse the fit.
 _FITS: OrderedDict[tuple[str, int], Callable] = OrderedDict()
@@ -280,7 +279,7 @@ def _runner(data: _FitData, lift: ast.Module) -> tuple[tuple | None, Callable[[n
     ``predict(theta, set name, X) -> (rows,)`` float64."""
     import jax.numpy as jnp
 
-    code = bytecode.translate(lift, ENTRYPOINT, data.inputs) if data.interpret else None
+    code = interpreter.translate(lift, ENTRYPOINT, data.inputs) if data.interpret else None
     if code is None:
         make = program.compile_lifted(lift, ENTRYPOINT)
         return None, lambda theta, where, X: _run(make, theta, X)

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from evolve.fitting.optimize import levenberg_marquardt
-from evolve.programs import program
+from evolve.programs import interpreter, program
 from evolve.programs.constants import lift_constants
-from problems.symbolic import bytecode
 from problems.symbolic._core import ENTRYPOINT, formula_problem
 from problems.symbolic.data import Dataset
 
@@ -27,10 +26,10 @@ def both(body: str, X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.nd
     import jax.numpy as jnp
 
     tree, _ = lifted(body)
-    code = bytecode.translate(tree, ENTRYPOINT, INPUTS)
+    code = interpreter.translate(tree, ENTRYPOINT, INPUTS)
     assert code is not None, body
     with jax.enable_x64(True):
-        ran = np.asarray(jax.jit(bytecode.run)(tuple(jnp.asarray(a) for a in code), jnp.asarray(theta),
+        ran = np.asarray(jax.jit(interpreter.run)(tuple(jnp.asarray(a) for a in code), jnp.asarray(theta),
                                                jnp.asarray(X.T)))
         make = program.compile_lifted(tree, ENTRYPOINT)
         compiled = np.broadcast_to(np.asarray(make(jnp.asarray(theta))(*(jnp.asarray(c) for c in X.T),
@@ -47,6 +46,11 @@ FORMULAS = [
     "a = params[0] * x\nb = a * a - v\nreturn -b / (a + 3) + jnp.pi * +v - jnp.e",
     "return params[0]",
     "return 4",
+    "y = x\ny = y + 1\nreturn y",  # a name assigned again
+    "x = v\nreturn x",  # an input reassigned
+    "t = x * v\nt += params[0]\nt **= 2\nt /= v + 3\nreturn t",
+    "k = 3\nk = k * 2 ** 0.5\nreturn x * k + v / params[0]",  # numbers folded in Python; a scalar divisor
+    "return jnp.float32(x) * jnp.float32(1.5) + jnp.square(v)",
 ]
 
 
@@ -63,8 +67,6 @@ def test_the_interpreter_computes_what_the_compiled_formula_does(body):
     "return jnp.where(x > 0, x, v)",  # a function it does not run
     "return math.sin(x)",  # only jnp functions run element-wise
     "return jnp.maximum(x, v)",
-    "y = x\ny = y + 1\nreturn y",  # a name assigned twice
-    "x = v\nreturn x",  # an input reassigned
     "for i in range(2):\n    x = x + 1\nreturn x",
     "return x % 2",
     "return unknown * x",
@@ -72,13 +74,50 @@ def test_the_interpreter_computes_what_the_compiled_formula_does(body):
 ])
 def test_what_the_interpreter_cannot_run_is_left_to_the_compiler(body):
     tree, _ = lifted(body)
-    assert bytecode.translate(tree, ENTRYPOINT, INPUTS) is None
+    assert interpreter.translate(tree, ENTRYPOINT, INPUTS) is None
+
+
+@pytest.mark.parametrize("body", FORMULAS)
+def test_chunks_selection_fixed_trip_count_and_batches_compute_the_same_values(body):
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(2)
+    X = jnp.asarray(rng.uniform(0.5, 2.0, (2, 1000)).astype(np.float32))
+    theta = jnp.asarray(rng.uniform(0.5, 2.0, 10).astype(np.float32))
+    code = interpreter.translate(lifted(body)[0], ENTRYPOINT, INPUTS)
+    data = tuple(jnp.asarray(a) for a in code)
+    plain = np.asarray(jax.jit(interpreter.run)(data, theta, X))
+    # + - * / round as IEEE says however XLA vectorises them: the same bits; a transcendental function's last bit
+    # may depend on the vector length XLA compiles it for (the compiled path's too)
+    arithmetic = int(code.op.max()) < interpreter.ARITHMETIC
+    for options in ({"chunk": 64}, {"select": True}, {"reverse": True}, {"chunk": 100, "select": True}):
+        ran = np.asarray(jax.jit(lambda d, t, x, o=options: interpreter.run(d, t, x, **o))(data, theta, X))
+        if arithmetic:
+            np.testing.assert_array_equal(ran, plain, err_msg=str(options))
+        else:
+            np.testing.assert_allclose(ran, plain, rtol=1e-6, err_msg=str(options))
+    other = interpreter.translate(lifted("return x * params[1] - v")[0], ENTRYPOINT, INPUTS)
+    if other.op.shape == code.op.shape:
+        batch = tuple(jnp.asarray(a) for a in interpreter.stack([code, other]))
+        both = np.asarray(jax.jit(jax.vmap(interpreter.run, in_axes=(0, None, None)))(batch, theta, X))
+        np.testing.assert_array_equal(both[0], plain)
+
+
+def test_a_program_needing_an_operation_past_the_table_is_not_translated_for_it():
+    tree = lifted("return jnp.sin(x) + v")[0]
+    assert interpreter.translate(tree, ENTRYPOINT, INPUTS) is not None
+    assert interpreter.translate(tree, ENTRYPOINT, INPUTS, ops=interpreter.ARITHMETIC) is None
+    with pytest.raises(ValueError, match="one size"):
+        interpreter.stack([interpreter.translate(lifted("return x")[0], ENTRYPOINT, INPUTS),
+                           interpreter.translate(lifted("return " + " + ".join(["x * v"] * 20) + " + x")[0],
+                                                 ENTRYPOINT, INPUTS)])
 
 
 def test_code_is_padded_to_a_few_sizes_and_repeated_subexpressions_are_computed_once():
-    small = bytecode.translate(lifted("return x * x + x * x")[0], ENTRYPOINT, INPUTS)
-    assert small.op.shape == (bytecode.MIN_BUFFER,) and small.length == 3  # x, x*x, +
-    big = bytecode.translate(lifted("return " + " + ".join(f"x * {i}" for i in range(7)))[0], ENTRYPOINT, INPUTS)
+    small = interpreter.translate(lifted("return x * x + x * x")[0], ENTRYPOINT, INPUTS)
+    assert small.op.shape == (interpreter.MIN_BUFFER,) and small.length == 3  # x, x*x, +
+    big = interpreter.translate(lifted("return " + " + ".join(f"x * {i}" for i in range(7)))[0], ENTRYPOINT, INPUTS)
     assert big.op.shape == (32,) and 16 < big.length <= 32
 
 
@@ -88,9 +127,9 @@ def test_a_written_integer_power_of_a_negative_base_has_a_finite_derivative():
 
     tree, _ = lifted("return params[0] * x ** 2")
     with jax.enable_x64(True):
-        code = tuple(jnp.asarray(a) for a in bytecode.translate(tree, ENTRYPOINT, INPUTS))
+        code = tuple(jnp.asarray(a) for a in interpreter.translate(tree, ENTRYPOINT, INPUTS))
         X = jnp.asarray([[-3.0, -1.0, 2.0], [0.0, 0.0, 0.0]])
-        grad = jax.jacfwd(lambda t: bytecode.run(code, t, X))(jnp.ones(1))
+        grad = jax.jacfwd(lambda t: interpreter.run(code, t, X))(jnp.ones(1))
     np.testing.assert_allclose(np.asarray(grad)[:, 0], [9.0, 1.0, 4.0])
 
 
