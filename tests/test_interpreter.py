@@ -51,6 +51,8 @@ FORMULAS = [
     "t = x * v\nt += params[0]\nt **= 2\nt /= v + 3\nreturn t",
     "k = 3\nk = k * 2 ** 0.5\nreturn x * k + v / params[0]",  # numbers folded in Python; a scalar divisor
     "return jnp.float32(x) * jnp.float32(1.5) + jnp.square(v)",
+    "return jnp.where(x > 1, x, v) + jnp.maximum(x, v) * jnp.minimum(x, 1.5) - (v <= x) + (x == v) * 2",
+    "return jnp.clip(x * params[0] - v, -1.0, 1.2) + jnp.abs(v - 1.5) + jnp.where(x - v, 1, 0) * (x != 1.5)",
 ]
 
 
@@ -64,9 +66,12 @@ def test_the_interpreter_computes_what_the_compiled_formula_does(body):
 
 
 @pytest.mark.parametrize("body", [
-    "return jnp.where(x > 0, x, v)",  # a function it does not run
+    "return jnp.where(x > 0)",  # a function it does not run in this form
     "return math.sin(x)",  # only jnp functions run element-wise
-    "return jnp.maximum(x, v)",
+    "return jnp.sign(x)",
+    "return 0 < x < v",  # a chained comparison
+    "return (x > 0) & (v > 0)",
+    "return x * 2 ** 30",  # an int a float32 does not hold exactly
     "for i in range(2):\n    x = x + 1\nreturn x",
     "return x % 2",
     "return unknown * x",

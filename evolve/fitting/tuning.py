@@ -6,7 +6,6 @@ of the operators that ask for it.
 
 from __future__ import annotations
 
-import ast
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -51,11 +50,11 @@ class ConstantFit:
             otherwise).
         constant_dtype: the precision tuned constants are written back in (``"float32"``, or ``"float64"`` for
             programs that run in float64).
-        interpret: ``loss`` calls the program only on arrays of one shape (its inputs) and uses nothing of it but
-            its values, so a program the interpreter runs (:mod:`evolve.programs.interpreter`) may be tuned through
-            it: one compiled tuner per code size and number of constants serves every structure, where each new
-            structure would otherwise compile its own (about 0.1 to 0.5 s). The result is the compiled
-            program's, rounding included.
+        interpret: how the problem's programs run through the interpreter
+            (:class:`evolve.programs.interpreter.Interpretation`); with it, a program the interpreter runs is tuned
+            through it (by ``loss`` or ``batch_loss``): one compiled tuner per code size and number of constants
+            serves every structure, where each new structure would otherwise compile its own (0.1 s to seconds).
+            The interpreter computes what the compiled program does, rounding included. None: compile each.
     """
 
     loss: Callable[[Callable[..., Any]], Any] | None = None
@@ -63,7 +62,7 @@ class ConstantFit:
     fit_constants: Callable[[str], str] | None = None
     tune_dtype: str = "float32"
     constant_dtype: str = "float32"
-    interpret: bool = False
+    interpret: interpreter.Interpretation | None = None
 
     def __post_init__(self) -> None:
         for name in ("tune_dtype", "constant_dtype"):
@@ -143,47 +142,56 @@ def _tuner(lifted_source: str, problem: Problem, steps: int, wide: bool) -> Call
     return _remember(key, loss_of, jax.jit(lambda u0, p0: _bfgs_fit(loss_of, make, u0, p0, steps, dtype)))
 
 
-def _interpreted_tuner(size: int, count: int, ops: int, problem: Problem, steps: int, wide: bool) -> Callable:
+def _interpreted_tuner(size: int, count: int, problem: Problem, steps: int, wide: bool) -> Callable:
     """Return ``run(u0, p0, code) -> (best params, best loss, starting loss)``, jitted, for every program of code
     size ``size`` with ``count`` constants (padded: the loss does not depend on the constants past the program's
-    own, so BFGS never moves them) made of the first ``ops`` operations: :func:`_tuner`'s fit with the program as
-    data (the arithmetic table computed by selection, which is faster on a CPU)."""
+    own, so BFGS never moves them): :func:`_tuner`'s fit with the program as data."""
     import jax
     import jax.numpy as jnp
 
-    key = ("interpreted", size, count, ops, problem.entrypoint, steps, wide)
-    loss_of = constant_fit(problem).loss
-    if (cached := _recall(key, loss_of)) is not None:
+    fit = constant_fit(problem)
+    key = ("interpreted", size, count, problem.entrypoint, steps, wide)
+    if (cached := _recall(key, (fit.loss, fit.interpret))) is not None:
         return cached
+    assert fit.interpret is not None
+    function = fit.interpret.function
     dtype = jnp.float64 if wide else jnp.float32
 
     def run(u0: jax.Array, p0: jax.Array, code: tuple) -> tuple[jax.Array, jax.Array, jax.Array]:
-        def make(p: jax.Array) -> Callable[..., Any]:
-            def fn(*inputs: Any) -> Any:
-                X = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(v, dtype) for v in inputs)))
-                return interpreter.run(code, p, X, ops=ops, select=ops == interpreter.ARITHMETIC, reverse=True)
+        return _bfgs_fit(fit.loss, lambda p: function(code, p), u0, p0, steps, dtype)
 
-            return fn
-
-        return _bfgs_fit(loss_of, make, u0, p0, steps, dtype)
-
-    return _remember(key, loss_of, jax.jit(run))
-
-
-def _translated(lifted_source: str, problem: Problem) -> interpreter.Code | None:
-    """The lifted program as interpreter code when its problem lets the tuner interpret it, else None."""
-    if not constant_fit(problem).interpret:
-        return None
-    tree = program.parse(lifted_source)
-    entry = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == problem.entrypoint), None)
-    if entry is None:
-        return None
-    inputs = [a.arg for a in entry.args.posonlyargs + entry.args.args]
-    return interpreter.translate(tree, problem.entrypoint, inputs)
+    return _remember(key, (fit.loss, fit.interpret), jax.jit(run))
 
 
 SEARCH_SAMPLES = 16
 """Parameter vectors per round of the gradient-free constant search (one batch, one compiled call)."""
+
+
+def _search_fit(losses_of: Callable[[Any], Any], rng: Any, p0: Any, rounds: int) -> tuple[Any, Any, Any]:
+    """The evolution strategy of :func:`_searcher` on ``losses_of`` (a batch of parameter vectors to their losses),
+    traceable: the best parameters, their loss and the loss at ``p0``."""
+    import jax
+    import jax.numpy as jnp
+
+    def finite(losses: jax.Array) -> jax.Array:
+        losses = jnp.asarray(losses, dtype=jnp.float32).reshape(-1)
+        return jnp.where(jnp.isfinite(losses), losses, jnp.inf)
+
+    scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.ones_like(p0))
+    start = finite(losses_of(p0[None, :]))[0]
+
+    def round_(i: jax.Array, carry: tuple) -> tuple:
+        best_p, best, sigma = carry
+        u = jax.random.normal(jax.random.fold_in(rng, i), (SEARCH_SAMPLES, p0.shape[0])) * sigma
+        candidates = best_p[None, :] + scale[None, :] * u
+        losses = finite(losses_of(candidates))
+        j = jnp.argmin(losses)
+        better = losses[j] < best
+        return (jnp.where(better, candidates[j], best_p), jnp.where(better, losses[j], best),
+                jnp.where(better, sigma * 1.5, sigma * 0.5))
+
+    best_p, best, _ = jax.lax.fori_loop(0, rounds, round_, (p0, start, jnp.float32(0.1)))
+    return best_p, best, start
 
 
 def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
@@ -192,7 +200,6 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
     vectors around the best so far, steps relative to each constant's size, and widens the step after a
     success and narrows it after a failure (the one-fifth rule's spirit)."""
     import jax
-    import jax.numpy as jnp
 
     key = (lifted_source, problem.entrypoint, rounds, "search")
     batch_loss = constant_fit(problem).batch_loss
@@ -200,30 +207,31 @@ def _searcher(lifted_source: str, problem: Problem, rounds: int) -> Callable:
         return cached
     assert batch_loss is not None
     losses_of = batch_loss(program.compile_lifted(program.parse(lifted_source), problem.entrypoint))
+    return _remember(key, batch_loss, jax.jit(lambda rng, p0: _search_fit(losses_of, rng, p0, rounds)))
 
-    def finite(losses: jax.Array) -> jax.Array:
-        losses = jnp.asarray(losses, dtype=jnp.float32).reshape(-1)
-        return jnp.where(jnp.isfinite(losses), losses, jnp.inf)
 
-    @jax.jit
-    def run(rng: jax.Array, p0: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        scale = jnp.where(p0 != 0, jnp.abs(p0), jnp.ones_like(p0))
-        start = finite(losses_of(p0[None, :]))[0]
+def _interpreted_searcher(size: int, count: int, problem: Problem, rounds: int) -> Callable:
+    """Return ``run(key, p0, code)``, jitted: :func:`_searcher`'s search for every program of code size ``size``
+    with ``count`` constants (padded, as in :func:`_interpreted_tuner`), the program as data."""
+    import jax
 
-        def round_(i: jax.Array, carry: tuple) -> tuple:
-            best_p, best, sigma = carry
-            u = jax.random.normal(jax.random.fold_in(rng, i), (SEARCH_SAMPLES, p0.shape[0])) * sigma
-            candidates = best_p[None, :] + scale[None, :] * u
-            losses = finite(losses_of(candidates))
-            j = jnp.argmin(losses)
-            better = losses[j] < best
-            return (jnp.where(better, candidates[j], best_p), jnp.where(better, losses[j], best),
-                    jnp.where(better, sigma * 1.5, sigma * 0.5))
+    fit = constant_fit(problem)
+    key = ("interpreted search", size, count, problem.entrypoint, rounds)
+    if (cached := _recall(key, (fit.batch_loss, fit.interpret))) is not None:
+        return cached
+    assert fit.batch_loss is not None and fit.interpret is not None
+    batch_loss, function = fit.batch_loss, fit.interpret.function
 
-        best_p, best, _ = jax.lax.fori_loop(0, rounds, round_, (p0, start, jnp.float32(0.1)))
-        return best_p, best, start
+    def run(rng: jax.Array, p0: jax.Array, code: tuple) -> tuple[jax.Array, jax.Array, jax.Array]:
+        return _search_fit(batch_loss(lambda p: function(code, p)), rng, p0, rounds)
 
-    return _remember(key, batch_loss, run)
+    return _remember(key, (fit.batch_loss, fit.interpret), jax.jit(run))
+
+
+def _arrays(code: interpreter.Code) -> tuple:
+    import jax.numpy as jnp
+
+    return tuple(jnp.asarray(a) for a in code)
 
 
 def _can_tune(problem: Problem) -> bool:
@@ -339,16 +347,22 @@ def _fit(lifted_source: str, values: list[float], problem: Problem, steps: int,
         with jax.enable_x64(True) if wide else contextlib.nullcontext():
             dtype = jnp.float64 if wide else jnp.float32
             p0 = jnp.asarray(values, dtype=dtype)
-            if fit.loss is None:  # no gradient: search
+            code = fit.interpret.translate(program.parse(lifted_source)) if fit.interpret is not None else None
+            count = max(4, 1 << (len(values) - 1).bit_length())  # constants padded: a few sizes, a few compiles
+
+            def padded(v: Any) -> Any:
+                return jnp.zeros((count,), dtype).at[: len(values)].set(jnp.asarray(v, dtype=dtype))
+
+            if fit.loss is None and code is not None:  # no gradient: search, the program as data
+                search = _interpreted_searcher(code.op.shape[0], count, problem, max(4, steps // 25))
+                best_params, best, start = search(jax.random.key(seed), padded(p0), _arrays(code))
+                best_params = best_params[: len(values)]
+            elif fit.loss is None:  # no gradient: search
                 search = _searcher(lifted_source, problem, max(4, steps // 25))
                 best_params, best, start = search(jax.random.key(seed), p0)
-            elif (code := _translated(lifted_source, problem)) is not None:
-                count = max(4, 1 << (len(values) - 1).bit_length())
-                ops = interpreter.ARITHMETIC if int(code.op.max()) < interpreter.ARITHMETIC else interpreter.OPS
-                run = _interpreted_tuner(code.op.shape[0], count, ops, problem, steps, wide)
-                padded = jnp.zeros((count,), dtype).at[: len(values)].set(p0)
-                u_padded = jnp.zeros((count,), dtype).at[: len(values)].set(jnp.asarray(u_start, dtype=dtype))
-                best_params, best, start = run(u_padded, padded, tuple(jnp.asarray(a) for a in code))
+            elif code is not None:
+                run = _interpreted_tuner(code.op.shape[0], count, problem, steps, wide)
+                best_params, best, start = run(padded(u_start), padded(p0), _arrays(code))
                 best_params = best_params[: len(values)]
             else:
                 run = _tuner(lifted_source, problem, steps, wide)

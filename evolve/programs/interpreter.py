@@ -26,6 +26,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -39,18 +40,24 @@ MIN_BUFFER = 16
 instruction, and a buffer sized to the formula is much faster than one sized for the largest (one compiled
 fitter per size)."""
 
-INPUT, PARAM, CONST, ADD, SUB, MUL, DIV, NEG, ROUND32, POW, POWC = range(11)
+(INPUT, PARAM, CONST, ADD, SUB, MUL, DIV, NEG, ROUND32,
+ GT, GE, LT, LE, EQ, NE, WHERE, MAX, MIN, ABS, POW, POWC) = range(21)
 ARITHMETIC = ROUND32 + 1
 """The operations below this number are ``+ - * /``, negation and rounding to float32 (with loads): a program made
-of them alone runs with ``run(..., ops=ARITHMETIC)``, whose table leaves out the rest (vmapped over programs,
-``lax.switch`` computes every branch of its table)."""
-UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "arctan", "log1p", "expm1")
-"""``jnp`` functions of one argument the interpreter runs, each its own operation after :data:`POWC`."""
+of them alone runs with ``run(..., ops=ARITHMETIC)``, whose table leaves out the rest (with ``select``, or vmapped
+over programs, every operation of the table is computed for each instruction)."""
+CONTROL = ABS + 1
+"""The operations below this number add comparisons (1 or 0), ``jnp.where``, ``jnp.maximum``, ``jnp.minimum``,
+``jnp.clip`` and ``jnp.abs``: what policies are made of."""
+UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "log1p", "expm1")
+"""Further ``jnp`` functions of one argument the interpreter runs, each its own operation after :data:`POWC`."""
 OPS = POWC + 1 + len(UNARY)
 """How many operations the full table has."""
-_TWO_OPERANDS = {ADD, SUB, MUL, DIV, POW}
-_ONE_OPERAND = {NEG, ROUND32, POWC, *range(POWC + 1, OPS)}
+_COMPARE = {ast.Gt: GT, ast.GtE: GE, ast.Lt: LT, ast.LtE: LE, ast.Eq: EQ, ast.NotEq: NE}
+_TWO_OPERANDS = {ADD, SUB, MUL, DIV, POW, *_COMPARE.values(), MAX, MIN}
+_ONE_OPERAND = {NEG, ROUND32, ABS, POWC, *range(POWC + 1, OPS)}
 _INT32 = 2**31 - 1
+_EXACT_INT = 2**24  # the ints a float32 holds exactly: a program's int arithmetic runs in the data's float type
 _BINARY = {ast.Add: ADD, ast.Sub: SUB, ast.Mult: MUL, ast.Div: DIV}
 _FOLD: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub,
                                                ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -73,14 +80,33 @@ class Code(NamedTuple):
     length: int
 
 
+@dataclass(frozen=True)
+class Interpretation:
+    """How one problem's programs run through the interpreter, for the parts of the engine that run them without
+    knowing the problem (the constant tuner).
+
+    Attributes:
+        translate: ``translate(tree) -> Code | None``: the program (constants as numbers, or lifted into
+            ``_P[i]``) as code, None when the interpreter cannot run it (:func:`translate` with the problem's
+            inputs and table).
+        function: ``function(code, theta) -> fn``: the program as the function the problem's loss calls, for
+            code (arrays, possibly traced) and constants ``theta`` (traceable). The function must be differentiable
+            in ``theta`` by reverse mode when a gradient tuner uses it (:func:`run` with ``reverse=True``).
+    """
+
+    translate: Callable[[ast.Module], Code | None]
+    function: Callable[[Any, Any], Callable[..., Any]]
+
+
 class _Untranslatable(Exception):
     pass
 
 
 class _Builder:
-    def __init__(self, inputs: Sequence[str], params_name: str) -> None:
+    def __init__(self, inputs: Sequence[str], params_name: str, vector: str | None = None) -> None:
         self.inputs = {name: i for i, name in enumerate(inputs)}
         self.params_name = params_name
+        self.vector = vector
         self.rows: list[tuple[int, int, int, int, float]] = []
         self.memo: dict[tuple, int] = {}
         self.names: dict[str, int] = {}
@@ -103,7 +129,7 @@ class _Builder:
                 raise _Untranslatable
             self.rows.append((op, a, b, k, c))
             self.memo[key] = len(self.rows) - 1
-            reads = (a,) if op in _ONE_OPERAND else (a, b) if op in _TWO_OPERANDS else ()
+            reads = (a,) if op in _ONE_OPERAND else (a, b) if op in _TWO_OPERANDS else (a, b, k) if op == WHERE else ()
             if op != INPUT and all(r in self.scalar for r in reads):
                 self.scalar.add(len(self.rows) - 1)
         return self.memo[key]
@@ -154,7 +180,7 @@ class _Builder:
             self.numbers.pop(name, None)
 
     def constant(self, value: float) -> int:
-        if type(value) is int and abs(value) > _INT32:
+        if type(value) is int and abs(value) > _EXACT_INT:  # JAX computes with it as an int32, exactly
             raise _Untranslatable
         node = self.emit(CONST, c=float(value))
         self.weak.add(node)
@@ -171,9 +197,15 @@ class _Builder:
                 return self.emit(INPUT, k=self.inputs[node.id])
             raise _Untranslatable
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-                and node.value.id == self.params_name and isinstance(node.slice, ast.Constant)
-                and type(node.slice.value) is int):
-            return self.emit(PARAM, k=node.slice.value)
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int and node.slice.value >= 0):
+            if node.value.id == self.params_name:
+                return self.emit(PARAM, k=node.slice.value)
+            if node.value.id == self.vector and node.value.id not in self.names | self.numbers:  # the input's entry
+                return self.emit(INPUT, k=node.slice.value)
+            raise _Untranslatable
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            left, right = self.expr(node.left), self.expr(node.comparators[0])
+            return self.emit(_COMPARE[type(node.ops[0])], left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             operand = self.expr(node.operand)
             return self.typed(self.emit(NEG, operand), (operand,))
@@ -193,6 +225,19 @@ class _Builder:
                 node = self.emit(ROUND32, value)
                 self.narrow.add(node)
                 return node
+            if name == "where" and len(args) == 3:
+                test, yes, no = (self.expr(arg) for arg in args)
+                return self.emit(WHERE, yes, no, k=test)
+            if name in ("maximum", "minimum") and len(args) == 2:
+                left, right = self.expr(args[0]), self.expr(args[1])
+                return self.typed(self.emit(MAX if name == "maximum" else MIN, left, right), (left, right))
+            if name == "clip" and len(args) == 3:  # as jnp.clip computes it: maximum(low, e), then minimum(high, .)
+                value, low, high = (self.expr(arg) for arg in args)
+                raised = self.typed(self.emit(MAX, low, value), (low, value))
+                return self.typed(self.emit(MIN, high, raised), (high, raised))
+            if name == "abs" and len(args) == 1:
+                operand = self.expr(args[0])
+                return self.typed(self.emit(ABS, operand), (operand,))
             if name in UNARY and len(args) == 1:
                 operand = self.expr(args[0])
                 return self.typed(self.emit(POWC + 1 + UNARY.index(name), operand), (operand,))
@@ -214,16 +259,24 @@ class _Builder:
         return self.typed(self.emit(POW, left, right), (left, right))
 
 
-def translate(tree: ast.Module, entrypoint: str, inputs: Sequence[str], ops: int = OPS) -> Code | None:
+def translate(tree: ast.Module, entrypoint: str, inputs: Sequence[str], ops: int = OPS,
+              vector: bool = False) -> Code | None:
     """The instructions of the program ``tree``'s function ``entrypoint``, whose first ``len(inputs)`` arguments
     are the inputs (its constants written as numbers, or lifted into ``_P[i]`` by
     :func:`evolve.programs.constants.lift_constants`), or None when it uses anything the interpreter does not run
-    or an operation numbered ``ops`` or above (``ops=ARITHMETIC``: ``+ - * /`` alone)."""
+    or an operation numbered ``ops`` or above (``ops=ARITHMETIC``: ``+ - * /`` alone). With ``vector``, the
+    function's one argument is a vector (a policy's ``obs``) read entry by entry (``obs[2]``: input row 2; an index
+    past its end reads the last entry, as JAX's indexing does); the whole vector is not a value."""
     entry = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == entrypoint), None)
     if entry is None:
         return None
     args = [a.arg for a in entry.args.posonlyargs + entry.args.args]
-    builder = _Builder(args[: len(inputs)], program.PARAMS_NAME)
+    if vector:
+        if not args:
+            return None
+        builder = _Builder((), program.PARAMS_NAME, vector=args[0])
+    else:
+        builder = _Builder(args[: len(inputs)], program.PARAMS_NAME)
     body = list(entry.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
@@ -262,20 +315,29 @@ def _branches(ops: int) -> list[Callable]:
     import jax.numpy as jnp
 
     def unary(f: Callable) -> Callable:
-        return lambda x, y, p, v, c: f(x)
+        return lambda x, y, p, v, c, w: f(x)
+
+    def compare(f: Callable) -> Callable:
+        return lambda x, y, p, v, c, w: f(x, y).astype(x.dtype)
 
     return [
-        lambda x, y, p, v, c: v,  # INPUT
-        lambda x, y, p, v, c: jnp.broadcast_to(p, x.shape),  # PARAM
-        lambda x, y, p, v, c: jnp.broadcast_to(c, x.shape).astype(x.dtype),  # CONST
-        lambda x, y, p, v, c: x + y,
-        lambda x, y, p, v, c: x - y,
-        lambda x, y, p, v, c: x * y,
-        lambda x, y, p, v, c: x / y,
-        lambda x, y, p, v, c: -x,  # NEG
-        lambda x, y, p, v, c: x.astype(jnp.float32).astype(x.dtype),  # ROUND32
-        lambda x, y, p, v, c: jnp.power(x, y),
-        lambda x, y, p, v, c: jnp.power(x, c.astype(x.dtype)),  # POWC
+        lambda x, y, p, v, c, w: v,  # INPUT
+        lambda x, y, p, v, c, w: jnp.broadcast_to(p, x.shape),  # PARAM
+        lambda x, y, p, v, c, w: jnp.broadcast_to(c, x.shape).astype(x.dtype),  # CONST
+        lambda x, y, p, v, c, w: x + y,
+        lambda x, y, p, v, c, w: x - y,
+        lambda x, y, p, v, c, w: x * y,
+        lambda x, y, p, v, c, w: x / y,
+        lambda x, y, p, v, c, w: -x,  # NEG
+        lambda x, y, p, v, c, w: x.astype(jnp.float32).astype(x.dtype),  # ROUND32
+        *(compare(f) for f in (jnp.greater, jnp.greater_equal, jnp.less, jnp.less_equal, jnp.equal,
+                               jnp.not_equal)),
+        lambda x, y, p, v, c, w: jnp.where(w != 0, x, y),  # WHERE: the condition is node k
+        lambda x, y, p, v, c, w: jnp.maximum(x, y),
+        lambda x, y, p, v, c, w: jnp.minimum(x, y),
+        lambda x, y, p, v, c, w: jnp.abs(x),
+        lambda x, y, p, v, c, w: jnp.power(x, y),
+        lambda x, y, p, v, c, w: jnp.power(x, c.astype(x.dtype)),  # POWC
         *(unary(getattr(jnp, name)) for name in UNARY),
     ][:ops]
 
@@ -319,7 +381,8 @@ def run(code: Code | tuple, theta: Any, X: Any, ops: int = OPS, chunk: int | Non
             operands = (jax.lax.dynamic_index_in_dim(buffer, a[i], keepdims=False),
                         jax.lax.dynamic_index_in_dim(buffer, b[i], keepdims=False),
                         theta[jnp.minimum(k[i], theta.shape[0] - 1)],
-                        jax.lax.dynamic_index_in_dim(X, jnp.minimum(k[i], X.shape[0] - 1), keepdims=False), c[i])
+                        jax.lax.dynamic_index_in_dim(X, jnp.minimum(k[i], X.shape[0] - 1), keepdims=False), c[i],
+                        jax.lax.dynamic_index_in_dim(buffer, jnp.minimum(k[i], buffer.shape[0] - 1), keepdims=False))
             if select:
                 # A divisor of 1 where the instruction is no division: the division computed anyway stays finite,
                 # and so do its derivatives (a NaN there would reach the gradient through the discarded branch).
@@ -359,4 +422,4 @@ def stack(codes: Sequence[Code]) -> tuple[np.ndarray, ...]:
     return tuple(np.stack([np.asarray(field) for field in column]) for column in zip(*codes, strict=True))
 
 
-__all__ = ["ARITHMETIC", "MAX_NODES", "OPS", "UNARY", "Code", "run", "stack", "translate"]
+__all__ = ["ARITHMETIC", "CONTROL", "Interpretation", "MAX_NODES", "OPS", "UNARY", "Code", "run", "stack", "translate"]

@@ -1,12 +1,13 @@
 """Policy programs in gymnax environments: a candidate is ``act(obs) -> action``, pure ``jnp``.
 
 The fitness is the mean return over many episodes with fixed training seeds, every episode rolled out with
-``jax.lax.scan`` over time and all of them with ``jax.vmap``, in one ``jax.jit`` per candidate (the policy is
-traced into the rollout, so XLA compiles policy and environment together; the same code runs on a GPU or TPU
-unchanged). The metrics also give the mean return on held-out seeds, which selection never sees, and the
-spread of the returns. An action outside the action space is a failure with a reason, not a crash and not
-silently clipped. The functional hash is the actions chosen on a fixed set of probe observations, visited by a
-random policy.
+``jax.lax.while_loop`` over time (until it ends) and all of them with ``jax.vmap``, in one ``jax.jit``: per
+candidate (the policy traced into the rollout, so XLA compiles policy and environment together), or, for a
+policy the interpreter runs (:mod:`evolve.programs.interpreter`), one per code size with the policy as data.
+The same code runs on a GPU or TPU unchanged. The metrics also give the mean return on held-out seeds, which
+selection never sees, and the spread of the returns. An action outside the action space is a failure with a
+reason, not a crash and not silently clipped. The functional hash is the actions chosen on a fixed set of probe
+observations, visited by a random policy.
 
 ``evolve run gymnax_policy -o env=Acrobot-v1``; the modules ``cartpole``, ``acrobot``, ``mountaincar`` and
 ``pendulum`` are the same problem for one environment each.
@@ -23,7 +24,7 @@ import numpy as np
 
 from evolve.fitting.tuning import ConstantFit
 from evolve.problem import CandidateError, Objective, Problem, Result
-from evolve.programs import program
+from evolve.programs import interpreter, program
 from problems.agents.operators import Policy
 
 ENTRYPOINT = "act"
@@ -156,28 +157,34 @@ def as_action(raw: Any, space: Space) -> tuple[Any, Any]:
 def rollout(act: Callable[[Any], Any], env: Any, params: Any, space: Space, steps: int) -> Callable:
     """``episode(key) -> (return, invalid, first invalid output)`` for one episode of at most ``steps`` steps
     (traceable: vmap it over keys, jit the result). The return counts rewards until the episode's first end
-    (gymnax resets by itself, and what follows is ignored)."""
+    (gymnax resets by itself, and what follows is ignored). The loop stops once the episode has ended: vmapped,
+    once every episode of the batch has (a poor policy's episodes end in a few dozen steps, and stepping on to the
+    limit would only compute what is ignored); the results are those of running every step."""
     import jax
     import jax.numpy as jnp
 
     def episode(key: Any) -> tuple[Any, Any, Any]:
         key_reset, key_steps = jax.random.split(key)
         obs, state = env.reset(key_reset, params)
+        step_keys = jax.random.split(key_steps, steps)
 
-        def step(carry: tuple, key_step: Any) -> tuple[tuple, None]:
-            obs, state, total, done, bad, first = carry
+        def step(carry: tuple) -> tuple:
+            i, obs, state, total, done, bad, first = carry
             raw = act(obs)
             action, ok = as_action(raw, space)
-            obs, state, reward, terminated, truncated, _ = env.step(key_step, state, action, params)
+            obs, state, reward, terminated, truncated, _ = env.step(step_keys[i], state, action, params)
             ended = terminated | truncated
             live = ~done
             newly_bad = live & ~ok
             value = jnp.ravel(jnp.asarray(raw, dtype=jnp.float32))[0]
             first = jnp.where(newly_bad & ~bad, value, first)
-            return (obs, state, total + jnp.where(live, reward, 0.0), done | ended, bad | newly_bad, first), None
+            return (i + 1, obs, state, total + jnp.where(live, reward, 0.0), done | ended, bad | newly_bad, first)
 
-        start = (obs, state, jnp.float32(0.0), jnp.bool_(False), jnp.bool_(False), jnp.float32(0.0))
-        (_, _, total, _, bad, first), _ = jax.lax.scan(step, start, jax.random.split(key_steps, steps))
+        def going(carry: tuple) -> Any:
+            return (carry[0] < steps) & ~carry[4]
+
+        start = (jnp.int32(0), obs, state, jnp.float32(0.0), jnp.bool_(False), jnp.bool_(False), jnp.float32(0.0))
+        _, _, _, total, _, bad, first = jax.lax.while_loop(going, step, start)
         return total, bad, first
 
     return episode
@@ -252,15 +259,45 @@ class _Episodes:
         return rollout(fn, self.environment, self.params, self.space, self.steps)
 
 
-def _evaluator(run: _Episodes, keys: Any, episodes: int, heldout_episodes: int) -> Callable[[Callable], Result]:
-    """The problem's ``evaluate``: the mean return over the first ``episodes`` of ``keys`` (the score) and over
-    the held-out rest (reported only)."""
+def interpreted_policy(code: Any, theta: Any = None) -> Callable[[Any], Any]:
+    """``act(obs)`` running the policy ``code`` (:func:`evolve.programs.interpreter.translate` with ``vector=True``
+    and ``ops=CONTROL``) with constants ``theta`` (traceable: the code may be a traced argument, so one compiled
+    rollout serves every policy of its size)."""
+    import jax.numpy as jnp
+
+    def act(obs: Any) -> Any:
+        obs = jnp.asarray(obs, jnp.float32).reshape(-1)
+        params = jnp.zeros((0,), jnp.float32) if theta is None else theta
+        return interpreter.run(code, params, obs[:, None], ops=interpreter.CONTROL, select=True)[0]
+
+    return act
+
+
+def translated_policy(tree: ast.Module) -> interpreter.Code | None:
+    """``act`` of ``tree`` as interpreter code, or None when the interpreter cannot run it."""
+    return interpreter.translate(tree, ENTRYPOINT, (), ops=interpreter.CONTROL, vector=True)
+
+
+INTERPRETATION = interpreter.Interpretation(translated_policy, interpreted_policy)
+"""How the constant search runs a policy through the interpreter."""
+
+
+def _evaluator(run: _Episodes, keys: Any, episodes: int, heldout_episodes: int
+               ) -> tuple[Callable[[Callable], Result], Callable[[ast.Module], Result]]:
+    """The problem's ``evaluate(fn)`` and ``evaluate_tree(tree)``: the mean return over the first ``episodes`` of
+    ``keys`` (the score) and over the held-out rest (reported only). ``evaluate_tree`` runs a policy the interpreter
+    can run through one rollout compiled for every policy of its code size, and compiles the others."""
     import jax
 
     space = run.space
+    interpreted = jax.jit(lambda code, keys: jax.vmap(run.rollout(interpreted_policy(code)))(keys))
 
-    def evaluate(fn: Callable[[Any], Any]) -> Result:
-        totals, bad, first = (np.asarray(a) for a in jax.jit(jax.vmap(run.rollout(fn)))(keys))
+    def evaluate(fn: Callable[[Any], Any], code: interpreter.Code | None = None) -> Result:
+        if code is None:
+            rolled = jax.jit(jax.vmap(run.rollout(fn)))(keys)
+        else:
+            rolled = interpreted(tuple(jax.numpy.asarray(a) for a in code), keys)
+        totals, bad, first = (np.asarray(a) for a in rolled)
         if bad.any():
             i = int(np.argmax(bad))
             kind = f"a whole number in [0, {space.n})" if space.n is not None else \
@@ -273,7 +310,10 @@ def _evaluator(run: _Episodes, keys: Any, episodes: int, heldout_episodes: int) 
                    "heldout_std": float(heldout.std()), "episodes": episodes, "heldout_episodes": heldout_episodes}
         return Result(score=float(train.mean()), metrics=metrics)
 
-    return evaluate
+    def evaluate_tree(tree: ast.Module) -> Result:
+        return evaluate(program.compile_program(tree, ENTRYPOINT), translated_policy(tree))
+
+    return evaluate, evaluate_tree
 
 
 def _batch_loss(run: _Episodes, tune_keys: Any) -> Callable[[Callable[[Any], Callable[[Any], Any]]],
@@ -319,7 +359,8 @@ def _feature_ranges(features: tuple[str, ...], values: list[np.ndarray]) -> dict
 
 
 def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes: int = 256, seed: int = 0,
-                 probes: int = 128, timeout: float = 60.0, products: bool | None = None) -> Problem:
+                 probes: int = 128, timeout: float = 60.0, products: bool | None = None,
+                 interpret: bool = True) -> Problem:
     """The policy problem of one gymnax environment.
 
     Args:
@@ -331,6 +372,10 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         timeout: seconds one evaluation (compilation included) may take.
         products: whether the GP operators' features include ``obs[i] * obs[j]`` besides the entries ``obs[i]``
             (None: the environment's default, :attr:`Env.products`).
+        interpret: evaluate the policies the interpreter runs (:mod:`evolve.programs.interpreter`: arithmetic,
+            comparisons, ``jnp.where``, ``clip``, ``maximum``, ``minimum``, ``abs`` on entries of ``obs``) through
+            one rollout compiled per code size, and search their constants through it, instead of compiling each
+            policy's rollout and search; False: compile each.
     """
     import gymnax
     import jax
@@ -348,6 +393,7 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
     probe_obs = _probe_observations(environment, params, space, probes, probe_key)
     features, values = policy_features(probe_obs, ENVS[env].products if products is None else products)
     outputs = tuple(range(space.n)) if space.n is not None else (space.low, 0.0, space.high)
+    evaluate, evaluate_tree = _evaluator(run, keys, episodes, heldout_episodes)
 
     return Problem(
         name=env,
@@ -355,7 +401,8 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         seed=seed_source(env),
         entrypoint=ENTRYPOINT,
         probe_inputs=(),
-        evaluate=_evaluator(run, keys, episodes, heldout_episodes),
+        evaluate=evaluate,
+        evaluate_tree=evaluate_tree if interpret else None,
         probe=_prober(space, probe_obs),
         direction="max",
         objectives=(Objective("mean_return", "max"), Objective("heldout_return", "max")),
@@ -364,7 +411,8 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
             Policy(features=features, output_values=outputs,
                    output_bounds=None if space.n is not None else (space.low, space.high),
                    feature_ranges=_feature_ranges(features, values)),
-            ConstantFit(batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)])),
+            ConstantFit(batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)]),
+                        interpret=INTERPRETATION if interpret else None),
         ),
     )
 

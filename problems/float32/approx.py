@@ -318,6 +318,19 @@ INTERPRETER_CHUNK = 2**10
 cache, where the whole domain's would not."""
 
 
+def _translate(tree: ast.Module) -> interpreter.Code | None:
+    return interpreter.translate(tree, "f", ("x",), ops=interpreter.ARITHMETIC)
+
+
+def _interpreted_function(code: Any, theta: Any) -> Callable[[jax.Array], jax.Array]:
+    return lambda x: interpreter.run(code, theta, jnp.asarray(x)[None, :], ops=interpreter.ARITHMETIC, select=True,
+                                     reverse=True)
+
+
+INTERPRETATION = interpreter.Interpretation(_translate, _interpreted_function)
+"""How the constant tuner runs a float32 program through the interpreter: ``f(x)`` of ``+ - * /``."""
+
+
 def _interpreted_stats(m: _Measured) -> Callable[..., tuple[jax.Array, ...]]:
     """``stats(code) -> _ulp_stats`` of the program ``code`` (:mod:`evolve.programs.interpreter`, arithmetic
     table) on every measured input: one compiled function per code size, for every program of that size."""
@@ -386,7 +399,7 @@ def _evaluator(m: _Measured, library: Callable[[jax.Array], jax.Array], speed_x:
 
     def evaluate_tree(tree: ast.Module) -> Result:
         # The jitted mode measures the program as XLA fuses it: not what the interpreter runs.
-        code = None if jit_candidate else interpreter.translate(tree, "f", ("x",), ops=interpreter.ARITHMETIC)
+        code = None if jit_candidate else _translate(tree)
         return evaluate(program.compile_program(tree, "f"), code)
 
     return evaluate, evaluate_tree
@@ -460,7 +473,8 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         hash_bits=23,
         check=check_source,
         extensions=(
-            ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64", interpret=interpret,
+            ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64",
+                        interpret=INTERPRETATION if interpret else None,
                         fit_constants=minimax_fitter(target, m.x_np, m.rounded_np, x_tune32) if minimax else None),
             Vocabulary(binops=("+", "-", "*", "/"), structures=classical_structures(target) if minimax else ()),
             Baselines(measure_baselines),
