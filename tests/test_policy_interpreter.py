@@ -79,7 +79,7 @@ def test_every_policy_of_a_code_size_shares_one_compiled_rollout():
 
 
 def test_constants_of_a_policy_are_searched_through_the_interpreter():
-    problem = _problem("Pendulum-v1")
+    problem = gymnax_policy.make_problem("Pendulum-v1", episodes=32, heldout_episodes=16, interpret_tuning=True)
     source = ("def act(obs):\n    return jnp.where(obs[0] > 0.0, jnp.where(-1.0 * obs[1] - 0.1 * obs[2] > 0.0, 2, -2), "
               "jnp.where(obs[2] > 0.0, 2, -2))\n")
     assert tuning.constant_fit(problem).interpret is not None

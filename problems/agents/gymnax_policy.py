@@ -1,7 +1,7 @@
 """Policy programs in gymnax environments: a candidate is ``act(obs) -> action``, pure ``jnp``.
 
 The fitness is the mean return over many episodes with fixed training seeds, every episode rolled out with
-``jax.lax.while_loop`` over time (until it ends) and all of them with ``jax.vmap``, in one ``jax.jit``: per
+``jax.lax.scan`` over time and all of them with ``jax.vmap``, in one ``jax.jit``: per
 candidate (the policy traced into the rollout, so XLA compiles policy and environment together), or, for a
 policy the interpreter runs (:mod:`evolve.programs.interpreter`), one per code size with the policy as data.
 The same code runs on a GPU or TPU unchanged. The metrics also give the mean return on held-out seeds, which
@@ -157,34 +157,28 @@ def as_action(raw: Any, space: Space) -> tuple[Any, Any]:
 def rollout(act: Callable[[Any], Any], env: Any, params: Any, space: Space, steps: int) -> Callable:
     """``episode(key) -> (return, invalid, first invalid output)`` for one episode of at most ``steps`` steps
     (traceable: vmap it over keys, jit the result). The return counts rewards until the episode's first end
-    (gymnax resets by itself, and what follows is ignored). The loop stops once the episode has ended: vmapped,
-    once every episode of the batch has (a poor policy's episodes end in a few dozen steps, and stepping on to the
-    limit would only compute what is ignored); the results are those of running every step."""
+    (gymnax resets by itself, and what follows is ignored)."""
     import jax
     import jax.numpy as jnp
 
     def episode(key: Any) -> tuple[Any, Any, Any]:
         key_reset, key_steps = jax.random.split(key)
         obs, state = env.reset(key_reset, params)
-        step_keys = jax.random.split(key_steps, steps)
 
-        def step(carry: tuple) -> tuple:
-            i, obs, state, total, done, bad, first = carry
+        def step(carry: tuple, key_step: Any) -> tuple[tuple, None]:
+            obs, state, total, done, bad, first = carry
             raw = act(obs)
             action, ok = as_action(raw, space)
-            obs, state, reward, terminated, truncated, _ = env.step(step_keys[i], state, action, params)
+            obs, state, reward, terminated, truncated, _ = env.step(key_step, state, action, params)
             ended = terminated | truncated
             live = ~done
             newly_bad = live & ~ok
             value = jnp.ravel(jnp.asarray(raw, dtype=jnp.float32))[0]
             first = jnp.where(newly_bad & ~bad, value, first)
-            return (i + 1, obs, state, total + jnp.where(live, reward, 0.0), done | ended, bad | newly_bad, first)
+            return (obs, state, total + jnp.where(live, reward, 0.0), done | ended, bad | newly_bad, first), None
 
-        def going(carry: tuple) -> Any:
-            return (carry[0] < steps) & ~carry[4]
-
-        start = (jnp.int32(0), obs, state, jnp.float32(0.0), jnp.bool_(False), jnp.bool_(False), jnp.float32(0.0))
-        _, _, _, total, _, bad, first = jax.lax.while_loop(going, step, start)
+        start = (obs, state, jnp.float32(0.0), jnp.bool_(False), jnp.bool_(False), jnp.float32(0.0))
+        (_, _, total, _, bad, first), _ = jax.lax.scan(step, start, jax.random.split(key_steps, steps))
         return total, bad, first
 
     return episode
@@ -360,7 +354,7 @@ def _feature_ranges(features: tuple[str, ...], values: list[np.ndarray]) -> dict
 
 def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes: int = 256, seed: int = 0,
                  probes: int = 128, timeout: float = 60.0, products: bool | None = None,
-                 interpret: bool = True) -> Problem:
+                 interpret: bool = True, interpret_tuning: bool = False) -> Problem:
     """The policy problem of one gymnax environment.
 
     Args:
@@ -374,8 +368,12 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
             (None: the environment's default, :attr:`Env.products`).
         interpret: evaluate the policies the interpreter runs (:mod:`evolve.programs.interpreter`: arithmetic,
             comparisons, ``jnp.where``, ``clip``, ``maximum``, ``minimum``, ``abs`` on entries of ``obs``) through
-            one rollout compiled per code size, and search their constants through it, instead of compiling each
-            policy's rollout and search; False: compile each.
+            one rollout compiled per code size, instead of compiling each policy's rollout; False: compile each.
+        interpret_tuning: search the constants of such policies through the interpreter too (one compiled search
+            per code size and number of constants). Off by default: on a CPU the search, which runs many times
+            the rollouts of an evaluation, was slower through the interpreter than compiled per structure, compile
+            included, as the interpreter computes every operation of its table at each instruction; it is the
+            path for accelerators.
     """
     import gymnax
     import jax
@@ -412,7 +410,7 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
                    output_bounds=None if space.n is not None else (space.low, space.high),
                    feature_ranges=_feature_ranges(features, values)),
             ConstantFit(batch_loss=_batch_loss(run, keys[:min(episodes, TUNE_EPISODES)]),
-                        interpret=INTERPRETATION if interpret else None),
+                        interpret=INTERPRETATION if interpret and interpret_tuning else None),
         ),
     )
 
