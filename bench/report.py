@@ -36,6 +36,7 @@ SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
     ("engine_throughput", engine.throughput_section, engine.throughput_headline),
     ("compare_commits", engine.compare_commits_section, engine.compare_commits_headline),
     ("scale_out", engine.scale_out_section, engine.scale_out_headline),
+    ("eval_rate", engine.eval_rate_section, engine.eval_rate_headline),
     ("bandit", engine.bandit_section, None),
     ("llm_mutation", engine.llm_section, None),
     ("formula_eval", symbolic.formula_eval_section, None),

@@ -275,3 +275,47 @@ def scale_out_headline(r: dict) -> str:
             f"the ideal {row['ideal_per_second']:.0f}/s (the goal, at least {goal['share_of_ideal']:.0%}: "
             f"{'met' if met else 'missed'}){where}.")
 
+
+
+def eval_rate_section(r: dict) -> list[str]:
+    """Real campaigns' evaluations per second through the interpreter, compiled, and on the baseline commit."""
+    lines = [f"### Evaluations per second of real campaigns (`{r['command']}`)", "",
+             f"One GP campaign of {r['seconds']:g} s per path and problem, {r['workers']} evaluators, seed "
+             f"{r['seed']}; measured {r['measured']} on {r['commit']}. `baseline` is the code before the "
+             "interpreter (its own defaults, run from a git worktree in the same run); `compiled` is this commit "
+             "with `interpret=False`, `interpreted` with `interpret=True`. Rates are over each campaign's second "
+             "half (past the first compiles). The bound is the evaluators over the time of the seed program's own "
+             "fitness, compiled and warm. A campaign's rate depends on the programs it happens to make (a policy "
+             "that balances the pole runs 500 steps where a poor one ends in ten), so runs of one problem are not "
+             "the same workload.", "",
+             "| problem | path | evaluations/s | best score | fitness of the seed | bound/s | share of bound |",
+             "|---|---|---|---|---|---|---|"]
+    for p in r["problems"]:
+        for path, run in p["runs"].items():
+            lines.append(f"| {p['problem']} | {path} | {p['rates'][path]:.2f} | {run['best_score']:.6g} | "
+                         f"{p['fitness_seconds'] * 1e3:.1f} ms | {p['bound_per_second']:.0f} | "
+                         f"{p['share_of_bound'][path]:.1%} |")
+    lines += ["", eval_rate_headline(r), ""]
+    return lines
+
+
+def eval_rate_headline(r: dict) -> str:
+    """The README's line: the speed-up through the interpreter per problem, against the goals."""
+    goals = r["goals"]
+    parts = []
+    for p in r["problems"]:
+        share = p["share_of_bound"]["interpreted"]
+        text = (f"{p['problem']} {p['speedup']:.2f}x of {p['speedup_against']} "
+                f"({p['rates'][p['speedup_against']]:.2f} to {p['rates']['interpreted']:.2f}/s), {share:.1%} of its "
+                f"bound")
+        if "time_to_goal_ratio" in p:
+            seconds = [p["runs"][k]["first_within_goal"]["seconds"] for k in (p["speedup_against"], "interpreted")]
+            met = p["time_to_goal_ratio"] >= goals["time_to_goal_ratio"]
+            text += (f", within {r['goal_ulp']} ULP after {seconds[1]:.1f} s against {seconds[0]:.1f} s (the goal, "
+                     f"{goals['time_to_goal_ratio']:g}x shorter: {'met' if met else 'missed'})")
+        parts.append(text)
+    speed_met = all(p["speedup"] >= goals["speedup"] for p in r["problems"])
+    share_met = all(p["share_of_bound"]["interpreted"] >= goals["share_of_bound"] for p in r["problems"])
+    return (f"Evaluations per second through the interpreter, {r['workers']} evaluators on this 2-core CPU: "
+            + "; ".join(parts) + f". The goals (at least {goals['speedup']:g}x, at least {goals['share_of_bound']:.0%} "
+            f"of the bound): {'met' if speed_met else 'missed'} and {'met' if share_met else 'missed'}.")
