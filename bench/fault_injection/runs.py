@@ -99,9 +99,10 @@ def _repo_changes() -> set[str]:
     return set(out.stdout.splitlines()) if out.returncode == 0 else set()
 
 
-def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -> dict[str, Any]:
+def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True, timeout: float = 5.0) -> dict[str, Any]:
     """Run the corpus of hostile/ (as extra seeds of hostile_host.py, both beside this module) through a campaign of
-    ``budget`` GP proposals, in a process whose environment holds secrets, from ``tmp``; returns each program's
+    ``budget`` GP proposals with a per-candidate ``timeout`` of that many seconds, in a process whose environment
+    holds secrets, from ``tmp``; returns each program's
     outcome against the status its file expects, whether a secret was seen, what was written outside ``tmp``,
     evaluators replaced, and the evaluation rate of the GP children afterwards (``corpus_seeds=False``: the
     same campaign without the corpus, for that rate's control)."""
@@ -117,7 +118,8 @@ def run_hostile_corpus(tmp: Path, budget: int = 48, corpus_seeds: bool = True) -
            "MY_SERVICE_PASSWORD": SECRET, "PYTHONPATH": str(ROOT)}
     db = tmp / "hostile.sqlite"
     cmd = [sys.executable, "-m", "evolve.cli", "run", str(HOST), "-o", f"secret={SECRET}", "--config", str(config),
-           "--db", str(db), "--budget", str(budget), "--no-progress", "-o", f"corpus_seeds={corpus_seeds}"]
+           "--db", str(db), "--budget", str(budget), "--no-progress", "-o", f"corpus_seeds={corpus_seeds}",
+           "-o", f"timeout={timeout}"]
     proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise RuntimeError(f"the hostile campaign failed: {proc.stdout[-2000:]}{proc.stderr[-3000:]}")
