@@ -9,7 +9,9 @@ one after the other, each for the same wall time with the same seed and workers:
 - ``compiled``: the problem with ``interpret=False`` (each new program's fitness, and each structure's constant
   tuner, compiled or run operation by operation: the path before the interpreter);
 - ``interpreted``: ``interpret=True`` (programs the interpreter runs, as data, through one compiled function per
-  code size).
+  code size);
+- ``batched`` (formula problems): ``interpret=True, batch=True``, the fits of the formulas of one evaluator call
+  in one vmapped call (``evaluate_batch``).
 
 It reports, per path, the evaluations per second over the whole run and over its second half (past the first
 compiles), the best score, and for float32 targets when the campaign first reached ``--goal-ulp``. The bound is
@@ -164,22 +166,29 @@ def main() -> None:
         by_path = {}
         if args.baseline:
             by_path["baseline"] = baseline_report(args.baseline, name, args.seconds, args.workers, args.seed, goal)
-        for path, interpret in (("compiled", False), ("interpreted", True)):
-            by_path[path] = campaign_report(name, {"interpret": interpret}, args.seconds, args.workers, args.seed,
-                                            goal)
+        paths = [("compiled", {"interpret": False}), ("interpreted", {"interpret": True})]
+        if name not in FLOAT32 and name not in POLICIES:
+            paths.append(("batched", {"interpret": True, "batch": True}))
+        for path, options in paths:
+            by_path[path] = campaign_report(name, options, args.seconds, args.workers, args.seed, goal)
         rate = {path: r["second_half_per_second"] for path, r in by_path.items()}
         before = "baseline" if args.baseline else "compiled"
         entry = {"problem": name, "fitness_seconds": round(fitness, 5), "bound_per_second": round(bound, 2),
                  "runs": by_path, "rates": rate,
                  "speedup": round(rate["interpreted"] / max(rate[before], 1e-9), 2), "speedup_against": before,
                  "share_of_bound": {path: round(r / bound, 4) for path, r in rate.items()}}
+        if "batched" in rate:
+            entry["batched_against_interpreted"] = round(rate["batched"] / max(rate["interpreted"], 1e-9), 3)
         goals = [by_path[p].get("first_within_goal") for p in (before, "interpreted")]
         if all(goals):
             entry["time_to_goal_ratio"] = round(goals[0]["seconds"] / max(goals[1]["seconds"], 1e-9), 2)
         results.append(entry)
         print(f"{name}: " + ", ".join(f"{p} {r:.2f}/s" for p, r in rate.items())
               + f"; interpreted/{before} {entry['speedup']}x; bound {bound:.1f}/s (fitness {fitness * 1e3:.1f} ms)")
-    write({"benchmark": "eval_rate", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
+    import jax
+
+    write({"benchmark": "eval_rate", "backend": jax.default_backend(), "seconds": args.seconds,
+           "workers": args.workers, "seed": args.seed,
            "goal_ulp": args.goal_ulp, "goals": {"speedup": 10.0, "share_of_bound": 0.5, "time_to_goal_ratio": 3.0},
            "problems": results}, args.out)
 

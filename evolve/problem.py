@@ -112,6 +112,13 @@ class Problem:
             :mod:`evolve.programs.program`. Give ``evaluate``, ``evaluate_tree`` or both: with both, the
             evaluator calls ``evaluate_tree``, which must return what ``evaluate`` returns for the compiled
             program (``evaluate`` serves callers that hold only a function).
+        evaluate_batch: optional ``evaluate_batch(trees: list[ast.Module]) -> list[Result | Exception]``, given
+            with ``evaluate_tree``: evaluates the checked programs of one evaluator call together (e.g. one
+            vmapped fit of every program the interpreter runs, for an accelerator), returning, for each, what
+            ``evaluate_tree`` returns for it or the exception it raises. The evaluator then uses it for the
+            candidates of a batch that reach evaluation (each candidate's limits are then the batch's: the
+            timeout times the candidates); if the call itself fails or passes a limit, it evaluates them one at
+            a time instead.
         probe: instead of running the entrypoint on ``probe_inputs``, ``probe(tree) -> outputs`` gives the
             outputs the functional hash is taken over (e.g. with every constant set to fixed random values,
             so formulas that differ only in their constants collide).
@@ -147,6 +154,7 @@ class Problem:
     options: dict[str, Any] = field(default_factory=dict)
     spec: ProblemSpec | None = None
     evaluate_tree: Callable[[ast.Module], Result] | None = None
+    evaluate_batch: Callable[[list[ast.Module]], list[Result | Exception]] | None = None
     probe: Callable[[ast.Module], Any] | None = None
     extra_seeds: tuple[str, ...] = ()
     extensions: tuple[object, ...] = ()
@@ -154,6 +162,9 @@ class Problem:
     def __post_init__(self) -> None:
         if self.evaluate is None and self.evaluate_tree is None:
             raise ValueError(f"problem {self.name!r}: give evaluate(fn), evaluate_tree(tree) or both")
+        if self.evaluate_batch is not None and self.evaluate_tree is None:
+            raise ValueError(f"problem {self.name!r}: evaluate_batch needs evaluate_tree too (the evaluator falls "
+                             "back to it when a batch fails)")
         if self.direction not in ("min", "max"):
             raise ValueError(f"problem {self.name!r}: direction must be 'min' or 'max', not {self.direction!r}")
         if self.timeout <= 0:

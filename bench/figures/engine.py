@@ -283,7 +283,8 @@ def eval_rate_section(r: dict) -> list[str]:
              f"One GP campaign of {r['seconds']:g} s per path and problem, {r['workers']} evaluators, seed "
              f"{r['seed']}; measured {r['measured']} on {r['commit']}. `baseline` is the code before the "
              "interpreter (its own defaults, run from a git worktree in the same run); `compiled` is this commit "
-             "with `interpret=False`, `interpreted` with `interpret=True`. Rates are over each campaign's second "
+             "with `interpret=False`, `interpreted` with `interpret=True`, `batched` (formulas) with `batch=True` as "
+             "well (the fits of one evaluator call in one vmapped call). Rates are over each campaign's second "
              "half (past the first compiles). The bound is the evaluators over the time of the seed program's own "
              "fitness, compiled and warm. A campaign's rate depends on the programs it happens to make (a policy "
              "that balances the pole runs 500 steps where a poor one ends in ten), so runs of one problem are not "
@@ -313,9 +314,13 @@ def eval_rate_headline(r: dict) -> str:
             met = p["time_to_goal_ratio"] >= goals["time_to_goal_ratio"]
             text += (f", within {r['goal_ulp']} ULP after {seconds[1]:.1f} s against {seconds[0]:.1f} s (the goal, "
                      f"{goals['time_to_goal_ratio']:g}x shorter: {'met' if met else 'missed'})")
+        if "batched_against_interpreted" in p:
+            text += (f"; its fits batched in one vmapped call per evaluator call, {p['rates']['batched']:.2f}/s "
+                     f"({p['batched_against_interpreted']:.2f}x of one fit at a time)")
         parts.append(text)
     speed_met = all(p["speedup"] >= goals["speedup"] for p in r["problems"])
     share_met = all(p["share_of_bound"]["interpreted"] >= goals["share_of_bound"] for p in r["problems"])
-    return (f"Evaluations per second through the interpreter, {r['workers']} evaluators on this 2-core CPU: "
+    where = "this 2-core CPU" if r.get("backend", "cpu") == "cpu" else f"a {r['backend'].upper()}"
+    return (f"Evaluations per second through the interpreter, {r['workers']} evaluators on {where}: "
             + "; ".join(parts) + f". The goals (at least {goals['speedup']:g}x, at least {goals['share_of_bound']:.0%} "
             f"of the bound): {'met' if speed_met else 'missed'} and {'met' if share_met else 'missed'}.")

@@ -10,6 +10,10 @@ is interrupted by an alarm (``timeout``); one stuck in native code is the driver
 killing this actor. An evaluator started ``isolated`` (as the campaign starts its actors) also removes the
 driver's secrets from its environment, caps its resident memory and gives each candidate a CPU-time budget
 (:mod:`evolve.sandbox.limits`).
+
+A problem with ``evaluate_batch`` gets the candidates of one call that reach evaluation together (one vmapped
+fit on an accelerator); every step before evaluation stays one candidate at a time, and the records are what
+one-at-a-time evaluation gives.
 """
 
 from __future__ import annotations
@@ -81,6 +85,18 @@ class Record:
     eval_seconds: float = 0.0
     skipped: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Waiting:
+    """A candidate past its checks and probe, waiting for its full evaluation (in a batch, with the time it
+    started and its phases so far)."""
+
+    record: Record
+    tree: Any
+    fn: Any
+    start: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
 
 
@@ -169,8 +185,10 @@ class Evaluator:
         return os.getpid()
 
     @contextmanager
-    def _limits(self) -> Iterator[None]:
-        with deadline(self.timeout), cpu_limit(self.cpu_seconds), self.watchdog.watching():
+    def _limits(self, candidates: int = 1) -> Iterator[None]:
+        """One candidate's limits, or the sum of ``candidates``' for a batch evaluated in one call."""
+        cpu = None if self.cpu_seconds is None else self.cpu_seconds * candidates
+        with deadline(self.timeout * candidates), cpu_limit(cpu), self.watchdog.watching():
             yield
 
     def _probe_inputs(self) -> tuple[Any, ...]:
@@ -181,38 +199,131 @@ class Evaluator:
         return self._probe
 
     def run(self, tasks: list[Task], seen_code: Iterable[str] = (), seen_func: Iterable[str] = ()) -> list[Record]:
-        """Make and evaluate ``tasks`` in order, after learning the hashes the driver has seen."""
+        """Make and evaluate ``tasks`` in order, after learning the hashes the driver has seen; with the problem's
+        ``evaluate_batch``, the evaluations of those that reach it in one call (:meth:`run_batched`)."""
         self.seen_code.update(seen_code)
         self.seen_func.update(seen_func)
+        if self.problem.evaluate_batch is not None and len(tasks) > 1:
+            return self.run_batched(tasks)
         return [self.evaluate_task(task) for task in tasks]
 
     def evaluate_task(self, task: Task) -> Record:
         """Turn one task into a record; never raises for anything the candidate does."""
-        start = self._last = time.perf_counter()
-        self._phases: dict[str, float] = {}
-        self._source, self._operator, self._code_hash, self._func_hash = task.source, task.operator or "gp", None, None
+        start = self._begin(task)
         try:
             with self._limits():
+                made = self._prepare(task)
                 # Bounded within the limits: making a problem's metrics plain JSON may call into what the candidate
                 # returned.
-                record = row_limits.bound_record(self._pipeline(task))
+                record = row_limits.bound_record(made if isinstance(made, Record) else self._evaluate(made))
         except (CandidateTimeout, CandidateLimit) as exc:
-            # With the hashes computed so far: the driver remembers them, so a repeat (by code or by behaviour)
-            # is its duplicate, not another run to the limit.
-            record = row_limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
+            record = self._stopped(task, exc)
+        return self._finish(record, start)
+
+    def run_batched(self, tasks: list[Task]) -> list[Record]:
+        """Records for ``tasks`` as :meth:`evaluate_task` makes them one by one, the evaluations of those that reach
+        it done in one ``evaluate_batch`` call under the sum of their limits (one at a time if that call fails
+        or passes a limit).
+
+        A candidate is a duplicate of an earlier one of the batch exactly when it would be one at a time: the
+        hashes of a candidate waiting for evaluation are known once it waits, and its record keeps them
+        whatever its evaluation does (only an ``invalid`` record leaves its hashes unremembered, and a waiting
+        candidate passed every check)."""
+        records: list[Record | None] = [None] * len(tasks)
+        waiting: list[tuple[int, _Waiting]] = []
+        for i, task in enumerate(tasks):
+            start = self._begin(task)
+            made: Record | _Waiting
+            try:
+                with self._limits():
+                    made = self._prepare(task)
+                    if isinstance(made, Record):
+                        made = row_limits.bound_record(made)
+            except (CandidateTimeout, CandidateLimit) as exc:
+                made = self._stopped(task, exc)
+            if isinstance(made, Record):
+                records[i] = self._finish(made, start)
+                continue
+            made.start, made.phases = start, self._phases
+            self._remember(made.record)
+            waiting.append((i, made))
+        for i, record in zip((i for i, _ in waiting), self._evaluate_waiting([w for _, w in waiting]), strict=True):
+            records[i] = record
+        return [r for r in records if r is not None]
+
+    def _evaluate_waiting(self, waiting: list[_Waiting]) -> list[Record]:
+        if len(waiting) < 2:
+            return [self._evaluate_alone(w) for w in waiting]
+        assert self.problem.evaluate_batch is not None
+        began = time.perf_counter()
+        try:
+            with self._limits(len(waiting)):
+                results = list(self.problem.evaluate_batch([w.tree for w in waiting]))
+            if len(results) != len(waiting):
+                raise ValueError(f"evaluate_batch returned {len(results)} results for {len(waiting)} programs")
+        except (CandidateTimeout, CandidateLimit, Exception):
+            # Which candidate was to blame, if any, is for one-at-a-time evaluation to find.
+            return [self._evaluate_alone(w) for w in waiting]
+        share = (time.perf_counter() - began) / len(waiting)
+        records = []
+        for w, result in zip(waiting, results, strict=True):
+            w.phases["evaluate"] = w.phases.get("evaluate", 0.0) + share
+            w.record.meta = {**w.record.meta, "batch": len(waiting)}
+            record = w.record
+            try:
+                with self._limits():
+                    record = row_limits.bound_record(self._conclude(w.record, result))
+            except (CandidateTimeout, CandidateLimit) as exc:
+                record = self._stopped_waiting(w, exc)
+            records.append(self._finish(record, w.start, w.phases))
+        return records
+
+    def _evaluate_alone(self, w: _Waiting) -> Record:
+        self._phases, self._last = w.phases, time.perf_counter()
+        try:
+            with self._limits():
+                record = row_limits.bound_record(self._evaluate(w))
+        except (CandidateTimeout, CandidateLimit) as exc:
+            record = self._stopped_waiting(w, exc)
+        return self._finish(record, w.start, w.phases)
+
+    def _begin(self, task: Task) -> float:
+        start = self._last = time.perf_counter()
+        self._phases = {}
+        self._source, self._operator, self._code_hash, self._func_hash = task.source, task.operator or "gp", None, None
+        return start
+
+    def _stopped(self, task: Task, exc: CandidateTimeout | CandidateLimit) -> Record:
+        """The record of a candidate stopped by a limit. With the hashes computed so far: the driver remembers
+        them, so a repeat (by code or by behaviour) is its duplicate, not another run to the limit."""
+        record = row_limits.bound_record(Record(task.id, self._source, self._operator, exc.status, error=str(exc),
                                                 code_hash=self._code_hash, func_hash=self._func_hash))
-            self._lap("timeout")
-        # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
-        # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
-        # full evaluation, a hash outlived a record that lost it, and a repeat was skipped as the duplicate of a
-        # program the driver never heard of.) An invalid program is judged again: the driver keeps no hash of it.
+        self._lap("timeout")
+        return record
+
+    def _stopped_waiting(self, w: _Waiting, exc: CandidateTimeout | CandidateLimit) -> Record:
+        r = w.record
+        self._phases = w.phases
+        record = row_limits.bound_record(Record(r.id, r.source, r.operator, exc.status, error=str(exc),
+                                                code_hash=r.code_hash, func_hash=r.func_hash, meta=r.meta))
+        self._lap("timeout")
+        return record
+
+    def _remember(self, record: Record) -> None:
         if self.dedupe and record.status != Status.INVALID:
             if record.code_hash:
                 self.seen_code.add(record.code_hash)
             if record.func_hash:
                 self.seen_func.add(record.func_hash)
+
+    def _finish(self, record: Record, start: float, phases: dict[str, float] | None = None) -> Record:
+        # Only now, its record complete, may the program's hashes skip later candidates: the driver learns them
+        # from this record, so it always knows the original of what this evaluator skips. (Remembered before the
+        # full evaluation, a hash outlived a record that lost it, and a repeat was skipped as the duplicate of a
+        # program the driver never heard of.) An invalid program is judged again: the driver keeps no hash of it.
+        self._remember(record)
         record.eval_seconds = time.perf_counter() - start
-        record.phases = self._phases
+        record.phases = self._phases if phases is None else phases
         return record
 
     def _lap(self, phase: str) -> None:
@@ -252,7 +363,9 @@ class Evaluator:
         meta = {**proposal.meta, "not_applicable": skipped} if skipped else dict(proposal.meta)
         return Task(task.id, task.parents, task.seed, proposal.source, proposal.operator, task.audit, meta)
 
-    def _pipeline(self, task: Task) -> Record:
+    def _prepare(self, task: Task) -> Record | _Waiting:
+        """Every step before the full evaluation: a finished record, or the candidate waiting for its
+        evaluation."""
         if task.source is None:
             made = self._mutate(task)
             self._lap("mutate")
@@ -302,13 +415,23 @@ class Evaluator:
                     return record
         self._lap("probe")
 
+        return _Waiting(record, tree, fn)
+
+    def _evaluate(self, w: _Waiting) -> Record:
         try:
-            result = self.problem.evaluate_tree(tree) if self.problem.evaluate_tree else self.problem.evaluate(fn)
+            result = self.problem.evaluate_tree(w.tree) if self.problem.evaluate_tree else self.problem.evaluate(w.fn)
         except Exception as exc:
-            record.status, record.error = Status.ERROR, _message(exc)
-            return record
+            result = exc
         finally:
             self._lap("evaluate")
+        return self._conclude(w.record, result)
+
+    @staticmethod
+    def _conclude(record: Record, result: Any) -> Record:
+        """``record`` completed with what the evaluation gave: a Result, or the exception it raised."""
+        if isinstance(result, BaseException):
+            record.status, record.error = Status.ERROR, _message(result)
+            return record
         try:
             record.score, record.metrics = float(result.score), dict(result.metrics)
         except (AttributeError, TypeError, ValueError) as exc:  # the problem's bug: said, not a crashed batch
@@ -318,5 +441,3 @@ class Evaluator:
         if not np.isfinite(record.score):
             record.status, record.error = Status.ERROR, f"score is not finite ({record.score})"
         return record
-
-

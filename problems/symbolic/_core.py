@@ -174,6 +174,22 @@ def _interpreted_fit(steps: int) -> Callable:
 
 
 @functools.cache
+def _batched_interpreted_fit(steps: int) -> Callable:
+    """``fit(starts (b, k, n), X (d, m), y (m,), codes) -> (params (b, 1, n), cost (b, 1))``: the fits of ``b``
+    translated formulas of one code size (their codes stacked on a leading axis), in one vmapped call."""
+    import jax
+
+    @jax.jit
+    def fit(starts: Any, X: Any, y: Any, codes: tuple) -> tuple[Any, Any]:
+        def one(start: Any, code: tuple) -> tuple[Any, Any]:
+            return _multistart(_scaled(lambda theta, X: interpreter.run(code, theta, X), X, y), start, steps)
+
+        return jax.vmap(one)(starts, codes)
+
+    return fit
+
+
+@functools.cache
 def _interpret() -> Callable:
     """``interpreter.run``, jitted (once per code size and data shape)."""
     import jax
@@ -301,26 +317,23 @@ def _checked(inputs: tuple[str, ...], pred: np.ndarray, X: np.ndarray, where: st
     return pred
 
 
-def _fitted(data: _FitData, lift: ast.Module, values: list[float | None], code: tuple | None
-            ) -> tuple[np.ndarray, float]:
-    """The best constants of a lifted formula with ``values`` (None for a ``params[j]``) on the fitting rows,
-    and its NMSE there, from several starting points at once."""
-    import jax.numpy as jnp
-
+def _starts(data: _FitData, values: list[float | None]) -> np.ndarray:
+    """The fit's starting points ``(starts, len(values))``: the written constants with params at 1, then the
+    written constants jittered and the params drawn at random."""
     n = len(values)
     first = np.array([1.0 if v is None else v for v in values])
     written = np.array([v is not None for v in values])
     others = np.where(written, first * data.literal_jitter[:, :n], data.random_starts[:, :n])
-    start = np.vstack([first, others])
-    X_fit_t, y_fit_j = _on_device(data, "fit", data.X_fit, data.y_fit)
-    if code is not None:
-        # Padded to MAX_PARAMS: one compiled fitter per code size serves every parameter count
-        # (the parameters a formula does not use get no step).
-        padded = np.pad(start, ((0, 0), (0, MAX_PARAMS - n)))
-        params, losses = _interpreted_fit(data.steps)(jnp.asarray(padded), X_fit_t, y_fit_j, code)
-    else:
-        fit = _compiled_fit(program.unparse(lift), len(data.inputs), data.steps)
-        params, losses = fit(jnp.asarray(start), X_fit_t, y_fit_j)
+    return np.vstack([first, others])
+
+
+def _padded(start: np.ndarray) -> np.ndarray:
+    """Starting points padded to :data:`MAX_PARAMS`: one compiled fitter per code size serves every parameter count
+    (the parameters a formula does not use get no step)."""
+    return np.pad(start, ((0, 0), (0, MAX_PARAMS - start.shape[1])))
+
+
+def _best(params: Any, losses: Any, n: int) -> tuple[np.ndarray, float]:
     losses = np.asarray(losses, dtype=np.float64)
     if not np.isfinite(losses).any():
         raise CandidateError("no starting point of the fit gave finite predictions on the training data")
@@ -328,18 +341,94 @@ def _fitted(data: _FitData, lift: ast.Module, values: list[float | None], code: 
     return np.asarray(params, dtype=np.float64)[best, :n], float(losses[best])
 
 
+def _fitted(data: _FitData, lift: ast.Module, values: list[float | None], code: tuple | None
+            ) -> tuple[np.ndarray, float]:
+    """The best constants of a lifted formula with ``values`` (None for a ``params[j]``) on the fitting rows,
+    and its NMSE there, from several starting points at once."""
+    import jax.numpy as jnp
+
+    start = _starts(data, values)
+    X_fit_t, y_fit_j = _on_device(data, "fit", data.X_fit, data.y_fit)
+    if code is not None:
+        params, losses = _interpreted_fit(data.steps)(jnp.asarray(_padded(start)), X_fit_t, y_fit_j, code)
+    else:
+        fit = _compiled_fit(program.unparse(lift), len(data.inputs), data.steps)
+        params, losses = fit(jnp.asarray(start), X_fit_t, y_fit_j)
+    return _best(params, losses, len(values))
+
+
+def _fitted_together(data: _FitData, formulas: list[tuple[list[float | None], tuple]]
+                     ) -> list[tuple[np.ndarray, float] | Exception]:
+    """:func:`_fitted` for several translated formulas ``(values, code)`` of one code size, in one vmapped call.
+    The batch is padded to a power of two (with copies of its first formula) so that few batch sizes compile."""
+    import jax.numpy as jnp
+
+    size = 1 << (len(formulas) - 1).bit_length()
+    padded = formulas + [formulas[0]] * (size - len(formulas))
+    starts = jnp.asarray(np.stack([_padded(_starts(data, values)) for values, _ in padded]))
+    codes = tuple(jnp.stack(column) for column in zip(*(code for _, code in padded), strict=True))
+    X_fit_t, y_fit_j = _on_device(data, "fit", data.X_fit, data.y_fit)
+    params, losses = (np.asarray(a) for a in _batched_interpreted_fit(data.steps)(starts, X_fit_t, y_fit_j, codes))
+    fits: list[tuple[np.ndarray, float] | Exception] = []
+    for i, (values, _) in enumerate(formulas):
+        try:
+            fits.append(_best(params[i], losses[i], len(values)))
+        except CandidateError as exc:
+            fits.append(exc)
+    return fits
+
+
+def _formula_result(data: _FitData, tree: ast.Module, lift: ast.Module, values: list[float | None],
+                    predict: Callable, fit: tuple[np.ndarray, float | None]) -> Result:
+    theta, fit_loss = fit
+    nmse = {where: _nmse(_checked(data.inputs, predict(theta, where, X), X, where), y)
+            for where, (X, y) in data.sets.items()}
+    size = formula_size(tree)
+    metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
+               "n_params": len(values), "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
+    return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
+
+
 def _evaluate_formula(data: _FitData, tree: ast.Module) -> Result:
     """The problem's ``evaluate_tree``: fit the formula's constants, then its NMSE on every data set."""
     with _x64():
         lift, values = _lifted(tree)
         code, predict = _runner(data, lift)
-        theta, fit_loss = _fitted(data, lift, values, code) if values else (np.zeros(0), None)
-        nmse = {where: _nmse(_checked(data.inputs, predict(theta, where, X), X, where), y)
-                for where, (X, y) in data.sets.items()}
-    size = formula_size(tree)
-    metrics = {"nmse_train": nmse["train"], "nmse_id": nmse["id"], "nmse_ood": nmse.get("ood"),
-               "n_params": len(values), "size": size, "params": [float(t) for t in theta], "fit_nmse": fit_loss}
-    return Result(score=nmse["train"] + SIZE_WEIGHT * size, metrics=metrics)
+        fit = _fitted(data, lift, values, code) if values else (np.zeros(0), None)
+        return _formula_result(data, tree, lift, values, predict, fit)
+
+
+def _evaluate_formulas(data: _FitData, trees: list[ast.Module]) -> list[Result | Exception]:
+    """The problem's ``evaluate_batch``: :func:`_evaluate_formula` for each of ``trees``, the fits of the formulas
+    the interpreter runs done in one vmapped call per code size (on an accelerator, the batch costs about what one
+    fit does; on a CPU it costs more than the fits one by one, as each fit then runs as long as the slowest)."""
+    results: list[Result | Exception | None] = [None] * len(trees)
+    with _x64():
+        made: dict[int, tuple[ast.Module, list[float | None], tuple | None, Callable]] = {}
+        for i, tree in enumerate(trees):
+            try:
+                lift, values = _lifted(tree)
+                made[i] = (lift, values, *_runner(data, lift))
+            except Exception as exc:
+                results[i] = exc
+        groups: dict[int, list[int]] = {}
+        for i, (_, values, code, _) in made.items():
+            if code is not None and values:
+                groups.setdefault(int(code[0].shape[0]), []).append(i)
+        fits: dict[int, tuple[np.ndarray, float] | Exception] = {}
+        for members in groups.values():
+            if len(members) > 1:
+                fits.update(zip(members, _fitted_together(data, [(made[i][1], made[i][2]) for i in members]),
+                                strict=True))
+        for i, (lift, values, code, predict) in made.items():
+            try:
+                fit = fits.get(i) or (_fitted(data, lift, values, code) if values else (np.zeros(0), None))
+                if isinstance(fit, Exception):
+                    raise fit
+                results[i] = _formula_result(data, trees[i], lift, values, predict, fit)
+            except Exception as exc:
+                results[i] = exc
+    return [r if r is not None else RuntimeError("not evaluated") for r in results]
 
 
 def _residuals(data: _FitData, tree: ast.Module, metrics: dict[str, Any]
@@ -385,6 +474,7 @@ def formula_problem(
     timeout: float = 60.0,
     seed: int = 0,
     interpret: bool = True,
+    batch: bool = False,
     options: dict[str, Any] | None = None,
 ) -> Problem:
     """A problem whose candidates are formulas for ``dataset.target`` from ``dataset.inputs``.
@@ -399,6 +489,9 @@ def formula_problem(
         seed: seed of the starting points, the fitting subset and the probe.
         interpret: fit formulas through the bytecode interpreter where they translate (no compilation per
             formula); False compiles every structure (slower, for checking that both agree).
+        batch: fit the formulas of one evaluator call that the interpreter runs in one vmapped call per code size
+            (``evaluate_batch``), for an accelerator; off by default, because on a CPU every fit of a batch then
+            runs as long as its slowest (``bench/eval_rate.py`` measures both).
     """
     n_inputs = len(dataset.inputs)
     data = _fit_data(dataset, starts, steps, fit_rows, seed, interpret)
@@ -410,6 +503,7 @@ def formula_problem(
         entrypoint=ENTRYPOINT,
         probe_inputs=(),
         evaluate_tree=functools.partial(_evaluate_formula, data),
+        evaluate_batch=functools.partial(_evaluate_formulas, data) if batch and interpret else None,
         probe=functools.partial(_probe, data),
         direction="min",
         objectives=(Objective("nmse_train", "min"), Objective("size", "min")),
@@ -428,7 +522,7 @@ def formula_problem(
     )
 
 
-FIT_OPTIONS = ("starts", "steps", "fit_rows", "timeout", "seed", "interpret")
+FIT_OPTIONS = ("starts", "steps", "fit_rows", "timeout", "seed", "interpret", "batch")
 """Options of :func:`formula_problem` that every symbolic problem passes on."""
 
 
