@@ -52,6 +52,16 @@ def exactness(run: dict[str, Any]) -> dict[str, Any]:
     return {"exact": verdict.exact, "exact_how": verdict.how, "exact_model": verdict.model}
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it (so a run from a temporary checkout names
+    ``bench/results/...``)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def printed_decimals(run: dict[str, Any]) -> int | None:
     """The most decimals of a constant in a peer tool's model text (runs before 2026-12-07 stored pyoperon's with
     6 and gplearn's with 3, too few for products of constants to meet the tolerance); None for the engine's, whose
@@ -86,7 +96,7 @@ def main() -> None:
                    "nmse_below": sum(bool(r["nmse_below"]) for r in checked if r["tool"] == t)} for t in tools}
     write({"benchmark": "recovery", "tolerance": recovery.TOLERANCE, "points": recovery.POINTS,
            "digits_agreeing": recovery.AGREE, "nmse_below": source.get("recovered_below", 1e-10),
-           "runs_file": {"path": Path(args.runs).as_posix(), **{k: source.get(k) for k in ("command", "measured",
+           "runs_file": {"path": _shown(Path(args.runs)), **{k: source.get(k) for k in ("command", "measured",
                                                                                             "commit")}},
            "summary": summary, "runs": checked}, args.out)
 
