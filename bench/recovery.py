@@ -1,6 +1,7 @@
 """Exact recoveries of the Feynman equations, checked symbolically, for the runs of a symbolic-regression benchmark.
 
-For every run in ``--runs`` (a JSON written by ``bench/symbolic.py``) on a Feynman equation, it reads the model the
+For every run in ``--runs`` (a JSON written by ``bench/symbolic.py``) on a Feynman equation (development or
+held-out), it reads the model the
 tool found (the engine's formula with its fitted constants, pyoperon's infix string, gplearn's program),
 rationalises its constants and checks it against the law (``problems/symbolic/recovery.py``): an exact recovery
 when the difference or the ratio to the law is a constant, as SRBench defines a symbolic solution. Beside it,
@@ -23,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
-from problems.symbolic import feynman, recovery  # noqa: E402
+from problems.symbolic import feynman, llmsr, recovery  # noqa: E402
 
 
 def model_expression(run: dict[str, Any], inputs: tuple[str, ...]) -> Any:
@@ -41,7 +42,7 @@ def model_expression(run: dict[str, Any], inputs: tuple[str, ...]) -> Any:
 def exactness(run: dict[str, Any]) -> dict[str, Any]:
     """``{"exact": bool | None, "exact_how": str, "exact_model": str}`` for a run on a Feynman equation
     (None: the run has no model, or one that is not a closed form)."""
-    eq = feynman.EQUATIONS[run["problem"]]
+    eq = feynman.equation(run["problem"])
     if run.get("error") or not run.get("model"):
         return {"exact": None, "exact_how": "no model", "exact_model": None}
     try:
@@ -80,7 +81,7 @@ def main() -> None:
     source = json.loads(Path(args.runs).read_text())
     checked = []
     for run in source["runs"]:
-        if run["problem"] not in feynman.EQUATIONS:
+        if run["problem"] in llmsr.SETS:  # no law to check against
             continue
         start = time.perf_counter()
         verdict = exactness(run)

@@ -154,7 +154,9 @@ def peer_runs(path: str, args: argparse.Namespace) -> dict[tuple[str, str, int],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="wall time per problem and tool")
-    parser.add_argument("--problems", nargs="+", default=[*llmsr.SETS, *feynman.EQUATIONS])
+    parser.add_argument("--problems", nargs="+", default=[*llmsr.SETS, *feynman.EQUATIONS],
+                        help="LLM-SR sets and Feynman ids (default: the LLM-SR sets and the Feynman development set); "
+                             "'holdout' stands for the 96 held-out Feynman equations")
     parser.add_argument("--tools", nargs="*", default=list(TOOLS), help="none, with --llm: evolve-mixed alone")
     parser.add_argument("--llm", help="an OpenAI-compatible base URL (or 'local'): adds evolve-mixed")
     parser.add_argument("--workers", type=int, default=2)
@@ -163,6 +165,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
     parser.add_argument("--peers-from", help="copy gplearn and pyoperon runs from this earlier result file")
     args = parser.parse_args()
+    from problems.symbolic.feynman_holdout import HOLDOUT
+
+    args.problems = list(dict.fromkeys(n for name in args.problems for n in (HOLDOUT if name == "holdout" else [name])))
     seeds = list(dict.fromkeys(args.seed))
     earlier = peer_runs(args.peers_from, args) if args.peers_from else {}
     tools = list(dict.fromkeys([*args.tools, *(["evolve-mixed"] if args.llm else [])]))
@@ -200,7 +205,7 @@ def main() -> None:
                     result = {"error": f"{type(exc).__name__}: {exc}", "nmse_id": None, "nmse_ood": None}
                 result.update(problem=name, tool=tool, seed=seed, seconds=time.time() - t0,
                               recovered=result.get("nmse_id") is not None and result["nmse_id"] < RECOVERED)
-                if name in feynman.EQUATIONS:
+                if name not in llmsr.SETS:  # a Feynman equation: its law is known
                     result.update(exactness(result))
                 print({k: v for k, v in result.items() if k not in ("model", "params")}, flush=True)
                 runs.append(result)
@@ -208,8 +213,11 @@ def main() -> None:
     for tool in tools:
         mine = [r for r in runs if r["tool"] == tool and r["seed"] == seeds[0]]
         fey = [r for r in mine if r["problem"] in feynman.EQUATIONS]
+        held = [r for r in mine if r["problem"] in HOLDOUT]
         summary[tool] = {"feynman_recovered": sum(r["recovered"] for r in fey), "feynman_problems": len(fey),
-                         "feynman_exact": sum(bool(r.get("exact")) for r in fey)}
+                         "feynman_exact": sum(bool(r.get("exact")) for r in fey),
+                         "holdout_problems": len(held), "holdout_exact": sum(bool(r.get("exact")) for r in held),
+                         "holdout_recovered": sum(r["recovered"] for r in held)}
     write({"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
            "seed": seeds[0], "seeds": seeds,
            "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},

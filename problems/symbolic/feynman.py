@@ -247,6 +247,24 @@ _EQUATIONS = [
 ]
 
 EQUATIONS: dict[str, Equation] = {eq.name: eq for eq in _EQUATIONS}
+"""The development set: the equations operators were tuned on (the held-out rest:
+:mod:`problems.symbolic.feynman_holdout`)."""
+
+
+def equation(name: str) -> Equation:
+    """The equation ``name``, of the development set or of the held-out set.
+
+    Raises:
+        DataError: no equation has that name.
+    """
+    from problems.symbolic.feynman_holdout import HOLDOUT
+
+    found = EQUATIONS.get(name) or HOLDOUT.get(name)
+    if found is None:
+        raise DataError(f"unknown Feynman equation {name!r}; the development set is {', '.join(EQUATIONS)}, and "
+                        f"{len(HOLDOUT)} more are held out ({', '.join(list(HOLDOUT)[:4])}, ..., see "
+                        "problems/symbolic/feynman_holdout.py)")
+    return found
 
 
 def _uniform(rng: np.random.Generator, ranges: tuple[Range, ...], n: int) -> np.ndarray:
@@ -275,11 +293,9 @@ def generate(name: str, *, n_train: int = 2000, n_test: int = 1000, seed: int = 
     Train, in-domain and out-of-domain samples come from independent streams of ``seed``, so changing
     ``n_train`` does not change the test points.
     """
-    if name not in EQUATIONS:
-        raise DataError(f"unknown Feynman equation {name!r}; choose one of: {', '.join(EQUATIONS)}")
+    eq = equation(name)
     if n_train < 1 or n_test < 1:
         raise DataError(f"n_train and n_test must be positive, got {n_train} and {n_test}")
-    eq = EQUATIONS[name]
     rng_train, rng_id, rng_ood = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     splits = []
     for x in (
@@ -296,7 +312,8 @@ def generate(name: str, *, n_train: int = 2000, n_test: int = 1000, seed: int = 
 
 def make_problem(equation: str = "I.6.20a", n_train: int = 2000, n_test: int = 1000, data_seed: int = 0,
                  **options: Any) -> Problem:
-    """The formula problem of one Feynman equation (``evolve run feynman -o equation=I.12.1``).
+    """The formula problem of one Feynman equation (``evolve run feynman -o equation=I.12.1``), of the development
+    set or of the held-out set.
 
     ``n_train``, ``n_test`` and ``data_seed`` shape the generated data; other options are the fitting options
     of :func:`problems.symbolic._core.formula_problem`.
