@@ -16,7 +16,7 @@ from typing import Any
 _WHERE = {
     "Report": "archive.integrity",
     **{name: "archive.models" for name in ("SCHEMA_VERSION", "ArmRow", "Base", "CampaignRow", "EdgeRow",
-                                           "LLMCallRow", "ObjectiveRow", "ProgramRow")},
+                                           "LLMCallRow", "ObjectiveRow", "ProgramRow", "VerdictRow")},
     **{name: "archive.vocabulary" for name in ("CAMPAIGN_STATUSES", "DIRECTIONS", "DUPLICATE_BY", "ROLES",
                                                "STATUSES", "CampaignStatus", "DuplicateBy", "Role", "Status")},
     "ArchiveBusy": "archive.engine",

@@ -48,6 +48,20 @@ def programs_frame(archive: Archive, campaign_id: int | None = None, *, metrics:
     return frame
 
 
+def verdicts_frame(archive: Archive, campaign_id: int | None = None) -> pd.DataFrame:
+    """One row per program the problem's independent check judged (its latest verdict; see ``evolve verify``):
+    ``program``, ``search_score``, ``verified_score``, ``passed``, ``overrated`` (failed, or verified worse than the
+    search score) and ``detail``. Empty for a campaign never verified or an archive from before verdicts."""
+    import pandas as pd
+
+    verdicts = archive.verdicts(campaign_id)
+    rows = archive.rows_by_id(list(verdicts))
+    columns = ["program", "search_score", "verified_score", "passed", "overrated", "detail"]
+    return pd.DataFrame([{"program": v.program_id, "search_score": rows[v.program_id].score,
+                          "verified_score": v.score, "passed": v.passed, "overrated": v.worse, "detail": v.detail}
+                         for v in verdicts.values() if v.program_id in rows], columns=columns)
+
+
 def _plain_metrics(metrics: dict[str, Any] | None) -> dict[str, Any]:
     # Audit records of duplicates are nested dicts, not metrics of the program.
     return {k: v for k, v in (metrics or {}).items() if k != "audit" and not isinstance(v, dict | list)}
@@ -271,4 +285,4 @@ def band(curves: pd.DataFrame, x: str = "evaluations", points: int = 200) -> pd.
 
 __all__ = ["EVALUATED", "LineageGraph", "PROGRAM_COLUMNS", "band", "best_so_far", "compare_frame", "diff",
            "lineage_graph", "llm_frame", "objective_column", "operator_frame", "pareto_front", "programs_frame",
-           "status_counts"]
+           "status_counts", "verdicts_frame"]

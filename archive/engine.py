@@ -79,8 +79,9 @@ def check_schema(engine: Engine, path: Path, readonly: bool) -> None:
             if not tables:
                 raise ValueError(f"{path} is not an evolve archive (it has no programs table)")
             return
-        # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table and 2 -> 3 the arms table,
-        # which create_all makes (it creates missing tables and leaves existing ones as they are).
+        # Migrations, one step at a time. 1 -> 2 only adds the llm_calls table, 2 -> 3 the arms table and
+        # 3 -> 4 the verdicts table, which create_all makes (it creates missing tables and leaves existing ones
+        # as they are).
         Base.metadata.create_all(connection)
         if version < SCHEMA_VERSION:
             connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -1,5 +1,5 @@
-"""SQLAlchemy models of the archive: campaigns, programs, the lineage edges between programs, LLM calls and
-what the operator bandit knows.
+"""SQLAlchemy models of the archive: campaigns, programs, the lineage edges between programs, LLM calls, what
+the operator bandit knows and the verdicts of problems' independent checks.
 
 The schema is versioned through SQLite's ``PRAGMA user_version`` (see :data:`SCHEMA_VERSION`); change it
 with a migration in :mod:`archive.engine`, never by hand.
@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from archive.vocabulary import CampaignStatus
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the schema written by this code, kept in ``PRAGMA user_version``.
 
-1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms`` and ``objectives``."""
+1: campaigns, programs, edges. 2: adds ``llm_calls``. 3: adds ``arms`` and ``objectives``. 4: adds
+``verdicts``."""
 
 class Base(DeclarativeBase):
     """Declarative base of the archive's models."""
@@ -196,3 +197,28 @@ class ObjectiveRow(Base):
 
     def __repr__(self) -> str:
         return f"ObjectiveRow(campaign_id={self.campaign_id}, name={self.name!r}, direction={self.direction!r})"
+
+
+class VerdictRow(Base):
+    """What a problem's independent check (:attr:`evolve.problem.Problem.verify`) said of one program, when.
+
+    A program checked again (another ``evolve verify``) gets another row; the latest is its verdict.
+    """
+
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(Integer, ForeignKey("programs.id"))
+    campaign_id: Mapped[int] = mapped_column(Integer, ForeignKey("campaigns.id"))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float | None] = mapped_column(Float)
+    """The program's figure under the check (the search score's units and direction), if it gives one."""
+    worse: Mapped[bool] = mapped_column(Boolean)
+    """The check did not pass, or its figure is worse than the search score: the search overrated the program."""
+    detail: Mapped[str] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[float] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return (f"VerdictRow(program_id={self.program_id}, passed={self.passed}, score={self.score!r}, "
+                f"worse={self.worse})")

@@ -60,4 +60,19 @@ class ProgramRecord:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-__all__ = ["ProgramRecord"]
+__all__ = ["ProgramRecord", "bounded"]
+
+
+def bounded(text: str, metrics: dict[str, Any] | None, chars: int = 2000,
+            metric_bytes: int = 65536) -> tuple[str, dict[str, Any] | None]:
+    """``text`` cut to ``chars`` characters and ``metrics`` replaced by a note when their JSON is over
+    ``metric_bytes`` or not JSON: what one row may hold (a verdict's detail and metrics, from a problem's check)."""
+    import json
+
+    if len(text) > chars:
+        text = text[: chars - 20] + " ... (cut)"
+    try:
+        size = 0 if metrics is None else len(json.dumps(metrics))
+    except (TypeError, ValueError):
+        return text, {"dropped": "not JSON"}
+    return text, metrics if size <= metric_bytes else {"dropped": f"over {metric_bytes // 1024} KiB"}

@@ -96,6 +96,15 @@ def _tables(archive: Archive, cid: int, stats: dict[str, Any], best: Any) -> str
     llm = analysis.llm_frame(archive, cid)
     if len(llm):
         parts += ["<h2>LLM calls</h2>", _table(_records(llm))]
+    verdicts = archive.verdicts(cid)
+    if verdicts:
+        rows = archive.rows_by_id(list(verdicts))
+        parts += ["<h2>Verified</h2>", "<p>The problem's independent check of the best programs and the Pareto "
+                  "front (<code>evolve verify</code>); <i>overrated</i>: the check failed, or its figure is worse "
+                  "than the search score.</p>",
+                  _table([{"program": f"#{v.program_id}", "search score": rows[v.program_id].score,
+                           "verified score": v.score, "passed": v.passed, "overrated": v.worse, "detail": v.detail}
+                          for v in verdicts.values() if v.program_id in rows])]
     if best is None:
         return "".join(parts)
     metrics = ", ".join(f"{k} = {_cell(v)}" for k, v in (best.metrics or {}).items())

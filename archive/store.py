@@ -29,8 +29,9 @@ from archive.models import (
     LLMCallRow,
     ObjectiveRow,
     ProgramRow,
+    VerdictRow,
 )
-from archive.records import ProgramRecord
+from archive.records import ProgramRecord, bounded
 from archive.vocabulary import (
     CAMPAIGN_STATUSES,
     COPY_OPERATORS,
@@ -346,6 +347,37 @@ class Archive:
             else:
                 query = query.where(LLMCallRow.campaign_id == self._campaign(session, campaign_id).id)
             return list(session.scalars(query))
+
+    def add_verdict(self, program_id: int, passed: bool, score: float | None, detail: str,
+                    metrics: dict[str, Any] | None = None) -> VerdictRow:
+        """Record what a problem's independent check said of program ``program_id`` (KeyError if there is none);
+        ``worse`` is set here (the check did not pass, or its ``score`` is worse than the search score in the
+        campaign's direction). Detail and metrics are bounded (:func:`archive.records.bounded`)."""
+        self._require_writable()
+        detail, kept = bounded(detail, metrics)
+        with _full_disk_as_error(self.path), self._session() as session:
+            program = session.get(ProgramRow, program_id)
+            if program is None:
+                raise KeyError(f"no program {program_id} in archive {self.path}")
+            better = (lambda a, b: a < b) if session.get(CampaignRow, program.campaign_id).direction == "min" \
+                else (lambda a, b: a > b)
+            worse = not passed or (score is not None and program.score is not None and better(program.score, score))
+            row = VerdictRow(program_id=program_id, campaign_id=program.campaign_id, passed=bool(passed), score=score,
+                             worse=bool(worse), detail=detail, metrics=kept, created_at=time.time())
+            session.add(row)
+            session.flush()
+        return row
+
+    def verdicts(self, campaign_id: int | None = None) -> dict[int, VerdictRow]:
+        """The latest verdict of each checked program of a campaign (the latest when None), by program id;
+        empty for an archive from before verdicts (schema < 4)."""
+        with self._session() as session:
+            if not queries.has_table(session, "verdicts"):
+                return {}
+            campaign = self._campaign(session, campaign_id)
+            rows = session.scalars(select(VerdictRow).where(VerdictRow.campaign_id == campaign.id)
+                                   .order_by(VerdictRow.id))
+            return {row.program_id: row for row in rows}
 
     # -- reading programs --------------------------------------------------------------------------------
 

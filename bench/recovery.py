@@ -42,7 +42,7 @@ def model_expression(run: dict[str, Any], inputs: tuple[str, ...]) -> Any:
 def exactness(run: dict[str, Any]) -> dict[str, Any]:
     """``{"exact": bool | None, "exact_how": str, "exact_model": str}`` for a run on a Feynman equation
     (None: the run has no model, or one that is not a closed form)."""
-    eq = feynman.equation(run["problem"])
+    eq = feynman.find_equation(run["problem"])
     if run.get("error") or not run.get("model"):
         return {"exact": None, "exact_how": "no model", "exact_model": None}
     try:

@@ -10,9 +10,18 @@ Open what a campaign found with ``from archive import Archive`` (no Ray or JAX n
 
 from evolve.campaign.loop import Campaign, CampaignError, Summary, run_campaign
 from evolve.config import Config, load_config
-from evolve.problem import CandidateError, Objective, Problem, ProblemSpec, Result, builtin_problems, load_problem
+from evolve.problem import (
+    CandidateError,
+    Objective,
+    Problem,
+    ProblemSpec,
+    Result,
+    Verdict,
+    builtin_problems,
+    load_problem,
+)
 
 __all__ = [
-    "Campaign", "CampaignError", "CandidateError", "Config", "Objective", "Problem", "ProblemSpec", "Result",
+    "Campaign", "CampaignError", "CandidateError", "Config", "Objective", "Problem", "ProblemSpec", "Result", "Verdict",
     "Summary", "builtin_problems", "load_config", "load_problem", "run_campaign",
 ]

@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                                          "invariants); exits 1 if anything is wrong")
     check.add_argument("db")
 
+    verify = sub.add_parser("verify", help="run the problem's independent check on a campaign's best programs "
+                                           "and Pareto front, and store the verdicts")
+    verify.add_argument("db")
+    verify.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
+    verify.add_argument("--top", type=int, default=5, help="best programs to check, beside the Pareto front")
+
     report = sub.add_parser("report", help="plots and an index.html of a campaign, openable from disk")
     report.add_argument("db")
     report.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
@@ -153,17 +159,52 @@ def _open(db: str) -> Any:
     return Archive(db, readonly=True)
 
 
+def _verdict(row: Any) -> str:
+    """A verdict in a few characters: ``passed``, ``failed`` or ``worse`` (passed, with a figure worse than the
+    search score); ``-`` when the program was not checked."""
+    if row is None:
+        return "-"
+    return "failed" if not row.passed else "worse" if row.worse else "passed"
+
+
 def cmd_best(args: argparse.Namespace) -> int:
-    """Print the best programs of a campaign."""
+    """Print the best programs of a campaign, with the verdict of the problem's check where it ran."""
     archive = _open(args.db)
     rows = archive.best(args.k, args.campaign)
-    print(f"{'id':>8} {'score':>14} {'gen':>4} {'island':>6} {'operator':>20}  metrics")
+    verdicts = archive.verdicts(args.campaign)
+    print(f"{'id':>8} {'score':>14} {'gen':>4} {'island':>6} {'operator':>20} {'verified':>8}  metrics")
     for r in rows:
         metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in (r.metrics or {}).items())
-        print(f"{r.id:>8} {_fmt(r.score):>14} {r.generation:>4} {_fmt(r.island):>6} {r.operator:>20}  {metrics}")
+        print(f"{r.id:>8} {_fmt(r.score):>14} {r.generation:>4} {_fmt(r.island):>6} {r.operator:>20} "
+              f"{_verdict(verdicts.get(r.id)):>8}  {metrics}")
+        if r.id in verdicts:
+            print(f"    verified: {verdicts[r.id].detail}")
         if args.source:
             print("    " + r.source.rstrip().replace("\n", "\n    "))
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a campaign's best programs and Pareto front with the problem's ``verify``, store the verdicts and
+    print them; exits 1 when a checked program is overrated (failed, or worse than its search score)."""
+    from evolve.campaign.verification import verify_archive
+
+    print(f"{'id':>8} {'search score':>14} {'verified':>14} {'verdict':>8}  detail")
+
+    def show(program: Any, verdict: Any) -> None:
+        print(f"{program.id:>8} {_fmt(program.score):>14} {_fmt(verdict.score):>14} {_verdict(verdict):>8}  "
+              f"{verdict.detail}", flush=True)
+
+    from archive import ArchiveBusy
+
+    try:
+        verdicts = verify_archive(args.db, args.campaign, args.top, on_verdict=show)
+    except ArchiveBusy as exc:
+        print(f"evolve verify: {exc}", file=sys.stderr)
+        return 1
+    overrated = [v.program_id for v in verdicts if v.worse]
+    print(f"{len(verdicts)} checked, {len(overrated)} overrated" + (f": {overrated}" if overrated else ""))
+    return 1 if overrated else 0
 
 
 def _objectives(text: str | None) -> list[tuple[str, str]] | None:
@@ -313,7 +354,8 @@ def cmd_llm(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "llm": cmd_llm, "problems": cmd_problems, "best": cmd_best, "front": cmd_front,
-            "lineage": cmd_lineage, "status": cmd_status, "check": cmd_check, "report": cmd_report}
+            "lineage": cmd_lineage, "status": cmd_status, "check": cmd_check, "report": cmd_report,
+            "verify": cmd_verify}
 
 
 class _Stderr(logging.StreamHandler):

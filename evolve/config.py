@@ -89,6 +89,9 @@ class EvaluationConfig:
     tune_steps: int = setting(300, "optimiser steps of the constant tuner", flag=True)
     timeout: float | None = setting(None, "per-candidate evaluation timeout in seconds (default: the problem's)",
                                     flag=True, resume=True)
+    verify_top: int = setting(5, "when a campaign finishes, run the problem's independent check (its verify) on "
+                                 "this many best programs and the Pareto front, and store the verdicts (0: none)",
+                              flag=True, resume=True)
 
 
 @dataclass
@@ -207,6 +210,7 @@ class Config:
                "migration_interval and reset_interval must be >= 0 (0 disables)")
         _check(0.0 <= ev.audit_dedupe <= 1.0, f"audit_dedupe is a fraction in [0, 1], got {ev.audit_dedupe}")
         _check(ev.timeout is None or ev.timeout > 0, f"timeout must be positive, got {ev.timeout}")
+        _check(ev.verify_top >= 0, f"verify_top must be >= 0 (0: no verification), got {ev.verify_top}")
         _check(sb.memory_limit >= 0, f"memory_limit is in GiB and must be >= 0 (0: no limit), got {sb.memory_limit}")
         _check(sb.cpu_limit is None or sb.cpu_limit > 0,
                f"cpu_limit must be positive seconds (or unset), got {sb.cpu_limit}")

@@ -45,6 +45,26 @@ class Result:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What an independent, stricter check (a problem's ``verify``) says of one program the search rated.
+
+    Attributes:
+        passed: whether the program holds up under the check (an exact law, its accuracy on every point, its
+            return on fresh episodes).
+        score: the program's figure under the check, in the units and direction of the search's score (None
+            where the check gives no such figure, e.g. a symbolic proof); compared with the search score to flag a
+            program whose verified figure is worse.
+        detail: what was checked and what it found, for a reader (the archive keeps its first 2,000 characters).
+        metrics: named figures of the check (JSON-serialisable).
+    """
+
+    passed: bool
+    score: float | None = None
+    detail: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Objective:
     """One named metric and whether it is minimised or maximised."""
 
@@ -137,6 +157,12 @@ class Problem:
             after ``seed`` when a campaign starts and added to every island if they pass; one that fails is
             recorded with its reason and left out.
         extensions: the problem's extensions, at most one of each class (see above).
+        verify: optional ``verify(tree: ast.Module, metrics: dict) -> Verdict``: an independent check, stricter
+            than the search's evaluation, of a program the search rated (``metrics`` are its stored metrics, e.g.
+            fitted constants): denser or exhaustive re-measurement, fresh held-out episodes, symbolic equivalence
+            to a known law. Run on a campaign's best programs and Pareto front when it ends and by ``evolve
+            verify``, in an evaluator, under ``verify_timeout`` seconds.
+        verify_timeout: seconds one ``verify`` call may take.
     """
 
     name: str
@@ -158,6 +184,8 @@ class Problem:
     probe: Callable[[ast.Module], Any] | None = None
     extra_seeds: tuple[str, ...] = ()
     extensions: tuple[object, ...] = ()
+    verify: Callable[[ast.Module, dict[str, Any]], Verdict] | None = None
+    verify_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         if self.evaluate is None and self.evaluate_tree is None:

@@ -465,7 +465,7 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
     Archive(path).close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         indexes = {
             row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
@@ -489,9 +489,9 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     Archive(path).close()
     with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA user_version = 4")
+        connection.execute("PRAGMA user_version = 5")
     for readonly in (False, True):
-        with pytest.raises(RuntimeError, match="schema version 4.*upgrade"):
+        with pytest.raises(RuntimeError, match="schema version 5.*upgrade"):
             Archive(path, readonly=readonly)
 
 
@@ -595,6 +595,7 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
     con = sqlite3.connect(path)
     con.execute("DROP TABLE llm_calls")
     con.execute("DROP TABLE arms")
+    con.execute("DROP TABLE verdicts")
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -604,7 +605,7 @@ def test_llm_calls_round_trip_and_migration_from_schema_1(tmp_path):
 
     archive = Archive(path)  # opening it writable migrates it
     con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     con.close()
     assert archive.get(1).score == 1.0  # old rows untouched
     prompt = [{"role": "user", "content": "improve"}]

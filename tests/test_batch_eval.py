@@ -29,7 +29,7 @@ def tasks(bodies: list[str], first: int = 0) -> list[Task]:
 
 
 def test_a_batched_fit_gives_the_records_of_one_at_a_time_evaluation():
-    options = {"starts": 4, "steps": 30}
+    options = {"starts": 2, "steps": 20, "n_train": 300, "n_test": 100}
     alone = Evaluator(load_problem("feynman", **options), dedupe=False)
     batched_problem = load_problem("feynman", batch=True, **options)
     assert batched_problem.evaluate_batch is not None and load_problem("feynman").evaluate_batch is None

@@ -418,6 +418,11 @@ class Campaign:
             self._loop(progress)
             if self.stopping:
                 status = CampaignStatus.STOPPED
+            else:
+                if progress is not None:
+                    progress.close()
+                    progress = None
+                self._verify()
         except KeyboardInterrupt:
             status = CampaignStatus.STOPPED
             self.stop_signal = self.stop_signal or signal.SIGINT
@@ -436,6 +441,33 @@ class Campaign:
                 self._shutdown()
         return dataclasses.replace(self.summary(time.time() - started, status), dropped=self.dropped,
                                    restarts=self.pool.restarts, stop_signal=self.stop_signal)
+
+    def _verify(self) -> None:
+        """The verification stage of a finished campaign: the problem's independent check on its best programs
+        and Pareto front, run on evaluator 0, each verdict stored beside its program
+        (:mod:`evolve.campaign.verification`; none when the problem has no ``verify`` or ``verify_top`` is 0)."""
+        top = self.config.evaluation.verify_top
+        if self.problem.verify is None or top <= 0:
+            return
+        from evolve.campaign.pool import MARGIN
+        from evolve.campaign.verification import chosen, verify_rows
+        from evolve.problem import Verdict
+
+        wait = self.problem.verify_timeout + MARGIN
+
+        def check(source: str, metrics: dict[str, Any]) -> Verdict:
+            try:
+                return self.pool.ray.get(self.pool.actors[0].verify.remote(source, metrics), timeout=wait)
+            except Exception as exc:  # stuck in native code past the check's own deadline, or died
+                self.pool.restart(0)
+                return Verdict(False, None, f"the check's evaluator hung or died: {type(exc).__name__}: "
+                                            f"{str(exc)[:300]}")
+
+        rows = chosen(self.archive, self.campaign_id, top)
+        verdicts = verify_rows(self.archive, rows, check)
+        overrated = [v.program_id for v in verdicts if v.worse]
+        log.info("evolve: verified %d programs (%d passed); overrated: %s", len(verdicts),
+                 sum(v.passed for v in verdicts), overrated or "none")
 
     def _under_way(self) -> int:
         """Candidates proposed and not yet back: in batches at the evaluators, or waiting on an LLM call."""

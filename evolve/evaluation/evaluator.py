@@ -32,7 +32,7 @@ from archive.vocabulary import Status
 from evolve.evaluation import row_limits
 from evolve.mutators.base import NotApplicable, Parent
 from evolve.mutators.gp import GPMutator
-from evolve.problem import Problem, ProblemSpec, load_spec
+from evolve.problem import Problem, ProblemSpec, Verdict, load_spec
 from evolve.programs import program as prog
 from evolve.programs import static_check
 from evolve.programs.fhash import functional_hash
@@ -286,6 +286,28 @@ class Evaluator:
         except (CandidateTimeout, CandidateLimit) as exc:
             record = self._stopped_waiting(w, exc)
         return self._finish(record, w.start, w.phases)
+
+    def verify(self, source: str, metrics: dict[str, Any] | None = None) -> Verdict:
+        """The problem's independent check of a stored program (:attr:`evolve.problem.Problem.verify`), under the
+        problem's ``verify_timeout`` and this evaluator's memory cap; never raises for anything the program does
+        (a failure is a verdict that did not pass, saying why)."""
+        verify = self.problem.verify
+        if verify is None:
+            return Verdict(False, None, f"problem {self.problem.name!r} has no verify check")
+        seconds = float(self.problem.verify_timeout)
+        cpu = None if self.cpu_seconds is None else self.cpu_seconds * seconds / self.timeout
+        try:
+            with deadline(seconds), cpu_limit(cpu), self.watchdog.watching():
+                tree = prog.parse(source)
+                static_check.check(tree)
+                verdict = verify(tree, dict(metrics or {}))
+                if not isinstance(verdict, Verdict):
+                    raise TypeError(f"verify returned {type(verdict).__name__}, not a Verdict")
+                return verdict
+        except (CandidateTimeout, CandidateLimit) as exc:
+            return Verdict(False, None, f"the check stopped: {exc}")
+        except Exception as exc:
+            return Verdict(False, None, f"the check failed: {_message(exc)}"[: row_limits.ERROR_CHARS])
 
     def _begin(self, task: Task) -> float:
         start = self._last = time.perf_counter()

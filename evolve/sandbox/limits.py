@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -193,7 +194,11 @@ class MemoryWatchdog:
 def interval_timer(timer: int, signum: int, seconds: float | None, error: Any) -> Iterator[None]:
     """Raise ``error()`` in this thread once ``timer`` (``signal.ITIMER_REAL``: wall clock, ``ITIMER_PROF``:
     process CPU time) has run ``seconds`` in the block, and every 0.1 s after that, in case a candidate's
-    bare ``except`` swallows the first. Main thread only (elsewhere, and for no seconds, it does nothing)."""
+    bare ``except`` swallows the first. Main thread only (elsewhere, and for no seconds, it does nothing).
+
+    Nested in another block of the same timer (a check with a time bound of its own inside a candidate's
+    deadline), the inner block ends no later than the outer one's time, and the outer timer goes on afterwards
+    with what it had left (at once if that ran out meanwhile)."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -201,13 +206,18 @@ def interval_timer(timer: int, signum: int, seconds: float | None, error: Any) -
     def on_signal(signum: int, frame: Any) -> None:
         raise error()
 
+    clock = time.monotonic if timer == signal.ITIMER_REAL else time.process_time
+    outer_left, outer_interval = signal.getitimer(timer)
+    began = clock()
     previous = signal.signal(signum, on_signal)
-    signal.setitimer(timer, seconds, 0.1)
+    signal.setitimer(timer, min(seconds, outer_left) if outer_left else seconds, 0.1)
     try:
         yield
     finally:
         signal.setitimer(timer, 0)
         signal.signal(signum, previous)
+        if outer_left:
+            signal.setitimer(timer, max(outer_left - (clock() - began), 1e-3), outer_interval)
 
 
 def cpu_limit(seconds: float | None) -> Any:

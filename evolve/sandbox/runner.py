@@ -5,7 +5,7 @@ got past the static check could use to start unconfined work elsewhere in the cl
 (:class:`ConfinedEvaluator`) starts a child process, the runner, which confines itself first thing
 (:mod:`evolve.sandbox.confine`: no writes outside its scratch folders, no network but an LLM-calling problem's
 endpoint), and only then imports JAX and builds the :class:`evolve.evaluation.evaluator.Evaluator` that makes and
-evaluates candidates. The actor forwards ``run`` and ``mutate`` to it over a pipe (length-prefixed pickles).
+evaluates candidates. The actor forwards ``run``, ``mutate`` and ``verify`` to it over a pipe (length-prefixed pickles).
 
 The runner dies with the actor (``PR_SET_PDEATHSIG``). When it dies under the actor (killed by its memory
 watchdog, or crashed in native code), the actor passes its death note on under its own process id and exits
@@ -105,7 +105,7 @@ def serve(init: dict[str, Any], held: Any, control_in: IO[bytes], control_out: I
         _send(control_out, ("error", f"the evaluator could not start: {type(exc).__name__}: {exc}"))
         return
     _send(control_out, ("ok", {"pid": os.getpid(), "confinement": held}))
-    allowed = {"run", "mutate"}
+    allowed = {"run", "mutate", "verify"}
     while True:
         try:
             method, args = _receive(control_in)
@@ -126,8 +126,8 @@ class RunnerDied(RuntimeError):
 
 class ConfinedEvaluator:
     """An evaluator whose candidates run in a confined child process (see the module docstring); a Ray actor
-    (``ray.remote(ConfinedEvaluator)``) with :class:`evolve.evaluation.evaluator.Evaluator`'s methods ``ping``, ``run``
-    and ``mutate``.
+    (``ray.remote(ConfinedEvaluator)``) with :class:`evolve.evaluation.evaluator.Evaluator`'s methods ``ping``, ``run``,
+    ``mutate`` and ``verify``.
 
     Args:
         problem: a :class:`evolve.problem.ProblemSpec` (rebuilt in the runner) or a Problem (pickled to it).
@@ -215,6 +215,10 @@ class ConfinedEvaluator:
     def mutate(self, task: Any) -> Any:
         """:meth:`evolve.evaluation.evaluator.Evaluator.mutate`, in the runner."""
         return self._call("mutate", task)
+
+    def verify(self, source: str, metrics: Any = None) -> Any:
+        """:meth:`evolve.evaluation.evaluator.Evaluator.verify`, in the runner."""
+        return self._call("verify", source, metrics)
 
     def close(self) -> None:
         """End the runner (it also ends with this process), and remove the scratch folder it was given by

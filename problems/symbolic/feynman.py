@@ -10,6 +10,8 @@ Descriptions say what each variable is, never the formula, so they can be shown 
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,7 @@ import numpy as np
 from problems.symbolic.data import DataError, Dataset
 
 if TYPE_CHECKING:
-    from evolve.problem import Problem
+    from evolve.problem import Problem, Verdict
 
 Range = tuple[float, float]
 
@@ -251,7 +253,7 @@ EQUATIONS: dict[str, Equation] = {eq.name: eq for eq in _EQUATIONS}
 :mod:`problems.symbolic.feynman_holdout`)."""
 
 
-def equation(name: str) -> Equation:
+def find_equation(name: str) -> Equation:
     """The equation ``name``, of the development set or of the held-out set.
 
     Raises:
@@ -293,7 +295,7 @@ def generate(name: str, *, n_train: int = 2000, n_test: int = 1000, seed: int = 
     Train, in-domain and out-of-domain samples come from independent streams of ``seed``, so changing
     ``n_train`` does not change the test points.
     """
-    eq = equation(name)
+    eq = find_equation(name)
     if n_train < 1 or n_test < 1:
         raise DataError(f"n_train and n_test must be positive, got {n_train} and {n_test}")
     rng_train, rng_id, rng_ood = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
@@ -322,4 +324,22 @@ def make_problem(equation: str = "I.6.20a", n_train: int = 2000, n_test: int = 1
 
     problem = dataset_problem(generate(equation, n_train=n_train, n_test=n_test, seed=data_seed), options)
     problem.name = f"feynman-{equation}"
+    problem.verify = functools.partial(verify_law, find_equation(equation))
     return problem
+
+
+def verify_law(eq: Equation, tree: ast.Module, metrics: dict[str, Any]) -> Verdict:
+    """The Feynman problems' ``verify``: whether the formula ``tree``, with its fitted constants
+    (``metrics["params"]``), is an exact recovery of the law, checked symbolically
+    (:mod:`problems.symbolic.recovery`)."""
+    from evolve.problem import Verdict
+    from problems.symbolic import recovery
+
+    try:
+        model = recovery.program_expression(ast.unparse(tree), metrics.get("params") or [], eq.inputs)
+    except recovery.Unreadable as exc:
+        return Verdict(False, None, f"not a closed form to compare with the law {eq.formula}: {exc}")
+    found = recovery.check(model, recovery.law_expression(eq.formula, eq.inputs), eq.inputs, eq.id_range)
+    what = "an exact recovery of" if found.exact else "not an exact recovery of"
+    return Verdict(found.exact, None, f"{what} {eq.formula}: {found.how}",
+                   {"exact": found.exact, "model": found.model})
