@@ -163,6 +163,9 @@ def test_a_campaign_ends_with_its_verdicts_and_evolve_verify_checks_again(ray_se
     from archive import analysis
     from archive.report import write_report
 
+    missing = tmp_path / "missing.sqlite"
+    assert main(["verify", str(missing)]) == 1 and not missing.exists()  # said, and no empty archive left
+    assert "no archive at" in capsys.readouterr().err
     frame = analysis.verdicts_frame(again)
     assert len(frame) == len(again.verdicts()) and set(frame["program"]) == set(again.verdicts())
     page = write_report(db, tmp_path / "report", progress=False).read_text()

@@ -14,6 +14,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from evolve.problem import Verdict
@@ -22,12 +23,16 @@ TOP = 5
 """Best programs checked by default, beside the Pareto front."""
 
 
-def chosen(archive: Any, campaign_id: int | None = None, top: int = TOP) -> list[Any]:
-    """The programs a campaign's verification checks: its ``top`` best, then the rest of its Pareto front (on its
-    own objectives), each once, in that order."""
+FRONT = 20
+"""Pareto-front programs checked at most (a front of many objectives can hold hundreds)."""
+
+
+def chosen(archive: Any, campaign_id: int | None = None, top: int = TOP, front: int = FRONT) -> list[Any]:
+    """The programs a campaign's verification checks: its ``top`` best, then up to ``front`` more of its Pareto
+    front (on its own objectives, in the front's order), each once."""
     rows = {r.id: r for r in archive.best(top, campaign_id)}
-    for r in archive.front(campaign_id):
-        rows.setdefault(r.id, r)
+    for r in [r for r in archive.front(campaign_id) if r.id not in rows][:front]:
+        rows[r.id] = r
     return list(rows.values())
 
 
@@ -53,6 +58,7 @@ def verify_archive(db: str, campaign_id: int | None = None, top: int = TOP,
     verdicts.
 
     Raises:
+        FileNotFoundError: there is no archive at ``db``.
         ValueError: the problem has no ``verify`` check.
         archive.ArchiveBusy: a campaign is writing the archive (verdicts wait until it ends).
     """
@@ -61,6 +67,8 @@ def verify_archive(db: str, campaign_id: int | None = None, top: int = TOP,
     from evolve.problem import load_problem
     from evolve.sandbox.runner import ConfinedEvaluator
 
+    if not Path(db).is_file():  # opened writable, a missing archive would be created empty
+        raise FileNotFoundError(f"no archive at {db}: give the --db of a campaign that ran")
     archive = Archive(db)
     try:
         owner = f"evolve verify, pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%H:%M:%S')}"
@@ -84,4 +92,4 @@ def verify_archive(db: str, campaign_id: int | None = None, top: int = TOP,
         archive.close()
 
 
-__all__ = ["TOP", "chosen", "verify_archive", "verify_rows"]
+__all__ = ["FRONT", "TOP", "chosen", "verify_archive", "verify_rows"]
