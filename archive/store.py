@@ -67,7 +67,6 @@ _ARM_DEFAULTS: dict[str, Any] = {
 }
 
 
-
 @dataclass(frozen=True)
 class LineageStep:
     """One step of a lineage: a program and the edge to the parent the lineage goes on to."""
@@ -349,19 +348,21 @@ class Archive:
             return list(session.scalars(query))
 
     def add_verdict(self, program_id: int, passed: bool, score: float | None, detail: str,
-                    metrics: dict[str, Any] | None = None) -> VerdictRow:
+                    metrics: dict[str, Any] | None = None, tolerance: float = 0.0) -> VerdictRow:
         """Record what a problem's independent check said of program ``program_id`` (KeyError if there is none);
-        ``worse`` is set here (the check did not pass, or its ``score`` is worse than the search score in the
-        campaign's direction). Detail and metrics are bounded (:func:`archive.records.bounded`)."""
+        ``worse`` is set here: the check failed, or its ``score`` is worse than the search score by more than
+        ``tolerance`` (its noise band, kept in the metrics). Detail and metrics are bounded (``records.bounded``)."""
+        if not tolerance >= 0:  # NaN too
+            raise ValueError(f"tolerance must be a non-negative number, got {tolerance!r}")
         self._require_writable()
-        detail, kept = bounded(detail, metrics)
+        detail, kept = bounded(detail, {**(metrics or {}), "tolerance": float(tolerance)} if tolerance else metrics)
         with _full_disk_as_error(self.path), self._session() as session:
             program = session.get(ProgramRow, program_id)
             if program is None:
                 raise KeyError(f"no program {program_id} in archive {self.path}")
-            better = (lambda a, b: a < b) if session.get(CampaignRow, program.campaign_id).direction == "min" \
-                else (lambda a, b: a > b)
-            worse = not passed or (score is not None and program.score is not None and better(program.score, score))
+            sign = 1.0 if session.get(CampaignRow, program.campaign_id).direction == "min" else -1.0
+            worse = not passed or (score is not None and program.score is not None
+                                   and sign * (score - program.score) > tolerance)
             row = VerdictRow(program_id=program_id, campaign_id=program.campaign_id, passed=bool(passed), score=score,
                              worse=bool(worse), detail=detail, metrics=kept, created_at=time.time())
             session.add(row)

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("db")
     verify.add_argument("--campaign", type=int, help="which campaign (default: the latest)")
     verify.add_argument("--top", type=int, default=5, help="best programs to check, beside the Pareto front")
+    verify.add_argument("--llm", help="for a problem whose check calls an LLM: its endpoint's base URL, or 'local' "
+                                      "for the embedded model (default: the campaign's)")
 
     report = sub.add_parser("report", help="plots and an index.html of a campaign, openable from disk")
     report.add_argument("db")
@@ -198,7 +200,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from archive import ArchiveBusy
 
     try:
-        verdicts = verify_archive(args.db, args.campaign, args.top, on_verdict=show)
+        verdicts = verify_archive(args.db, args.campaign, args.top, on_verdict=show, llm=args.llm)
     except ArchiveBusy as exc:
         print(f"evolve verify: {exc}", file=sys.stderr)
         return 1

@@ -56,12 +56,16 @@ class Verdict:
             program whose verified figure is worse.
         detail: what was checked and what it found, for a reader (the archive keeps its first 2,000 characters).
         metrics: named figures of the check (JSON-serialisable).
+        tolerance: how far ``score`` may fall short of the search score by sampling noise alone (a statistical
+            band, e.g. three standard errors of a difference of means); a shortfall within it does not mark the
+            program overrated. 0 for a deterministic check.
     """
 
     passed: bool
     score: float | None = None
     detail: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    tolerance: float = 0.0
 
 
 @dataclass(frozen=True)

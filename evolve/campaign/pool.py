@@ -152,7 +152,7 @@ class EvaluatorPool:
             # campaign's private folder only (its TMPDIR, where the death notes go too), and reach no network
             # but an LLM-calling problem's endpoint.
             "scratch": str(self.note_folder),
-            "tcp_ports": _endpoint_ports(endpoint),
+            "tcp_ports": endpoint_ports(endpoint),
             "confine": cfg.sandbox.os,
         }
 
@@ -359,7 +359,7 @@ class EvaluatorPool:
         return f"evaluator process died while {doing}: {type(exc).__name__}: {str(exc)[:500]}"
 
 
-def _endpoint_ports(endpoint: tuple[str, str] | None) -> tuple[int, ...]:
+def endpoint_ports(endpoint: tuple[str, str] | None) -> tuple[int, ...]:
     """The TCP port of the LLM endpoint an LLM-calling problem's evaluation calls (none otherwise)."""
     if endpoint is None:
         return ()
@@ -367,4 +367,4 @@ def _endpoint_ports(endpoint: tuple[str, str] | None) -> tuple[int, ...]:
     return (url.port or (443 if url.scheme == "https" else 80),)
 
 
-__all__ = ["MARGIN", "START_TIMEOUT", "Batch", "EvaluatorPool"]
+__all__ = ["MARGIN", "START_TIMEOUT", "Batch", "EvaluatorPool", "endpoint_ports"]

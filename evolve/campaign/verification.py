@@ -10,10 +10,11 @@ evaluators are: the programs are candidates' code, as hostile as ever.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,44 @@ def verify_rows(archive: Any, rows: list[Any], check: Callable[[str, dict[str, A
     for row in rows:
         verdict = check(row.source, dict(row.metrics or {}))
         score = None if verdict.score is None else float(verdict.score)
-        saved = archive.add_verdict(row.id, bool(verdict.passed), score, str(verdict.detail), verdict.metrics)
+        saved = archive.add_verdict(row.id, bool(verdict.passed), score, str(verdict.detail), verdict.metrics,
+                                    float(verdict.tolerance))
         stored.append(saved)
         if on_verdict is not None:
             on_verdict(row, saved)
     return stored
 
 
+@contextlib.contextmanager
+def llm_endpoint(problem: Any, config: Any, llm: str | None) -> Iterator[tuple[dict[str, str], tuple[int, ...]]]:
+    """For a problem whose check calls an LLM (:class:`evolve.llm.evaluation.LLMEvaluation`): the environment
+    that tells the evaluator its endpoint and the TCP port the evaluator may reach, for the life of the block;
+    ``llm`` (a base URL, or ``"local"`` for the embedded model, started here and stopped after) overrides the
+    campaign's own endpoint (``config.llm``). Nothing for any other problem."""
+    from evolve.campaign.pool import endpoint_ports
+    from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, calls_llm
+
+    if not calls_llm(problem):
+        yield {}, ()
+        return
+    base_url, model, server = llm or config.llm.base_url or "local", config.llm.model, None
+    if base_url == "local":
+        from evolve.llm.local import LocalServer
+
+        server = LocalServer(config.llm.local_command).start()
+        base_url, model = server.url, server.alias
+    try:
+        yield {LLM_BASE_URL_ENV: base_url, LLM_MODEL_ENV: model}, endpoint_ports((base_url, model))
+    finally:
+        if server is not None:
+            server.stop()
+
+
 def verify_archive(db: str, campaign_id: int | None = None, top: int = TOP,
-                   on_verdict: Callable[[Any, Any], None] | None = None) -> list[Any]:
+                   on_verdict: Callable[[Any, Any], None] | None = None, llm: str | None = None) -> list[Any]:
     """``evolve verify DB``: rebuild the problem of a campaign (the latest when None) from what the archive
     stored, start one confined evaluator for it, check the campaign's :func:`chosen` programs and store the
-    verdicts.
+    verdicts. A problem whose check calls an LLM calls the campaign's endpoint, or ``llm`` (:func:`llm_endpoint`).
 
     Raises:
         FileNotFoundError: there is no archive at ``db``.
@@ -80,16 +107,17 @@ def verify_archive(db: str, campaign_id: int | None = None, top: int = TOP,
                 raise ValueError(f"problem {problem.name!r} has no verify check: its module gives no "
                                  "Problem.verify, so there is nothing independent to run")
             rows = chosen(archive, campaign.id, top)
-            evaluator = ConfinedEvaluator(problem.spec if problem.spec is not None else problem,
-                                          confine=config.sandbox.os, isolated=True,
-                                          memory_limit=config.sandbox.memory_limit,
-                                          cpu_seconds=config.sandbox.cpu_limit)
-            try:
-                return verify_rows(archive, rows, evaluator.verify, on_verdict)
-            finally:
-                evaluator.close()
+            with llm_endpoint(problem, config, llm) as (env, ports):
+                evaluator = ConfinedEvaluator(problem.spec if problem.spec is not None else problem,
+                                              confine=config.sandbox.os, isolated=True, env=env, tcp_ports=ports,
+                                              memory_limit=config.sandbox.memory_limit,
+                                              cpu_seconds=config.sandbox.cpu_limit)
+                try:
+                    return verify_rows(archive, rows, evaluator.verify, on_verdict)
+                finally:
+                    evaluator.close()
     finally:
         archive.close()
 
 
-__all__ = ["FRONT", "TOP", "chosen", "verify_archive", "verify_rows"]
+__all__ = ["FRONT", "TOP", "chosen", "llm_endpoint", "verify_archive", "verify_rows"]

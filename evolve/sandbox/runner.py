@@ -135,11 +135,13 @@ class ConfinedEvaluator:
             :meth:`close`. It may also write in the evaluator's ``note_folder`` and ``compile_cache``.
         tcp_ports: TCP ports it may connect to (an LLM-calling problem's endpoint); none by default.
         confine: False runs the child unconfined (for a platform where confinement breaks an accelerator).
+        env: environment variables to set in the child beside this process's own (an LLM-calling problem's
+            endpoint).
         **kwargs: the :class:`evolve.evaluation.evaluator.Evaluator`'s own arguments, passed on.
     """
 
     def __init__(self, problem: Any, *, scratch: str | None = None, tcp_ports: tuple[int, ...] = (),
-                 confine: bool = True, **kwargs: Any) -> None:
+                 confine: bool = True, env: dict[str, str] | None = None, **kwargs: Any) -> None:
         from evolve.problem import ProblemSpec
         from evolve.sandbox import confine as confine_module
 
@@ -161,7 +163,7 @@ class ConfinedEvaluator:
             problem = cloudpickle.dumps(problem)
         init = {"parent": os.getpid(), "confine_path": confine_module.__file__, "writable": paths,
                 "tcp_ports": tuple(tcp_ports), "confine": confine, "problem": problem, "kwargs": kwargs}
-        env = {**os.environ, "TMPDIR": self.scratch}
+        env = {**os.environ, **(env or {}), "TMPDIR": self.scratch}
         self._process = subprocess.Popen([sys.executable, "-c", BOOT], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, env=env, close_fds=True)
         assert self._process.stdin is not None and self._process.stdout is not None

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from evolve.fitting.tuning import ConstantFit
-from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.problem import CandidateError, Objective, Problem, Result, Verdict
 from evolve.programs import interpreter, program
 from problems.agents.operators import Policy
 
@@ -310,6 +310,48 @@ def _evaluator(run: _Episodes, keys: Any, episodes: int, heldout_episodes: int
     return evaluate, evaluate_tree
 
 
+VERIFY_STREAM = 0x5EED
+"""Folded into the problem's seed for the verification's episodes: keys that neither the training nor the
+held-out episodes use."""
+
+SIGMAS = 3.0
+"""A fresh mean may fall this many standard errors (of the difference of two means) below the search's before the
+policy fails its check."""
+
+
+def verify_policy(run: _Episodes, keys: Any, tree: ast.Module, metrics: dict[str, Any]) -> Verdict:
+    """The policy problems' ``verify``: the mean return of the policy ``tree`` on fresh episodes (``keys``, seeds the
+    search never saw), its rollout compiled as written (not through the interpreter the search may have used).
+
+    The verdict's score is the fresh mean; it passes unless that mean is more than :data:`SIGMAS` standard errors
+    of the difference below the search's training mean (``metrics``: ``mean_return``, ``return_std``,
+    ``episodes``), the band kept as the verdict's ``tolerance``.
+    """
+    import jax
+
+    fn = program.compile_program(tree, ENTRYPOINT)
+    totals, bad, first = (np.asarray(a) for a in jax.jit(jax.vmap(run.rollout(fn)))(keys))
+    if bad.any():
+        i = int(np.argmax(bad))
+        return Verdict(False, None, f"act chose an action outside the action space ({first[i]:g}) in fresh episode "
+                                    f"{i}", {"episodes": int(totals.size)})
+    fresh, fresh_std = float(totals.mean()), float(totals.std())
+    search = metrics.get("mean_return")
+    if search is None:
+        return Verdict(False, fresh, f"mean return {fresh:.6g} on {totals.size} fresh episodes; no search figure to "
+                                     "compare with", {"mean_return": fresh, "return_std": fresh_std})
+    n = max(int(metrics.get("episodes") or 1), 1)
+    search_std = float(metrics.get("return_std") or 0.0)
+    band = SIGMAS * float(np.hypot(search_std / np.sqrt(n), fresh_std / np.sqrt(totals.size)))
+    passed = fresh >= float(search) - band
+    detail = (f"mean return {fresh:.6g} (std {fresh_std:.3g}) on {totals.size} fresh episodes against "
+              f"{float(search):.6g} on the search's {n}: {'within' if passed else 'below'} its noise band of "
+              f"{band:.3g} ({SIGMAS:g} standard errors)")
+    return Verdict(passed, fresh, detail, {"mean_return": fresh, "return_std": fresh_std,
+                                           "episodes": int(totals.size), "search_mean_return": float(search)},
+                   tolerance=band)
+
+
 def _batch_loss(run: _Episodes, tune_keys: Any) -> Callable[[Callable[[Any], Callable[[Any], Any]]],
                                                             Callable[[Any], Any]]:
     """The problem's ``batch_loss``."""
@@ -354,7 +396,7 @@ def _feature_ranges(features: tuple[str, ...], values: list[np.ndarray]) -> dict
 
 def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes: int = 256, seed: int = 0,
                  probes: int = 128, timeout: float = 60.0, products: bool | None = None,
-                 interpret: bool = True, interpret_tuning: bool = False) -> Problem:
+                 interpret: bool = True, interpret_tuning: bool = False, verify_episodes: int | None = None) -> Problem:
     """The policy problem of one gymnax environment.
 
     Args:
@@ -374,15 +416,21 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
             the rollouts of an evaluation, was slower through the interpreter than compiled per structure, compile
             included, as the interpreter computes every operation of its table at each instruction; it is the
             path for accelerators.
+        verify_episodes: fresh episodes the verification stage runs a policy on (:func:`verify_policy`);
+            None: four times ``episodes``.
     """
+    import functools
+
     import gymnax
     import jax
     import jax.numpy as jnp
 
     if env not in ENVS:
         raise ValueError(f"unknown environment {env!r}; choose one of {sorted(ENVS)}")
-    if episodes < 1 or heldout_episodes < 1:
-        raise ValueError(f"episodes and heldout_episodes must be at least 1, got {episodes}, {heldout_episodes}")
+    verify_episodes = 4 * episodes if verify_episodes is None else verify_episodes
+    if min(episodes, heldout_episodes, verify_episodes) < 1:
+        raise ValueError(f"episodes, heldout_episodes and verify_episodes must be at least 1, got {episodes}, "
+                         f"{heldout_episodes}, {verify_episodes}")
     environment, params = gymnax.make(env)
     space = action_space(environment, params)
     run = _Episodes(environment, params, space, int(params.max_steps_in_episode))
@@ -402,6 +450,8 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
         evaluate=evaluate,
         evaluate_tree=evaluate_tree if interpret else None,
         probe=_prober(space, probe_obs),
+        verify=functools.partial(verify_policy, run, jax.random.split(
+            jax.random.fold_in(jax.random.key(seed), VERIFY_STREAM), verify_episodes)),
         direction="max",
         objectives=(Objective("mean_return", "max"), Objective("heldout_return", "max")),
         timeout=timeout,
@@ -416,4 +466,4 @@ def make_problem(env: str = "CartPole-v1", episodes: int = 256, heldout_episodes
 
 
 __all__ = ["ENVS", "ENTRYPOINT", "Space", "action_space", "as_action", "describe", "make_problem",
-           "policy_features", "rollout", "returns_stepwise", "seed_source"]
+           "policy_features", "rollout", "returns_stepwise", "seed_source", "verify_policy"]

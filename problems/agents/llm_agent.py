@@ -19,6 +19,7 @@ parents and inspirations, the role ADAS's archive plays.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import os
 import time
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from evolve.llm.evaluation import LLM_BASE_URL_ENV, LLM_MODEL_ENV, LLMEvaluation
-from evolve.problem import CandidateError, Objective, Problem, Result
+from evolve.problem import CandidateError, Objective, Problem, Result, Verdict
 from evolve.programs import program, static_check
 from problems.agents import arithmetic_tasks
 from problems.agents.arithmetic_tasks import Task
@@ -292,6 +293,43 @@ def _fingerprint(forward: Callable[..., Any], tasks: list[Task], calls_per_task:
     return np.asarray(out, dtype=np.float32)
 
 
+SIGMAS = 3.0
+"""Held-out accuracy may fall this many standard errors (of the difference of two proportions) below the
+validation accuracy before the agent fails its check."""
+
+
+def verify_agent(tasks: list[Task], complete: Callable[[str, float], tuple[str, int]], calls_per_task: int,
+                 task_seconds: float, tree: ast.Module, metrics: dict[str, Any]) -> Verdict:
+    """The agent problem's ``verify``: the agent ``tree``'s accuracy on the held-out ``tasks`` (never used for
+    selection), against its validation accuracy in ``metrics`` (``accuracy``, ``tasks``).
+
+    The verdict's score is the held-out accuracy; it passes unless that is more than :data:`SIGMAS` standard errors
+    of the difference below the validation accuracy (the band kept as the verdict's ``tolerance``).
+    """
+    if not tasks:
+        return Verdict(False, None, "the problem was made with heldout=0: there are no held-out tasks to check on")
+    forward = program.compile_program(tree, ENTRYPOINT)
+    try:
+        runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, "heldout")
+    except CandidateError as exc:
+        return Verdict(False, None, f"on the held-out tasks: {exc}")
+    correct = runs["correct"]
+    held, n = float(correct.mean()), len(correct)
+    low, high = arithmetic_tasks.bootstrap_ci(correct)
+    found = {"accuracy": held, "ci_low": low, "ci_high": high, "tasks": n, "errors": runs["errors"],
+             "calls_per_task": float(runs["calls"].mean())}
+    search = metrics.get("accuracy")
+    if search is None:
+        return Verdict(False, held, f"held-out accuracy {held:.3f} on {n} tasks; no search figure to compare", found)
+    m = max(int(metrics.get("tasks") or 1), 1)
+    band = SIGMAS * float(np.sqrt(search * (1 - search) / m + held * (1 - held) / n))
+    passed = held >= float(search) - band
+    detail = (f"held-out accuracy {held:.3f} on {n} tasks (95% interval {low:.3f} to {high:.3f}) against "
+              f"{float(search):.3f} on the {m} validation tasks: {'within' if passed else 'below'} the noise band of "
+              f"{band:.3f} ({SIGMAS:g} standard errors)")
+    return Verdict(passed, held, detail, {**found, "search_accuracy": float(search)}, tolerance=band)
+
+
 def _description(examples: list[Task], calls_per_task: int) -> str:
     """What the LLM mutator is told about the problem, with a few training tasks as examples."""
     shown = "\n".join(f"- {t.question} -> {t.answer}" for t in examples)
@@ -354,6 +392,9 @@ def make_problem(seed: int = 0, train: int = 40, validation: int = 30, heldout: 
         direction="max",
         objectives=(Objective("accuracy", "max"), Objective("calls_per_task", "min")),
         timeout=task_seconds * (validation + (heldout if heldout_in_metrics else 0)) + 30.0,
+        verify=functools.partial(verify_agent, sets["heldout"], endpoint, calls_per_task, task_seconds)
+        if sets["heldout"] else None,
+        verify_timeout=task_seconds * heldout + 30.0,
         extensions=(LLMEvaluation(),),
     )
 
@@ -376,4 +417,4 @@ def accuracy_on(source: str, tasks: list[Task], complete: Callable[[str, float],
 
 
 __all__ = ["ENTRYPOINT", "SEED_AGENTS", "BudgetExceeded", "Calls", "Endpoint",
-           "accuracy_on", "make_problem", "run_tasks", "seed_source", "stand_in"]
+           "accuracy_on", "make_problem", "run_tasks", "seed_source", "stand_in", "verify_agent"]

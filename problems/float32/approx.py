@@ -24,6 +24,7 @@ and the fit of their constants :mod:`problems.float32.minimax_fit`.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from problems.float32.domain import (
 from problems.float32.minimax_fit import minimax_fitter
 from problems.float32.structures import classical_structures
 from problems.float32.ulp import binade, distinct, number_line, smooth_max, ulp_distance
+from problems.float32.verification import VERIFY_DENSITY, verify_program
 
 _ALLOWED_NODES = (
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.Name,
@@ -313,6 +315,9 @@ def _float32_outputs(fn: Any, xs: jax.Array) -> jax.Array:
     return y.astype(jnp.float32)
 
 
+VERIFY_TIMEOUT = 600.0
+"""Seconds the verification of one program may take."""
+
 INTERPRETER_CHUNK = 2**10
 """Points per chunk when a program runs through the interpreter: its buffer (a row per instruction) stays in
 cache, where the whole domain's would not."""
@@ -426,7 +431,8 @@ def _tuning_loss(target: Target, x_tune32: np.ndarray) -> Callable[[Any], jax.Ar
 
 def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: int = 4096, timeout: float = 10.0,
                     jit_candidate: bool = False, exhaustive_limit: int = EXHAUSTIVE_LIMIT, speed_batch: int = 2**20,
-                    speed_below: float = 64.0, seed: int = 0, minimax: bool = True, interpret: bool = False) -> Problem:
+                    speed_below: float = 64.0, seed: int = 0, minimax: bool = True, interpret: bool = False,
+                    verify_points: int | None = None) -> Problem:
     """The problem of approximating ``target`` in float32.
 
     Args:
@@ -451,9 +457,13 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
             every operation as written and give the same result. Off by default: on a CPU the interpreter
             is slower than both (``bench/eval_rate.py`` measures it), as it computes each instruction's every
             possible operation where a compiled program computes one; it is the path for accelerators.
+        verify_points: inputs the verification stage re-measures a program on, drawn afresh (the whole domain
+            when it holds no more; :mod:`problems.float32.verification`); None: ``VERIFY_DENSITY`` (4) times
+            ``points``.
     """
-    if points < 1024:
-        raise ValueError(f"points must be at least 1024, got {points}")
+    verify_points = VERIFY_DENSITY * points if verify_points is None else verify_points
+    if points < 1024 or verify_points < 1024:
+        raise ValueError(f"points and verify_points must be at least 1024, got {points} and {verify_points}")
     m = _measured(target, points, exhaustive_limit, seed)
     x_tune32 = _tuning_inputs(target, m.x_np, tune_points)
     speed_x = jnp.asarray(m.x_np[np.linspace(0, m.x_np.size - 1, speed_batch).round().astype(np.int64)])
@@ -472,6 +482,8 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         timeout=timeout,
         hash_bits=23,
         check=check_source,
+        verify=functools.partial(verify_program, target, verify_points, seed),
+        verify_timeout=VERIFY_TIMEOUT,
         extensions=(
             ConstantFit(loss=_tuning_loss(target, x_tune32), tune_dtype="float64",
                         interpret=INTERPRETATION if interpret else None,
@@ -482,7 +494,7 @@ def float32_problem(target: Target, points: int = SAMPLED_POINTS, tune_points: i
         options={"points": points, "tune_points": tune_points, "timeout": timeout, "jit_candidate": jit_candidate,
                  "minimax": minimax, "interpret": interpret,
                  "exhaustive_limit": exhaustive_limit, "speed_batch": speed_batch, "speed_below": speed_below,
-                 "seed": seed},
+                 "seed": seed, "verify_points": verify_points},
     )
 
 
