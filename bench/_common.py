@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -36,12 +37,14 @@ def commit(where: Path = HERE) -> str | None:
     return (head + ("-dirty" if changed else "")) or None
 
 
-def write(report: dict[str, Any], out: str | Path) -> Path:
-    """Write ``report`` (with the command, the machine and the commit added) as JSON to ``out``; return the
-    path."""
+def write(report: dict[str, Any], out: str | Path, settings: argparse.Namespace | dict[str, Any] | None = None) -> Path:
+    """Write ``report`` (with the command, the machine, the commit and, when given, the ``settings`` it ran with:
+    every parsed argument but ``out``, defaults included) as JSON to ``out``; return the path."""
+    given = vars(settings) if isinstance(settings, argparse.Namespace) else dict(settings or {})
     report = {"command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
               "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), "commit": commit(), **report}
+              "machine": machine(), "commit": commit(),
+              **({"settings": {k: v for k, v in given.items() if k != "out"}} if given else {}), **report}
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str))

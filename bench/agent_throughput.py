@@ -83,7 +83,7 @@ def main() -> None:
         print(f"{env_name}: jitted {row['jitted_episodes_per_s']:.0f} episodes/s, loop "
               f"{row['loop_episodes_per_s']:.2f} episodes/s ({row['speedup_episodes']:.0f}x)", flush=True)
         rows.append(row)
-    write({"benchmark": "agent_throughput", "device": str(jax.devices()[0]), "runs": rows}, args.out)
+    write({"benchmark": "agent_throughput", "device": str(jax.devices()[0]), "runs": rows}, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def main() -> None:
             # Written after every environment: a long run stopped part way keeps what it measured.
             done = sorted(kept + runs, key=lambda r: (order.index(r["env"]), r["method"] != "evolve-gp"))
             write({"benchmark": "agents", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
-                   "goals": GOALS, "runs": done}, args.out)
+                   "goals": GOALS, "runs": done}, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,8 @@ def main() -> None:
         }
     print(summary)
     write({"benchmark": "bandit", "problem": "exp2", "seconds": args.seconds, "seeds": args.seeds,
-           "target_ulp": args.target, "workers": args.workers, "summary": summary, "runs": runs}, args.out)
+           "target_ulp": args.target, "workers": args.workers, "summary": summary, "runs": runs},
+          args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def main() -> None:
     write({"benchmark": "compare_commits", "baseline": commits["baseline"][:7],
            "candidate": commits["candidate"][:7], "rounds": args.rounds, "size": args.size, "window": args.window,
            "warmup": args.warmup, "workers": args.workers, "demo_budget": args.demo_budget, **found,
-           **summarise(found)}, args.out)
+           **summarise(found)}, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def main() -> None:
     print(f"with hashing: {with_hash['skipped_share']:.1%} skipped, {with_hash['wall_seconds']:.1f} s, "
           f"best {with_hash['best_max_ulp']} ULP; without: {without['wall_seconds']:.1f} s, "
           f"best {without['best_max_ulp']} ULP; collision rate {report['collision_rate']}")
-    write(report, args.out)
+    write(report, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def main() -> None:
         "median_max_ulp": statistics.median(ulps),
         "median_wall_seconds": statistics.median(r["wall_seconds"] for r in runs),
         "goal_ulp": args.goal_ulp,
-    }, args.out)
+    }, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def main() -> None:
         "change_first_to_last": last / first - 1.0,
         "notes": "Evaluator phases (mutate, check, probe, evaluate) are summed over evaluators running in "
                  "parallel; driver phases (select, wait, record, archive) are on the driver's one thread.",
-    }, args.out or RESULTS / f"engine_throughput{suffix}.json")
+    }, args.out or RESULTS / f"engine_throughput{suffix}.json", settings=args)
 
 
 if __name__ == "__main__":

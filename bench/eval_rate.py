@@ -190,7 +190,7 @@ def main() -> None:
     write({"benchmark": "eval_rate", "backend": jax.default_backend(), "seconds": args.seconds,
            "workers": args.workers, "seed": args.seed,
            "goal_ulp": args.goal_ulp, "goals": {"speedup": 10.0, "share_of_bound": 0.5, "time_to_goal_ratio": 3.0},
-           "problems": results}, args.out)
+           "problems": results}, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def main() -> None:
     hostile.pop("stdout", None)  # a diagnostic for the tests, not a figure
     write({"benchmark": "faults", "commit": commit(), "summary": summary, "crash": crash, "hostile": hostile,
            "control": {k: v for k, v in control.items() if k != "outcomes"}, "evaluators": evaluators,
-           "llm": llm, "breach": breach}, args.out)
+           "llm": llm, "breach": breach}, args.out, settings=args)
 
 
 if __name__ == "__main__":

@@ -290,7 +290,7 @@ def main() -> None:
                   flush=True)
             done = sorted(kept + runs, key=lambda r: order.index(r["target"]) if r["target"] in order else 99)
             write({"benchmark": "float32", "seconds": args.seconds, "workers": args.workers, "seed": args.seed,
-                   "runs": done}, out)
+                   "runs": done}, out, settings=args)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def main() -> None:
         "interpreted_better": int(sum(a < b * 0.9 for a, b in both)),
         "compiled_better": int(sum(b < a * 0.9 for a, b in both)),
         "rows": rows,
-    }, args.out)
+    }, args.out, settings=args)
 
 
 if __name__ == "__main__":

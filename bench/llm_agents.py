@@ -111,7 +111,7 @@ def main() -> None:
     write({"benchmark": "llm_agents", "model": model if args.llm != "local" else "SmolLM2-135M (local)",
            "seconds": args.seconds, "workers": args.workers, "seed": args.seed, "mutator": args.mutator,
            "validation": args.validation, "heldout": args.heldout, "max_tokens": args.max_tokens,
-           "agents": agents, "campaign": campaign}, args.out)
+           "agents": agents, "campaign": campaign}, args.out, settings=args)
 
 
 if __name__ == "__main__":

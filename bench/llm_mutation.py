@@ -71,7 +71,7 @@ def main() -> None:
         runs = [run(m, args, tmp) for m in args.mutators]
     write({"benchmark": "llm_mutation", "seconds": args.seconds, "llm": args.llm, "workers": args.workers,
            "operator_choice": args.choice,
-           "answer_tokens": args.answer_tokens, "runs": runs}, args.out)
+           "answer_tokens": args.answer_tokens, "runs": runs}, args.out, settings=args)
 
 
 if __name__ == "__main__":

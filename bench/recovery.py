@@ -99,7 +99,7 @@ def main() -> None:
            "digits_agreeing": recovery.AGREE, "nmse_below": source.get("recovered_below", 1e-10),
            "runs_file": {"path": _shown(Path(args.runs)), **{k: source.get(k) for k in ("command", "measured",
                                                                                             "commit")}},
-           "summary": summary, "runs": checked}, args.out)
+           "summary": summary, "runs": checked}, args.out, settings=args)
 
 
 if __name__ == "__main__":

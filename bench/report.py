@@ -1,12 +1,18 @@
 """Write the figures from the benchmarks' JSON (bench/results/*.json), so no number is typed in.
 
-    python bench/report.py        # rewrites docs/figures.md, and the README's summary between its markers
+    python bench/report.py          # rewrites docs/figures.md, and the README's summary between its markers
+    python bench/report.py --check  # writes nothing; exit status 1, listing them, when figures are refused
 
-Each benchmark's part is made by its module in bench/figures/; this puts them together in order.
+Each benchmark's part is made by its module in bench/figures/; this puts them together in order. A figure is
+shown only when bench/figures/provenance.py accepts it (a clean commit, no older than the code it measures);
+the decisions are recorded in bench/results/provenance.json, from which the text is written.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import agents, engine, faults, float32, load, symbolic  # noqa: E402
+from bench.figures import agents, engine, faults, float32, load, provenance, symbolic  # noqa: E402
 
 FIGURES = ROOT / "docs" / "figures.md"
 README = ROOT / "README.md"
@@ -63,58 +69,140 @@ INTRO = [
     "",
 ]
 
-EXP2_BENCHES = ("demo", "dedupe", "bandit", "llm_mutation")
-"""Benchmarks that run exp2 campaigns."""
-
-STALE = ("*Measured before exp2 moved onto the float32 family (2\\*\\*22 sampled points instead of 2\\*\\*20, "
-         "islands that keep the Pareto front) and before benchmarks recorded their commit: the same command on "
-         "the current code gives the current figures.*")
+PROVENANCE = ROOT / "bench" / "results" / "provenance.json"
+"""The decisions on every figure (bench/figures/provenance.py) the last run of this command took, and the HEAD it
+took them at: the text is written from these, so a checkout without the figures' history still checks it."""
 
 
-def stale(name: str, data: dict) -> bool:
-    """Whether an exp2 benchmark's JSON predates the float32 family (it records no commit)."""
-    return name in EXP2_BENCHES and not data.get("commit")
+def command(name: str, data: dict | None) -> str:
+    """The command that (re)writes ``name``'s JSON: the one it records, else the usual one."""
+    return (data or {}).get("command") or COMMANDS.get(name, f"python bench/{name}.py")
 
 
-def with_caveat(name: str, data: dict, part: list[str]) -> list[str]:
-    """A section, with :data:`STALE` under its heading when :func:`stale`."""
-    return [*part[:2], STALE, "", *part[2:]] if stale(name, data) else part
+def shown_with(name: str, data: dict) -> list[str]:
+    """The other JSONs ``name``'s section shows beside ``data`` (recovery.json only when it checked these runs)."""
+    shown = []
+    for other in provenance.COMPANIONS.get(name, ()):
+        extra = load(other)
+        if extra is None or (other == "recovery" and any(
+                extra.get("runs_file", {}).get(k) != data.get(k) for k in ("command", "measured"))):
+            continue
+        shown.append(other)
+    return shown
 
 
-def figures_text() -> str:
-    """docs/figures.md: every section, or for a benchmark not yet run the command that runs it."""
+def figures() -> dict[str, dict]:
+    """Every JSON a section shows, by name."""
+    found = {}
+    for name, _, _ in SECTIONS:
+        data = load(name)
+        if data is not None:
+            found[name] = data
+            found.update({other: load(other) for other in shown_with(name, data)})
+    return found
+
+
+def recorded() -> dict:
+    """The decisions :data:`PROVENANCE` records ({} when it is missing)."""
+    return json.loads(PROVENANCE.read_text()) if PROVENANCE.exists() else {}
+
+
+def _own(name: str, data: dict, decisions: dict) -> list[str]:
+    decision = decisions.get("figures", {}).get(name)
+    if decision is None or (decision.get("commit"), decision.get("measured")) != (data.get("commit"),
+                                                                                   data.get("measured")):
+        return ["no decision recorded on this run: run `python bench/report.py`"]
+    return [] if decision.get("status") == "accepted" else list(decision.get("reasons") or ["refused"])
+
+
+def withheld(name: str, data: dict, decisions: dict) -> list[str]:
+    """Why ``name``'s figure (``data``) is not shown, by ``decisions`` on it and on the JSONs its section shows
+    too; [] when it is shown."""
+    reasons = _own(name, data, decisions)
+    for other in shown_with(name, data):
+        why = _own(other, load(other) or {}, decisions)
+        if why:
+            reasons.append(f"it shows {other}.json, withheld too ({provenance.short(why[0])})")
+    return reasons
+
+
+def heading(name: str, section: Section, data: dict) -> str:
+    """The heading of ``name``'s section (``## name`` when its section cannot be written from ``data``)."""
+    try:
+        first = section(data)[0]
+    except (KeyError, IndexError, TypeError, ValueError):
+        first = ""
+    return first if first.startswith("#") else f"## {name}"
+
+
+def withheld_section(name: str, section: Section, data: dict, reasons: list[str]) -> list[str]:
+    """A refused figure's part of docs/figures.md: its heading and why it is withheld."""
+    when = f"{data.get('commit') or 'an unrecorded commit'} ({data.get('measured') or 'date unrecorded'})"
+    return [heading(name, section, data), "",
+            f"Withheld: measured on {when}; {'; '.join(reasons)}. Re-run `{command(name, data)}` on a clean "
+            "checkout, then `python bench/report.py`.", ""]
+
+
+def figures_text(decisions: dict) -> str:
+    """docs/figures.md: every section whose figure ``decisions`` accept, the reasons for each one they refuse,
+    and for a benchmark not yet run the command that runs it."""
     parts = list(INTRO)
     for name, section, _ in SECTIONS:
         data = load(name)
-        command = COMMANDS.get(name, f"python bench/{name}.py")
-        parts += (with_caveat(name, data, section(data)) if data
-                  else [f"`bench/results/{name}.json` is missing: run `{command}`.", ""])
+        if not data:
+            parts += [f"`bench/results/{name}.json` is missing: run `{command(name, data)}`.", ""]
+            continue
+        reasons = withheld(name, data, decisions)
+        parts += withheld_section(name, section, data, reasons) if reasons else section(data)
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def headline_text() -> str:
-    """The README's summary: one line per headline figure, with a caveat on a stale one."""
+def headline_text(decisions: dict) -> str:
+    """The README's summary: one line per headline figure; for one ``decisions`` refuse, that it is withheld."""
     lines = []
-    for name, _, headline in SECTIONS:
+    for name, section, headline in SECTIONS:
         data = load(name)
-        line = headline(data) if headline and data else None
-        if line:
-            lines.append(f"- {line}" + (" *(measured on older code)*" if stale(name, data) else ""))
+        if not (headline and data):
+            continue
+        reasons = withheld(name, data, decisions)
+        if reasons:
+            title = re.sub(r"\s*\(`[^`]*`\)\s*$", "", heading(name, section, data).lstrip("#").strip())
+            lines.append(f"- {title}: withheld ({provenance.short(reasons[0])}); re-run `{command(name, data)}`.")
+        elif line := headline(data):
+            lines.append(f"- {line}")
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    """Rewrite docs/figures.md whole and the README's summary between :data:`START` and :data:`END`."""
+def check(decisions: dict) -> list[str]:
+    """One line per figure ``decisions`` refuse (or cannot check): its name and reasons."""
+    return [f"{name}: {'; '.join(reasons)}" for name, _, _ in SECTIONS if (data := load(name))
+            and (reasons := withheld(name, data, decisions))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Decide on every figure (recorded in :data:`PROVENANCE`), then rewrite docs/figures.md whole and the
+    README's summary between :data:`START` and :data:`END`; with ``--check`` write nothing and exit 1 when a
+    figure is refused."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1, listing them, when figures are refused")
+    args = parser.parse_args(argv)
+    decisions = provenance.decide_all(figures(), ROOT)
+    if args.check:
+        refused = check(decisions)
+        print("\n".join(["Refused figures:", *refused]) if refused else "Every figure is accepted.",
+              file=sys.stderr if refused else sys.stdout)
+        return 1 if refused else 0
     text = README.read_text()
     if START not in text or END not in text:
         print(f"README.md lacks the markers {START} / {END}", file=sys.stderr)
         return 1
+    PROVENANCE.write_text(json.dumps(decisions, indent=2) + "\n")
     FIGURES.parent.mkdir(exist_ok=True)
-    FIGURES.write_text(figures_text())
+    FIGURES.write_text(figures_text(decisions))
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(head + START + "\n" + headline_text() + END + tail)
-    print("docs/figures.md and the README's summary rewritten from bench/results/")
+    README.write_text(head + START + "\n" + headline_text(decisions) + END + tail)
+    print("bench/results/provenance.json, docs/figures.md and the README's summary rewritten from bench/results/")
     return 0
 
 

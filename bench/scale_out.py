@@ -109,7 +109,7 @@ def main() -> None:
         "notes": "One machine of 2 cores hosts the driver, every node's raylet and every evaluator; the fitness "
                  "sleeps without using the CPU. The driver's CPU per wall second near 1 means the driver is the "
                  "bottleneck; the run without a pause gives its ceiling.",
-    }, args.out)
+    }, args.out, settings=args)
 
 
 if __name__ == "__main__":

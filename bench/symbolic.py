@@ -221,7 +221,7 @@ def main() -> None:
     write({"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
            "seed": seeds[0], "seeds": seeds,
            "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},
-          args.out)
+          args.out, settings=args)
 
 
 if __name__ == "__main__":

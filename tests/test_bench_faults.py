@@ -37,15 +37,6 @@ def test_the_faults_section_reports_the_counts():
     assert "commit abc1234" in text
 
 
-def test_exp2_figures_measured_before_the_float32_family_say_so():
-    from bench.report import STALE, with_caveat
-
-    part = ["### The demo", "", "| table |"]
-    assert with_caveat("demo", {}, part) == ["### The demo", "", STALE, "", "| table |"]
-    assert with_caveat("demo", {"commit": "abc1234"}, part) == part  # measured on recorded code: no caveat
-    assert with_caveat("agents", {}, part) == part  # not an exp2 campaign
-
-
 def test_a_benchmark_records_its_commit_dirty_only_for_changed_code(tmp_path):
     import subprocess
 
