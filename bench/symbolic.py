@@ -14,6 +14,11 @@ bench/results/symbolic.json.
     python bench/symbolic.py --peers-from bench/results/symbolic.json   # re-measure the engine alone
     python bench/symbolic.py --problems oscillator1 oscillator2 bactgrow stressstrain --seed 0 1 2 \\
         --out bench/results/symbolic_seeds.json   # the spread over seeds
+    python bench/symbolic.py --problems holdout --out bench/results/symbolic_holdout.json --resume
+        # the 96 held-out Feynman equations, once, at a fixed setting; --resume goes on after a stop
+
+gplearn has no ``exp``: it gets one as a custom function (clipped at 100, protected as its ``log`` is), so the
+function sets match where gplearn allows it.
 
 The peer tools do not change when the engine does: ``--peers-from FILE`` copies their runs from an earlier
 result file measured with the same seconds and workers, for the seeds it has (each copied run says so in
@@ -34,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import RESULTS, write  # noqa: E402
+from bench._common import RESULTS, commit, write  # noqa: E402
 from bench.recovery import exactness  # noqa: E402
 from problems.symbolic import feynman, llmsr  # noqa: E402
 from problems.symbolic._core import formula_problem  # noqa: E402
@@ -77,12 +82,22 @@ def run_evolve(data: Dataset, args: argparse.Namespace, tmp: str, mutator: str) 
     return out
 
 
+def protected_exp(x: np.ndarray) -> np.ndarray:
+    """``exp`` for gplearn, which has none built in, protected as its own ``log`` and ``div`` are: the argument is
+    clipped at 100, so the value stays finite (gplearn refuses a function that can overflow)."""
+    with np.errstate(over="ignore"):
+        return np.exp(np.minimum(x, 100.0))
+
+
 def run_gplearn(data: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    from gplearn.functions import make_function
     from gplearn.genetic import SymbolicRegressor
 
     X, y = data.train
+    # The function set matched to the other tools' where gplearn allows it: exp added as a custom function.
+    exp = make_function(function=protected_exp, name="exp", arity=1)
     est = SymbolicRegressor(population_size=1000, generations=1, function_set=(
-        "add", "sub", "mul", "div", "sqrt", "log", "sin", "cos", "neg", "inv"), n_jobs=args.workers,
+        "add", "sub", "mul", "div", "sqrt", "log", exp, "sin", "cos", "neg", "inv"), n_jobs=args.workers,
         random_state=args.seed, warm_start=True, parsimony_coefficient=0.0005, verbose=0)
     start, generations = time.time(), 0
     # gplearn has no time limit: grow the run one generation at a time until the budget is spent.
@@ -164,6 +179,9 @@ def main() -> None:
                         help="one seed, or several to measure the spread (every problem and tool runs once per seed)")
     parser.add_argument("--out", default=str(RESULTS / "symbolic.json"))
     parser.add_argument("--peers-from", help="copy gplearn and pyoperon runs from this earlier result file")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs --out already holds from this commit with these settings, and write "
+                             "--out after every run (a long run can be stopped and started again)")
     args = parser.parse_args()
     from problems.symbolic.feynman_holdout import HOLDOUT
 
@@ -173,7 +191,8 @@ def main() -> None:
     tools = list(dict.fromkeys([*args.tools, *(["evolve-mixed"] if args.llm else [])]))
     if not tools:
         parser.error("no tools to run: name some with --tools, or give --llm")
-    runs = []
+    runs: list[dict[str, Any]] = []
+    done = resumable(args) if args.resume else {}
     if any(t.startswith("evolve-") for t in tools):
         import ray
 
@@ -186,29 +205,62 @@ def main() -> None:
             data = dataset(name)
             one = argparse.Namespace(**{**vars(args), "seed": seed})
             for tool in tools:
-                if (name, tool, seed) in earlier:
-                    runs.append(earlier[(name, tool, seed)])
-                    continue
-                t0 = time.time()
-                try:
-                    if tool.startswith("evolve-"):
-                        result = run_evolve(data, one, tmp, tool.removeprefix("evolve-"))
-                    elif tool == "gplearn":
-                        result = run_gplearn(data, one)
-                    elif tool == "pyoperon":
-                        result = run_pyoperon(data, one)
-                    else:
-                        raise ValueError(f"unknown tool {tool!r}; tools are {TOOLS} and evolve-mixed (with --llm)")
-                except ValueError:
-                    raise
-                except Exception as exc:  # a tool failing on one problem is a result, not the end of the run
-                    result = {"error": f"{type(exc).__name__}: {exc}", "nmse_id": None, "nmse_ood": None}
-                result.update(problem=name, tool=tool, seed=seed, seconds=time.time() - t0,
-                              recovered=result.get("nmse_id") is not None and result["nmse_id"] < RECOVERED)
-                if name not in llmsr.SETS:  # a Feynman equation: its law is known
-                    result.update(exactness(result))
-                print({k: v for k, v in result.items() if k not in ("model", "params")}, flush=True)
+                key = (name, tool, seed)
+                result = earlier.get(key) or done.get(key) or run_one(tool, data, one, tmp)
                 runs.append(result)
+                if args.resume:  # a run cut short loses only the run under way
+                    write(report(args, tools, seeds, runs, complete=False), args.out, settings=args)
+    write(report(args, tools, seeds, runs, complete=True), args.out, settings=args)
+
+
+def run_one(tool: str, data: Dataset, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
+    """One tool's run on one problem (with ``args.seed``): its scores and model, or the error it failed with,
+    the seconds it took, the commit it ran on, and for a Feynman equation whether it recovered the law exactly.
+
+    Raises:
+        ValueError: an unknown tool.
+    """
+    t0 = time.time()
+    try:
+        if tool.startswith("evolve-"):
+            result = run_evolve(data, args, tmp, tool.removeprefix("evolve-"))
+        elif tool == "gplearn":
+            result = run_gplearn(data, args)
+        elif tool == "pyoperon":
+            result = run_pyoperon(data, args)
+        else:
+            raise ValueError(f"unknown tool {tool!r}; tools are {TOOLS} and evolve-mixed (with --llm)")
+    except ValueError:
+        raise
+    except Exception as exc:  # a tool failing on one problem is a result, not the end of the run
+        result = {"error": f"{type(exc).__name__}: {exc}", "nmse_id": None, "nmse_ood": None}
+    result.update(problem=data.name, tool=tool, seed=args.seed, seconds=time.time() - t0, commit=commit(),
+                  recovered=result.get("nmse_id") is not None and result["nmse_id"] < RECOVERED)
+    if data.name not in llmsr.SETS:  # a Feynman equation: its law is known
+        result.update(exactness(result))
+    print({k: v for k, v in result.items() if k not in ("model", "params")}, flush=True)
+    return result
+
+
+def resumable(args: argparse.Namespace) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The runs already in ``args.out`` that ``--resume`` keeps, by (problem, tool, seed): those measured with the
+    same seconds and workers on this very commit, clean (a run of other code is measured again)."""
+    path = Path(args.out)
+    if not path.is_file():
+        return {}
+    old = json.loads(path.read_text())
+    now = commit()
+    if now is None or now.endswith("-dirty") or (old.get("seconds"), old.get("workers")) != (args.seconds,
+                                                                                               args.workers):
+        return {}
+    return {(r["problem"], r["tool"], r["seed"]): r for r in old.get("runs", []) if r.get("commit") == now}
+
+
+def report(args: argparse.Namespace, tools: list[str], seeds: list[int], runs: list[dict[str, Any]],
+           complete: bool) -> dict[str, Any]:
+    """The JSON of a run (``complete`` False while it is under way): settings, a summary per tool, every run."""
+    from problems.symbolic.feynman_holdout import HOLDOUT
+
     summary = {}
     for tool in tools:
         mine = [r for r in runs if r["tool"] == tool and r["seed"] == seeds[0]]
@@ -218,10 +270,9 @@ def main() -> None:
                          "feynman_exact": sum(bool(r.get("exact")) for r in fey),
                          "holdout_problems": len(held), "holdout_exact": sum(bool(r.get("exact")) for r in held),
                          "holdout_recovered": sum(r["recovered"] for r in held)}
-    write({"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
-           "seed": seeds[0], "seeds": seeds,
-           "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs},
-          args.out, settings=args)
+    return {"benchmark": "symbolic", "recovered_below": RECOVERED, "seconds": args.seconds, "workers": args.workers,
+            "seed": seeds[0], "seeds": seeds, "complete": complete,
+            "published": {k: v.published for k, v in llmsr.SETS.items()}, "summary": summary, "runs": runs}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""bench/symbolic.py's reuse of peer runs from an earlier result file."""
+"""bench/symbolic.py: reuse of peer runs from an earlier result file, a resumed run, gplearn's exp."""
 
 from __future__ import annotations
 
@@ -31,3 +31,32 @@ def test_peer_runs_are_copied_with_their_seed_and_origin_and_the_engine_is_not(t
 def test_peer_runs_measured_with_other_settings_are_refused(tmp_path):
     with pytest.raises(SystemExit, match=r"other settings \{'seconds': \(30.0, 60.0\)\}"):
         peer_runs(_earlier(tmp_path, seconds=30.0), argparse.Namespace(seconds=60.0, workers=2))
+
+
+def test_a_resumed_run_keeps_only_runs_of_this_clean_commit_with_these_settings(tmp_path, monkeypatch):
+    import bench.symbolic as bench_symbolic
+
+    path = tmp_path / "holdout.json"
+    runs = [{"problem": "I.8.14", "tool": "evolve-gp", "seed": 0, "commit": "abc1234"},
+            {"problem": "I.9.18", "tool": "evolve-gp", "seed": 0, "commit": "0ld0000"},
+            {"problem": "I.10.7", "tool": "gplearn", "seed": 0}]
+    path.write_text(json.dumps({"seconds": 60.0, "workers": 2, "runs": runs}))
+    args = argparse.Namespace(out=str(path), seconds=60.0, workers=2)
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234")
+    assert list(bench_symbolic.resumable(args)) == [("I.8.14", "evolve-gp", 0)]
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234-dirty")  # uncommitted code: nothing is kept
+    assert bench_symbolic.resumable(args) == {}
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234")
+    assert bench_symbolic.resumable(argparse.Namespace(out=str(path), seconds=30.0, workers=2)) == {}
+    assert bench_symbolic.resumable(argparse.Namespace(out=str(tmp_path / "none.json"), seconds=60.0,
+                                                       workers=2)) == {}
+
+
+def test_gplearn_gets_an_exp_that_stays_finite():
+    import numpy as np
+
+    from bench.symbolic import protected_exp
+
+    x = np.array([-1e9, -1.0, 0.0, 1.0, 1e9])
+    y = protected_exp(x)
+    assert np.isfinite(y).all() and y[2] == 1.0 and y[3] == np.exp(1.0) and y[-1] == np.exp(100.0)

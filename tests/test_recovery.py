@@ -86,6 +86,8 @@ def test_models_of_the_peer_tools_are_read():
     assert verdict("I.12.1", infix_expression("((1.000000 * mu) * Nn) + 0.25", ("mu", "Nn"))).exact
     assert verdict("I.12.1", gplearn_expression("mul(X0, X1)", ("mu", "Nn"))).exact
     assert not verdict("I.12.1", gplearn_expression("div(X0, X1)", ("mu", "Nn"))).exact
+    # exp is the bench's custom gplearn function (bench/symbolic.py: protected_exp)
+    assert str(gplearn_expression("exp(mul(X0, -0.5))", ("theta",))) == "exp(-0.5*theta)"
     with pytest.raises(Unreadable):
         gplearn_expression("__import__('os')", ("mu", "Nn"))
 

@@ -231,7 +231,8 @@ def gplearn_expression(text: str, inputs: Sequence[str]) -> Any:
     local: dict[str, Any] = {f"X{i}": symbols[name] for i, name in enumerate(inputs)}
     local.update(add=lambda a, b: a + b, sub=lambda a, b: a - b, mul=lambda a, b: a * b, div=lambda a, b: a / b,
                  sqrt=lambda a: sp.sqrt(sp.Abs(a)), log=lambda a: sp.log(sp.Abs(a)), sin=sp.sin, cos=sp.cos,
-                 tan=sp.tan, neg=lambda a: -a, inv=lambda a: 1 / a, abs=sp.Abs, max=sp.Max, min=sp.Min)
+                 tan=sp.tan, neg=lambda a: -a, inv=lambda a: 1 / a, abs=sp.Abs, max=sp.Max, min=sp.Min,
+                 exp=sp.exp)
     if re.search(r"[^\w\s(),.\-+eE]", text):
         raise Unreadable(f"cannot read the gplearn program {text[:200]!r}")
     try:
