@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import agents, engine, faults, float32, load, provenance, symbolic  # noqa: E402
+from bench.figures import agents, engine, faults, float32, holdout, load, provenance, symbolic  # noqa: E402
 
 FIGURES = ROOT / "docs" / "figures.md"
 README = ROOT / "README.md"
@@ -33,7 +33,11 @@ SEEDS_COMMAND = ("python bench/symbolic.py --problems oscillator1 oscillator2 ba
                  "--out bench/results/symbolic_seeds.json")
 """The command that writes symbolic_seeds.json."""
 
-COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/compare_commits.py --baseline COMMIT"}
+HOLDOUT_COMMAND = "python bench/symbolic.py --problems holdout --out bench/results/symbolic_holdout.json --resume"
+"""The command that writes symbolic_holdout.json."""
+
+COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/compare_commits.py --baseline COMMIT",
+            "symbolic_holdout": HOLDOUT_COMMAND}
 """The commands of the benchmarks not run by their script's name alone."""
 
 SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
@@ -48,6 +52,7 @@ SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
     ("formula_eval", symbolic.formula_eval_section, None),
     ("symbolic", symbolic.symbolic_section, symbolic.symbolic_headline),
     ("symbolic_seeds", symbolic.symbolic_seeds_section, None),
+    ("symbolic_holdout", holdout.holdout_section, holdout.holdout_headline),
     ("agent_throughput", agents.agent_throughput_section, None),
     ("agents", agents.agents_section, agents.agents_headline),
     ("llm_agents", agents.llm_agents_section, agents.llm_agents_headline),

@@ -43,6 +43,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "symbolic": _SYMBOLIC_BENCH,
     "symbolic_llm": _SYMBOLIC_BENCH,
     "symbolic_seeds": _SYMBOLIC_BENCH,
+    "symbolic_holdout": _SYMBOLIC_BENCH,
     # recovery runs no campaign: it reads the models in symbolic.json with the program and sandbox helpers
     "recovery": ("bench/recovery.py", "bench/_common.py", "pyproject.toml", "problems/__init__.py", _SYMBOLIC,
                  "evolve/programs/", "evolve/evaluation/", "evolve/sandbox/", "archive/vocabulary.py"),
