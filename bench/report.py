@@ -155,7 +155,7 @@ def figures_text(decisions: dict) -> str:
     for name, section, _ in SECTIONS:
         data = load(name)
         if not data:
-            parts += [f"`bench/results/{name}.json` is missing: run `{command(name, data)}`.", ""]
+            parts += [f"Not measured yet (no bench/results/{name}.json): run `{command(name, data)}`.", ""]
             continue
         reasons = withheld(name, data, decisions)
         parts += withheld_section(name, section, data, reasons) if reasons else section(data)
