@@ -244,16 +244,27 @@ def run_one(tool: str, data: Dataset, args: argparse.Namespace, tmp: str) -> dic
 
 def resumable(args: argparse.Namespace) -> dict[tuple[str, str, int], dict[str, Any]]:
     """The runs already in ``args.out`` that ``--resume`` keeps, by (problem, tool, seed): those measured with the
-    same seconds and workers on this very commit, clean (a run of other code is measured again)."""
+    same seconds and workers on a clean commit whose code this benchmark measures is the code checked out now,
+    uncommitted changes aside (bench/figures/provenance.py's paths; a run of other code is measured again)."""
+    from bench.figures import provenance
+
     path = Path(args.out)
-    if not path.is_file():
+    now = commit()
+    if not path.is_file() or now is None or now.endswith("-dirty"):
         return {}
     old = json.loads(path.read_text())
-    now = commit()
-    if now is None or now.endswith("-dirty") or (old.get("seconds"), old.get("workers")) != (args.seconds,
-                                                                                               args.workers):
+    if (old.get("seconds"), old.get("workers")) != (args.seconds, args.workers):
         return {}
-    return {(r["problem"], r["tool"], r["seed"]): r for r in old.get("runs", []) if r.get("commit") == now}
+    repo = provenance.Repo.at(Path(__file__).resolve().parent.parent)
+    same: dict[str, bool] = {}
+    for run in old.get("runs", []):
+        made = str(run.get("commit") or "")
+        if made and made not in same:
+            try:
+                same[made] = not made.endswith("-dirty") and not provenance.changed("symbolic_holdout", made, repo)
+            except provenance.CannotCheck:
+                same[made] = False
+    return {(r["problem"], r["tool"], r["seed"]): r for r in old.get("runs", []) if same.get(str(r.get("commit")))}
 
 
 def report(args: argparse.Namespace, tools: list[str], seeds: list[int], runs: list[dict[str, Any]],

@@ -33,20 +33,31 @@ def test_peer_runs_measured_with_other_settings_are_refused(tmp_path):
         peer_runs(_earlier(tmp_path, seconds=30.0), argparse.Namespace(seconds=60.0, workers=2))
 
 
-def test_a_resumed_run_keeps_only_runs_of_this_clean_commit_with_these_settings(tmp_path, monkeypatch):
+def test_a_resumed_run_keeps_only_runs_of_the_code_checked_out_with_these_settings(tmp_path, monkeypatch):
+    import subprocess
+
     import bench.symbolic as bench_symbolic
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    before = git("log", "-1", "--format=%h", "--", "bench/symbolic.py")  # the last change to the bench's code
     path = tmp_path / "holdout.json"
-    runs = [{"problem": "I.8.14", "tool": "evolve-gp", "seed": 0, "commit": "abc1234"},
-            {"problem": "I.9.18", "tool": "evolve-gp", "seed": 0, "commit": "0ld0000"},
-            {"problem": "I.10.7", "tool": "gplearn", "seed": 0}]
+    runs = [{"problem": "I.8.14", "tool": "evolve-gp", "seed": 0, "commit": head},
+            {"problem": "I.9.18", "tool": "evolve-gp", "seed": 0, "commit": f"{head}-dirty"},
+            {"problem": "I.10.7", "tool": "evolve-gp", "seed": 0, "commit": "0000000"},
+            {"problem": "I.11.19", "tool": "gplearn", "seed": 0}]
+    if git("rev-list", "--count", "HEAD") != "1":  # a clone with history: the commit before that change
+        runs.append({"problem": "I.13.4", "tool": "evolve-gp", "seed": 0, "commit": git("rev-parse", "--short",
+                                                                                       f"{before}~1")})
     path.write_text(json.dumps({"seconds": 60.0, "workers": 2, "runs": runs}))
     args = argparse.Namespace(out=str(path), seconds=60.0, workers=2)
-    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234")
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: head)
     assert list(bench_symbolic.resumable(args)) == [("I.8.14", "evolve-gp", 0)]
-    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234-dirty")  # uncommitted code: nothing is kept
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: f"{head}-dirty")  # uncommitted code: nothing is kept
     assert bench_symbolic.resumable(args) == {}
-    monkeypatch.setattr(bench_symbolic, "commit", lambda: "abc1234")
+    monkeypatch.setattr(bench_symbolic, "commit", lambda: head)
     assert bench_symbolic.resumable(argparse.Namespace(out=str(path), seconds=30.0, workers=2)) == {}
     assert bench_symbolic.resumable(argparse.Namespace(out=str(tmp_path / "none.json"), seconds=60.0,
                                                        workers=2)) == {}

@@ -124,7 +124,7 @@ def _recorded(data: dict[str, Any]) -> tuple[list[str], list[str]]:
     return reasons, [f"no {what} recorded" for key, what in REQUIRED if not data.get(key)]
 
 
-def _changed(name: str, commit: str, repo: Repo) -> list[str]:
+def changed(name: str, commit: str, repo: Repo) -> list[str]:
     """The refusals git gives: ``commit`` missing or off HEAD's history, or the code ``name`` measures changed
     since; raises :class:`CannotCheck` (with no reasons) where git cannot tell."""
     if repo.head is None:
@@ -160,7 +160,7 @@ def refusals(name: str, data: dict[str, Any], root: Path, repo: Repo | None = No
     for commit in commits(data):
         repo = repo or Repo.at(root)
         try:
-            reasons += _changed(name, commit.removesuffix("-dirty"), repo)
+            reasons += changed(name, commit.removesuffix("-dirty"), repo)
         except CannotCheck as e:
             cannot = cannot or e.why
     if cannot:
