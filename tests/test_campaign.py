@@ -12,7 +12,8 @@ from tests_helpers import PROBLEMS
 from archive import Archive
 from evolve import Campaign, load_problem
 
-FAST = dict(workers=2, batch_size=4, progress=False, tune_steps=100)
+# No verification stage: tests/test_verify*.py test it, and it costs each campaign here seconds.
+FAST = dict(workers=2, batch_size=4, progress=False, tune_steps=100, verify_top=0)
 
 
 def check_integrity(archive: Archive, campaign_id: int) -> list:

@@ -195,7 +195,7 @@ def test_only_problem_binops_are_written() -> None:
     rng = np.random.default_rng(0)
     mutator = GPMutator({op: 1.0 for op in SYNTACTIC})
     parents = [Parent(0, HORNER), Parent(1, "def f(x):\n    return x * (x + 0.5) * 2.0\n")]
-    for _ in range(300):
+    for _ in range(120):
         proposal = mutator.propose(parents, problem, rng)
         assert binops_in(proposal.source) <= {ast.Add, ast.Mult}, proposal.source
         parents = [Parent(0, proposal.source), parents[1]]
