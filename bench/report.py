@@ -40,6 +40,10 @@ COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/co
             "symbolic_holdout": HOLDOUT_COMMAND}
 """The commands of the benchmarks not run by their script's name alone."""
 
+WHOLE = {"float32": "python bench/float32.py --seconds 600",
+         "agents": "python bench/agents.py --envs Pendulum-v1 MountainCar-v0 Acrobot-v1 --seconds 900"}
+"""The whole run of a benchmark that keeps its earlier runs and measures the items named (targets, environments)."""
+
 SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
     ("demo", engine.demo_section, engine.demo_headline),
     ("dedupe", engine.dedupe_section, engine.dedupe_headline),
@@ -80,8 +84,9 @@ took them at: the text is written from these, so a checkout without the figures'
 
 
 def command(name: str, data: dict | None) -> str:
-    """The command that (re)writes ``name``'s JSON: the one it records, else the usual one."""
-    return (data or {}).get("command") or COMMANDS.get(name, f"python bench/{name}.py")
+    """The command that (re)writes ``name``'s JSON: :data:`WHOLE` for a benchmark that adds to its earlier runs
+    (its recorded command may have measured one target), else the one it records, else the usual one."""
+    return WHOLE.get(name) or (data or {}).get("command") or COMMANDS.get(name, f"python bench/{name}.py")
 
 
 def shown_with(name: str, data: dict) -> list[str]:
