@@ -60,7 +60,7 @@ def holdout_section(r: dict) -> list[str]:
         lines.append(f"| {tool} | {exact} ({exact / max(n, 1):.0%} of those run) | {close} | {n} |")
     rates = srbench_published.rates_on(HOLDOUT)
     src = srbench_published.SOURCE
-    lines += ["", f"Published anchors (SRBench, {src['paper']}; `{src['path']}` of {src['repo']} at "
+    lines += ["", f"Published anchors (SRBench, {src['paper']}; [{src['path']}]({src['url']}) of {src['repo']} at "
                   f"{src['commit'][:7]}): the mean share of trials (10 per equation, noise 0) that "
                   "found the law, on the held-out equations SRBench ran:", ""]
     lines += [f"- {name}: {row['rate']:.1%} over {row['problems']} equations" for name, row in rates.items()]
