@@ -308,16 +308,12 @@ def verify_agent(tasks: list[Task], complete: Callable[[str, float], tuple[str, 
     """
     if not tasks:
         return Verdict(False, None, "the problem was made with heldout=0: there are no held-out tasks to check on")
-    forward = program.compile_program(tree, ENTRYPOINT)
     try:
-        runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, "heldout")
+        found = scored(program.compile_program(tree, ENTRYPOINT), tasks, complete, calls_per_task, task_seconds,
+                       "heldout")
     except CandidateError as exc:
         return Verdict(False, None, f"on the held-out tasks: {exc}")
-    correct = runs["correct"]
-    held, n = float(correct.mean()), len(correct)
-    low, high = arithmetic_tasks.bootstrap_ci(correct)
-    found = {"accuracy": held, "ci_low": low, "ci_high": high, "tasks": n, "errors": runs["errors"],
-             "calls_per_task": float(runs["calls"].mean())}
+    held, n, low, high = found["accuracy"], found["tasks"], found["ci_low"], found["ci_high"]
     search = metrics.get("accuracy")
     if search is None:
         return Verdict(False, held, f"held-out accuracy {held:.3f} on {n} tasks; no search figure to compare", found)
@@ -405,11 +401,22 @@ def accuracy_on(source: str, tasks: list[Task], complete: Callable[[str, float],
     tokens it spends per task, for reports. A failure (budget, time) is returned as ``error``."""
     tree = program.parse(source)
     static_check.check(tree)
-    forward = program.compile_program(tree, ENTRYPOINT)
     try:
-        runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, "report")
+        return scored(program.compile_program(tree, ENTRYPOINT), tasks, complete, calls_per_task, task_seconds,
+                      "report")
     except CandidateError as exc:
         return {"error": str(exc)}
+
+
+def scored(forward: Callable[..., Any], tasks: list[Task], complete: Callable[[str, float], tuple[str, int]],
+           calls_per_task: int, task_seconds: float, split: str) -> dict[str, Any]:
+    """:func:`run_tasks` of ``forward`` on ``tasks``, summed up: accuracy with its bootstrap interval, calls and
+    tokens per task, errors, tasks.
+
+    Raises:
+        CandidateError: the agent went over its call budget or the time of a task.
+    """
+    runs = run_tasks(forward, tasks, complete, calls_per_task, task_seconds, split)
     low, high = arithmetic_tasks.bootstrap_ci(runs["correct"])
     return {"accuracy": float(runs["correct"].mean()), "ci_low": low, "ci_high": high,
             "calls_per_task": float(runs["calls"].mean()), "tokens_per_task": float(runs["tokens"].mean()),
@@ -417,4 +424,4 @@ def accuracy_on(source: str, tasks: list[Task], complete: Callable[[str, float],
 
 
 __all__ = ["ENTRYPOINT", "SEED_AGENTS", "BudgetExceeded", "Calls", "Endpoint",
-           "accuracy_on", "make_problem", "run_tasks", "seed_source", "stand_in", "verify_agent"]
+           "accuracy_on", "make_problem", "run_tasks", "scored", "seed_source", "stand_in", "verify_agent"]
