@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, commit, earlier_runs, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 
 GOALS = {"CartPole-v1": 500.0, "Acrobot-v1": -80.0, "MountainCar-v0": -110.0, "Pendulum-v1": -200.0}
 """Held-out mean returns the issue asks for (CartPole: at least; the others: above)."""
@@ -55,8 +56,8 @@ def run_gp(env: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
 
     db = str(Path(tmp) / f"{env}.sqlite")
     problem = load_problem("gymnax_policy", env=env, seed=args.seed)
-    summary = Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
-                       workers=args.workers, mutator="gp", progress=False).run()
+    summary = finished(Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                                workers=args.workers, mutator="gp", progress=False).run())
     archive = Archive(db, readonly=True)
     rows = sorted(archive.programs(campaign_id=summary.campaign_id), key=lambda r: r.created_at)
     start = rows[0].created_at

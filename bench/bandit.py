@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import Archive  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, load_problem  # noqa: E402
 
 
@@ -36,8 +37,8 @@ def run(choice: str, seed: int, args: argparse.Namespace, tmp: str) -> dict:
             if ulp is not None and (not curve or ulp < curve[-1][1]):
                 curve.append((time.time() - campaign.started, float(ulp)))
 
-    summary = Campaign(load_problem("exp2"), db=db, budget=10**9, max_seconds=args.seconds, seed=seed,
-                       workers=args.workers, operator_choice=choice, progress=sys.stderr.isatty()).run(sample)
+    summary = finished(Campaign(load_problem("exp2"), db=db, budget=10**9, max_seconds=args.seconds, seed=seed,
+                                workers=args.workers, operator_choice=choice, progress=sys.stderr.isatty()).run(sample))
     stats = Archive(db, readonly=True).stats(summary.campaign_id)
     out = {"choice": choice, "seed": seed, "proposed": summary.proposed, "wall_seconds": summary.wall_seconds,
            "best_max_ulp": summary.best_metrics.get("max_ulp"), "curve": curve,

@@ -18,14 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import Archive  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, load_problem  # noqa: E402
 
 
 def run(dedupe: bool, args: argparse.Namespace, tmp: str) -> dict:
     db = str(Path(tmp) / f"dedupe-{dedupe}.sqlite")
-    summary = Campaign(load_problem("exp2"), db=db, budget=args.budget, workers=args.workers, seed=args.seed,
-                       dedupe=dedupe, audit_dedupe=args.audit if dedupe else 0.0,
-                       progress=sys.stderr.isatty()).run()
+    summary = finished(Campaign(load_problem("exp2"), db=db, budget=args.budget, workers=args.workers, seed=args.seed,
+                                dedupe=dedupe, audit_dedupe=args.audit if dedupe else 0.0,
+                                progress=sys.stderr.isatty()).run())
     archive = Archive(db, readonly=True)
     stats = archive.stats(summary.campaign_id)
     # Which metrics differed in each audited mismatch: a behavioural collision changes max_ulp, while a

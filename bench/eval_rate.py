@@ -35,6 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import load_problem  # noqa: E402
 from evolve.programs import program  # noqa: E402
 
@@ -96,8 +97,8 @@ def campaign_report(name: str, options: dict, seconds: float, workers: int, seed
 
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "rate.sqlite")
-        summary = Campaign(load_problem(name, **options), db=db, budget=10**7, max_seconds=seconds, seed=seed,
-                           workers=workers, progress=False).run()
+        summary = finished(Campaign(load_problem(name, **options), db=db, budget=10**7, max_seconds=seconds, seed=seed,
+                                    workers=workers, progress=False).run())
         rows = Archive(db, readonly=True).programs(campaign_id=summary.campaign_id)
     start, end = rows[0].created_at, rows[-1].created_at
     evaluated = [r for r in rows if r.status != "duplicate" and r.operator not in ("seed", "migration", "reset")]

@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, commit, earlier_runs, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("exp2", "log2", "erf", "tanh", "sigmoid", "sin", "exp2_real")
@@ -174,8 +175,8 @@ def run_target(target: str, args: argparse.Namespace, tmp: str) -> dict[str, Any
     problem = load_problem(target)
     name = problem.name
     db = str(Path(tmp) / f"{name}.sqlite")
-    summary = Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
-                       workers=args.workers, mutator="gp", progress=False).run()
+    summary = finished(Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                                workers=args.workers, mutator="gp", progress=False).run())
     archive = Archive(db, readonly=True)
     error = error_name(name)
 

@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 
 
 def best_evolved(rows: list[Any]) -> Any | None:
@@ -87,9 +88,9 @@ def main() -> None:
             db = str(Path(tmp) / "agents.sqlite")
             problem = load_problem("llm_agent", seed=args.seed, validation=args.validation, heldout=args.heldout,
                                    max_tokens=args.max_tokens)
-            summary = Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
-                               workers=args.workers, mutator=args.mutator, llm_base_url=url, llm_model=model,
-                               progress=False).run()
+            summary = finished(Campaign(problem, db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                                        workers=args.workers, mutator=args.mutator, llm_base_url=url, llm_model=model,
+                                        progress=False).run())
             archive = Archive(db, readonly=True)
             rows = archive.programs(campaign_id=summary.campaign_id)
             seeds = {llm_agent.seed_source(name).strip(): name for name in llm_agent.SEED_AGENTS}

@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, load_problem  # noqa: E402
 
 Snapshot = tuple[int, float, float]
@@ -45,9 +46,9 @@ def measure(address: str, evaluators: int, pause: float, args: argparse.Namespac
     def record(c: Campaign) -> None:
         snapshots.append((c.proposed_done, time.perf_counter(), time.process_time()))
 
-    summary = Campaign(problem, db=db, budget=warmup + window, seed=args.seed, workers=evaluators,
-                       batch_size=args.batch_size, ray_address=address, dedupe=False, progress=False,
-                       compile_cache="").run(on_batch=record)
+    summary = finished(Campaign(problem, db=db, budget=warmup + window, seed=args.seed, workers=evaluators,
+                                batch_size=args.batch_size, ray_address=address, dedupe=False, progress=False,
+                                compile_cache="").run(on_batch=record))
     start = next(s for s in snapshots if s[0] >= warmup)
     end = snapshots[-1]
     n, wall, cpu = end[0] - start[0], end[1] - start[1], end[2] - start[2]

@@ -40,6 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import RESULTS, commit, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from bench.recovery import exactness  # noqa: E402
 from problems.symbolic import feynman, llmsr  # noqa: E402
 from problems.symbolic._core import formula_problem  # noqa: E402
@@ -68,9 +69,9 @@ def run_evolve(data: Dataset, args: argparse.Namespace, tmp: str, mutator: str) 
 
     db = str(Path(tmp) / f"{data.name}-{mutator}.sqlite")
     llm = {"llm_base_url": args.llm} if mutator != "gp" else {}
-    summary = Campaign(formula_problem(data), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
-                       workers=args.workers, mutator=mutator, progress=False, timeout=60.0,
-                       compile_cache=str(Path(tmp) / "jax-cache"), **llm).run()
+    summary = finished(Campaign(formula_problem(data), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                                workers=args.workers, mutator=mutator, progress=False, timeout=60.0,
+                                compile_cache=str(Path(tmp) / "jax-cache"), **llm).run())
     archive = Archive(db, readonly=True)
     best = archive.get(summary.best_id)
     m = best.metrics

@@ -1,4 +1,4 @@
-"""bench/symbolic.py: reuse of peer runs from an earlier result file, a resumed run, gplearn's exp."""
+"""bench/symbolic.py: reused peer runs, a resumed run, gplearn's exp, a campaign stopped by a signal."""
 
 from __future__ import annotations
 
@@ -71,3 +71,43 @@ def test_gplearn_gets_an_exp_that_stays_finite():
     x = np.array([-1e9, -1.0, 0.0, 1.0, 1e9])
     y = protected_exp(x)
     assert np.isfinite(y).all() and y[2] == 1.0 and y[3] == np.exp(1.0) and y[-1] == np.exp(100.0)
+
+
+def test_a_campaign_stopped_by_a_signal_ends_the_benchmark_and_is_not_recorded(tmp_path, monkeypatch, capsys):
+    # A session's end once sent SIGTERM to a hold-out run: its campaign stopped cleanly after 18 of its 60 s and
+    # the benchmark recorded the cut-short run as a result.
+    import signal
+    from types import SimpleNamespace
+
+    import evolve
+    from archive import CampaignStatus
+    from bench import symbolic as bench_symbolic
+    from problems.symbolic import feynman
+
+    class Stopped:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def run(self):
+            return SimpleNamespace(status=CampaignStatus.STOPPED, stop_signal=signal.SIGTERM, best_id=1, proposed=40)
+
+    monkeypatch.setattr(evolve, "Campaign", Stopped)
+    args = argparse.Namespace(seconds=60.0, workers=2, seed=0, llm=None)
+    with pytest.raises(SystemExit) as stop:
+        bench_symbolic.run_one("evolve-gp", feynman.generate("I.12.1"), args, str(tmp_path))
+    assert stop.value.code == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM: the campaign under way is not recorded" in capsys.readouterr().err
+
+
+def test_a_finished_campaign_passes_the_guard_and_one_stopped_without_a_signal_counts_as_ctrl_c():
+    import signal
+    from types import SimpleNamespace
+
+    from archive import CampaignStatus
+    from bench.finished import finished
+
+    done = SimpleNamespace(status=CampaignStatus.FINISHED, stop_signal=None)
+    assert finished(done) is done
+    with pytest.raises(SystemExit) as stop:
+        finished(SimpleNamespace(status=CampaignStatus.STOPPED, stop_signal=None))
+    assert stop.value.code == 128 + signal.SIGINT

@@ -26,18 +26,18 @@ the pinned dependencies."""
 
 _FLOAT32, _SYMBOLIC, _AGENTS = "problems/float32/", "problems/symbolic/", "problems/agents/"
 _TRIVIAL = "bench/trivial_problem.py"  # imports problems/float32/exp2.py
-_SYMBOLIC_BENCH = ("bench/symbolic.py", "bench/recovery.py", *_ENGINE, _SYMBOLIC)
+_SYMBOLIC_BENCH = ("bench/symbolic.py", "bench/recovery.py", "bench/finished.py", *_ENGINE, _SYMBOLIC)
 
 DEPENDS: dict[str, tuple[str, ...]] = {
     "demo": ("bench/demo.py", *_ENGINE, _FLOAT32),
-    "dedupe": ("bench/dedupe.py", *_ENGINE, _FLOAT32),
+    "dedupe": ("bench/dedupe.py", "bench/finished.py", *_ENGINE, _FLOAT32),
     "engine_throughput": ("bench/engine_throughput.py", _TRIVIAL, *_ENGINE, _FLOAT32),
     "engine_throughput_growing": ("bench/engine_throughput.py", _TRIVIAL, *_ENGINE, _FLOAT32),
     "compare_commits": ("bench/compare_commits.py", "bench/engine_throughput.py", "bench/demo.py", _TRIVIAL,
                         *_ENGINE, _FLOAT32),
-    "scale_out": ("bench/scale_out.py", _TRIVIAL, *_ENGINE, _FLOAT32),
-    "eval_rate": ("bench/eval_rate.py", *_ENGINE, _FLOAT32, _SYMBOLIC, _AGENTS),
-    "bandit": ("bench/bandit.py", *_ENGINE, _FLOAT32),
+    "scale_out": ("bench/scale_out.py", "bench/finished.py", _TRIVIAL, *_ENGINE, _FLOAT32),
+    "eval_rate": ("bench/eval_rate.py", "bench/finished.py", *_ENGINE, _FLOAT32, _SYMBOLIC, _AGENTS),
+    "bandit": ("bench/bandit.py", "bench/finished.py", *_ENGINE, _FLOAT32),
     "llm_mutation": ("bench/llm_mutation.py", *_ENGINE, _FLOAT32),
     "formula_eval": ("bench/formula_eval.py", *_ENGINE, _SYMBOLIC),
     "symbolic": _SYMBOLIC_BENCH,
@@ -48,9 +48,9 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "recovery": ("bench/recovery.py", "bench/_common.py", "pyproject.toml", "problems/__init__.py", _SYMBOLIC,
                  "evolve/programs/", "evolve/evaluation/", "evolve/sandbox/", "archive/vocabulary.py"),
     "agent_throughput": ("bench/agent_throughput.py", *_ENGINE, _AGENTS),
-    "agents": ("bench/agents.py", *_ENGINE, _AGENTS),
-    "llm_agents": ("bench/llm_agents.py", *_ENGINE, _AGENTS),
-    "float32": ("bench/float32.py", *_ENGINE, _FLOAT32, "examples/float32_exp.py"),
+    "agents": ("bench/agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
+    "llm_agents": ("bench/llm_agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
+    "float32": ("bench/float32.py", "bench/finished.py", *_ENGINE, _FLOAT32, "examples/float32_exp.py"),
     "faults": ("bench/faults.py", "bench/fault_injection/", *_ENGINE, _FLOAT32),
 }
 """Per benchmark (its JSON's name), the repository paths whose code its figure measures: a change to any of them
