@@ -81,6 +81,16 @@ def test_points_decide_when_sympy_has_no_time():
     assert not off.exact
 
 
+def test_a_model_too_slow_to_evaluate_at_the_points_is_not_a_recovery():
+    # A hold-out run stalled for 10 minutes here on a gplearn program with nested exp: far outside the box its
+    # value has astronomically many digits, and evalf computed them.
+    model = gplearn_expression("add(mul(X0, X1), exp(exp(exp(X1))))", ["mu", "Nn"])
+    slow = verdict("I.12.1", model, points_seconds=1.0)
+    assert not slow.exact and slow.how.startswith("undecided: evaluating the model at the points took longer")
+    fitted = verdict("I.12.1", gplearn_expression("mul(X0, X1)", ["mu", "Nn"]), points_seconds=1.0)
+    assert fitted.exact  # the bound leaves a model that evaluates in time to the points
+
+
 def test_models_of_the_peer_tools_are_read():
     assert verdict("I.12.1", infix_expression("(mu * Nn)", ("mu", "Nn"))).exact
     assert verdict("I.12.1", infix_expression("((1.000000 * mu) * Nn) + 0.25", ("mu", "Nn"))).exact

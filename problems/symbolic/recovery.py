@@ -48,6 +48,11 @@ AGREE = 40
 SIMPLIFY_SECONDS = 10.0
 """Time sympy may spend simplifying a difference or a ratio before the points decide."""
 
+POINTS_SECONDS = 30.0
+"""Time the evaluation at the points may take: a nested ``exp`` far outside the box needs its value to millions of
+digits (gplearn's programs have such nests), so a model still unevaluated after this long is not counted as a
+recovery."""
+
 _FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",
               "abs", "log1p", "expm1", "square")
 
@@ -275,17 +280,44 @@ def _agree(values: list[Any]) -> bool:
 
 
 def check(model: Any, truth: Any, inputs: Sequence[str], box: Sequence[tuple[float, float]], *, seed: int = 0,
-          tolerance: float = TOLERANCE, simplify_seconds: float = SIMPLIFY_SECONDS) -> Recovery:
+          tolerance: float = TOLERANCE, simplify_seconds: float = SIMPLIFY_SECONDS,
+          points_seconds: float = POINTS_SECONDS) -> Recovery:
     """Whether the sympy expression ``model`` (its floats are rationalised here) recovers the law ``truth``, whose
-    ``inputs`` range over ``box`` in training (see the module docstring)."""
+    ``inputs`` range over ``box`` in training (see the module docstring); ``points_seconds`` bounds the evaluation
+    at the points (a model that takes longer is not a recovery)."""
     model = rationalised(model, tolerance)
     text = str(model)
     symbols = _symbols(inputs)
     stray = {str(s) for s in model.free_symbols} - set(symbols)
     if stray:
         return Recovery(False, f"the model uses unknown names {sorted(stray)}", text)
+    try:
+        with interval_timer(signal.ITIMER_REAL, signal.SIGALRM, points_seconds, _TooSlow):
+            at_points = _at_points(model, truth, [symbols[name] for name in inputs], box, seed)
+    except (_TooSlow, RecursionError):
+        return Recovery(False, f"undecided: evaluating the model at the points took longer than {points_seconds:g} s "
+                               "(not counted as a recovery)", text)
+    if isinstance(at_points, str):
+        return Recovery(False, at_points, text)
+    diffs, ratios = at_points
+    for name, values, expr in (("difference", diffs, model - truth), ("ratio", ratios, model / truth)):
+        if not _agree(values) or (name == "ratio" and abs(values[0]) <= 10 ** (-AGREE)):
+            continue
+        # The points say equal; sympy, given the time, says why (the points stand when it cannot).
+        value = _constant_after_simplify(expr, simplify_seconds)
+        if value is not None and (name == "difference" or value != 0):
+            return Recovery(True, f"the {name} simplifies to {value}", text)
+        return Recovery(True, f"the {name} is the same at {len(values)} points to {AGREE} digits", text)
+    spread = max(abs(float(r) - float(ratios[0])) for r in ratios) / max(abs(float(ratios[0])), 1e-300)
+    return Recovery(False, f"neither the difference nor the ratio is constant (the ratio varies by {spread:.3g} "
+                           "relative across the points)", text)
+
+
+def _at_points(model: Any, truth: Any, order: list[Any], box: Sequence[tuple[float, float]],
+               seed: int) -> tuple[list[Any], list[Any]] | str:
+    """The differences and ratios of ``model`` to ``truth`` at the points (half in ``box``, half far outside it),
+    or why they cannot decide."""
     rng = np.random.default_rng(seed)
-    order = [symbols[name] for name in inputs]
     diffs, ratios = [], []
     for where_from in (box, _far(box)):
         # Half the points in each box, drawn until as many fall where the law is a real number (far outside the
@@ -301,27 +333,17 @@ def check(model: Any, truth: Any, inputs: Sequence[str], box: Sequence[tuple[flo
             got = model.evalf(DIGITS, subs=at)
             if not (got.is_real and got.is_finite):
                 spot = ", ".join(f"{k}={float(v):.6g}" for k, v in at.items())
-                return Recovery(False, f"the model is not a finite real number at {spot}, where the law is", text)
+                return f"the model is not a finite real number at {spot}, where the law is"
             diffs.append(got - want)
             ratios.append(got / want)
             kept += 1
             if kept == POINTS // 2:
                 break
     if len(diffs) < POINTS // 2:
-        return Recovery(False, f"the law is a real number at only {len(diffs)} of the points drawn", text)
-    for name, values, expr in (("difference", diffs, model - truth), ("ratio", ratios, model / truth)):
-        if not _agree(values) or (name == "ratio" and abs(values[0]) <= 10 ** (-AGREE)):
-            continue
-        # The points say equal; sympy, given the time, says why (the points stand when it cannot).
-        value = _constant_after_simplify(expr, simplify_seconds)
-        if value is not None and (name == "difference" or value != 0):
-            return Recovery(True, f"the {name} simplifies to {value}", text)
-        return Recovery(True, f"the {name} is the same at {len(values)} points to {AGREE} digits", text)
-    spread = max(abs(float(r) - float(ratios[0])) for r in ratios) / max(abs(float(ratios[0])), 1e-300)
-    return Recovery(False, f"neither the difference nor the ratio is constant (the ratio varies by {spread:.3g} "
-                           "relative across the points)", text)
+        return f"the law is a real number at only {len(diffs)} of the points drawn"
+    return diffs, ratios
 
 
-__all__ = ["AGREE", "DIGITS", "POINTS", "SIMPLIFY_SECONDS", "TOLERANCE", "Recovery", "Unreadable", "check",
-           "gplearn_expression", "infix_expression", "law_expression", "program_expression", "rationalise",
+__all__ = ["AGREE", "DIGITS", "POINTS", "POINTS_SECONDS", "SIMPLIFY_SECONDS", "TOLERANCE", "Recovery", "Unreadable",
+           "check", "gplearn_expression", "infix_expression", "law_expression", "program_expression", "rationalise",
            "rationalised"]
