@@ -40,8 +40,7 @@ COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/co
             "symbolic_holdout": HOLDOUT_COMMAND}
 """The commands of the benchmarks not run by their script's name alone."""
 
-WHOLE = {"float32": "python bench/float32.py --seconds 600",
-         "agents": "python bench/agents.py --envs Pendulum-v1 MountainCar-v0 Acrobot-v1 --seconds 900"}
+WHOLE = {"float32": "python bench/float32.py --seconds 600", "agents": "python bench/agents.py --seconds 900"}
 """The whole run of a benchmark that keeps its earlier runs and measures the items named (targets, environments)."""
 
 SECTIONS: tuple[tuple[str, Section, Headline | None], ...] = (
@@ -85,8 +84,19 @@ took them at: the text is written from these, so a checkout without the figures'
 
 def command(name: str, data: dict | None) -> str:
     """The command that (re)writes ``name``'s JSON: :data:`WHOLE` for a benchmark that adds to its earlier runs
-    (its recorded command may have measured one target), else the one it records, else the usual one."""
-    return WHOLE.get(name) or (data or {}).get("command") or COMMANDS.get(name, f"python bench/{name}.py")
+    (its recorded command may have measured one target), else the one it records, else the usual one. Without
+    ``--peers-from FILE``: the runs it copies keep the commits they were measured on, which the gate checks too,
+    so a figure re-measured that way would stay withheld."""
+    given = WHOLE.get(name) or (data or {}).get("command") or COMMANDS.get(name, f"python bench/{name}.py")
+    return re.sub(r"\s+--peers-from\s+\S+", "", given)
+
+
+def rerun(name: str, data: dict, decisions: dict) -> str:
+    """The commands that measure again what keeps ``name``'s figure withheld: its own (when it is refused), then
+    those of the refused JSONs its section shows too, in the order to run them."""
+    names = ([name] if _own(name, data, decisions) else []) + [
+        other for other in shown_with(name, data) if _own(other, load(other) or {}, decisions)]
+    return ", then ".join(f"`{command(n, load(n) if n != name else data)}`" for n in names or [name])
 
 
 def shown_with(name: str, data: dict) -> list[str]:
@@ -145,12 +155,13 @@ def heading(name: str, section: Section, data: dict) -> str:
     return first if first.startswith("#") else f"## {name}"
 
 
-def withheld_section(name: str, section: Section, data: dict, reasons: list[str]) -> list[str]:
-    """A refused figure's part of docs/figures.md: its heading and why it is withheld."""
+def withheld_section(name: str, section: Section, data: dict, reasons: list[str], decisions: dict) -> list[str]:
+    """A refused figure's part of docs/figures.md: its heading, why it is withheld (``reasons``) and what to run
+    (:func:`rerun`, from ``decisions``)."""
     when = f"{data.get('commit') or 'an unrecorded commit'} ({data.get('measured') or 'date unrecorded'})"
     return [heading(name, section, data), "",
-            f"Withheld: measured on {when}; {'; '.join(reasons)}. Re-run `{command(name, data)}` on a clean "
-            "checkout, then `python bench/report.py`.", ""]
+            f"Withheld: measured on {when}; {'; '.join(reasons)}. Re-run {rerun(name, data, decisions)} on a "
+            "clean checkout, then `python bench/report.py`.", ""]
 
 
 def figures_text(decisions: dict) -> str:
@@ -163,7 +174,7 @@ def figures_text(decisions: dict) -> str:
             parts += [f"Not measured yet (no bench/results/{name}.json): run `{command(name, data)}`.", ""]
             continue
         reasons = withheld(name, data, decisions)
-        parts += withheld_section(name, section, data, reasons) if reasons else section(data)
+        parts += withheld_section(name, section, data, reasons, decisions) if reasons else section(data)
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -177,7 +188,8 @@ def headline_text(decisions: dict) -> str:
         reasons = withheld(name, data, decisions)
         if reasons:
             title = re.sub(r"\s*\(`[^`]*`\)\s*$", "", heading(name, section, data).lstrip("#").strip())
-            lines.append(f"- {title}: withheld ({provenance.short(reasons[0])}); re-run `{command(name, data)}`.")
+            why = provenance.short(reasons[0])
+            lines.append(f"- {title}: withheld ({why}); re-run {rerun(name, data, decisions)}.")
         elif line := headline(data):
             lines.append(f"- {line}")
     return "\n".join(lines) + "\n"

@@ -5,12 +5,14 @@ dirty or stale commit is withheld; and each headline says met or missed as the f
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from bench import agents as agents_bench
 from bench import report
 from bench.figures import load, provenance
 from bench.figures.engine import demo_headline, demo_section, throughput_headline
@@ -176,6 +178,22 @@ def test_a_figure_without_a_decision_on_its_run_or_showing_a_refused_one_is_with
     if load("symbolic") and load("symbolic_llm"):
         text = report.figures_text(decisions({"symbolic_llm": ["no commit recorded"]}))
         assert "it shows symbolic_llm.json, withheld too (no commit recorded)" in text
+        # What to run is what is refused: the companion's command alone, or both in the order to run them.
+        llm = report.command("symbolic_llm", load("symbolic_llm"))
+        assert f"Re-run `{llm}` on a clean checkout" in text
+        both = report.figures_text(decisions({"symbolic": ["no commit recorded"], "symbolic_llm": ["stale"]}))
+        assert f"Re-run `{report.command('symbolic', load('symbolic'))}`, then `{llm}` on a clean" in both
+
+
+def test_the_command_to_run_again_measures_the_whole_figure():
+    # Copied peer runs keep the commit they were measured on, so --peers-from would leave the figure withheld.
+    peers = {"command": "python bench/symbolic.py --seconds 60 --peers-from bench/results/symbolic.json --seed 0"}
+    assert report.command("symbolic", peers) == "python bench/symbolic.py --seconds 60 --seed 0"
+    # A benchmark that keeps its earlier runs is run again for every item, so no stale one is kept.
+    envs = re.search(r"--envs((?:\s+\w[\w-]*)+)", report.command("agents", {"command": "python bench/agents.py "
+                                                                                     "--envs Acrobot-v1"}))
+    assert envs is None or set(envs.group(1).split()) == set(agents_bench.GOALS)
+    assert "--targets" not in report.command("float32", {"command": "python bench/float32.py --targets tanh"})
 
 
 def test_check_exits_1_listing_the_refused_figures_and_writes_nothing(monkeypatch, tmp_path, capsys):
