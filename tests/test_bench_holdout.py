@@ -32,3 +32,19 @@ def test_the_goal_needs_sixty_percent_ahead_of_both_peers_on_every_equation():
 def test_the_published_anchors_are_shown_with_their_source():
     text = "\n".join(holdout_section(result({"evolve-gp": 10, "pyoperon": 5, "gplearn": 5})))
     assert "cavalab/srbench" in text and "AIFeynman" in text and "Operon" in text and "gplearn:" in text
+
+
+def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
+    r = result({"evolve-gp": 2, "pyoperon": 3, "gplearn": 0}, run=4)
+    for i, run in enumerate(r["runs"]):
+        run["commit"] = "aaa1111" if i < 2 else "bbb2222"
+        if run["tool"] == "evolve-gp":
+            run["proposals"] = 100 * (i + 1)
+    text = "\n".join(holdout_section(r))
+    assert f"runs by the commit they were measured on: aaa1111 (2), bbb2222 ({4 + 2 * 96 - 2})" in text.lower()
+    h = HOLDOUT
+    assert (f"Of the 4 equations both ran, exact by the engine and not pyoperon: none; by pyoperon and not the "
+            f"engine: {h[2]}.") in text
+    engine_only = ", ".join(sorted(h[:2]))
+    assert f"exact by the engine and not gplearn: {engine_only}; by gplearn and not the engine: none." in text
+    assert "The engine made 250 proposals per 60 s run at the median (100 to 400)." in text

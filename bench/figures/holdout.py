@@ -4,6 +4,9 @@ SRBench's published solution rates on the same equations (bench/srbench_publishe
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
+
 from bench import srbench_published
 
 GOAL = 0.60
@@ -11,6 +14,7 @@ GOAL = 0.60
 
 ENGINE = "evolve-gp"
 PEERS = ("pyoperon", "gplearn")
+TOOLS = (ENGINE, *PEERS)
 
 
 def _counts(r: dict) -> dict[str, tuple[int, int, int]]:
@@ -66,7 +70,31 @@ def holdout_section(r: dict) -> list[str]:
     lines += [f"- {name}: {row['rate']:.1%} over {row['problems']} equations" for name, row in rates.items()]
     lines += ["", f"Goal (at least {GOAL:.0%} of the held-out equations exact, ahead of pyoperon and gplearn on the "
                   f"same run): **{'met' if met else 'missed'}** ({why}).", ""]
-    return lines
+    return lines + _details(r)
+
+
+def _details(r: dict) -> list[str]:
+    """Which commits the runs were measured on, which equations each tool alone recovered, and how many
+    proposals the engine made per run: what a reader checks before trusting the counts."""
+    runs = [run for run in r.get("runs", []) if run.get("seed", r.get("seed")) == r.get("seed")]
+    made = Counter(str(run.get("commit")) for run in runs)
+    lines = ["Runs by the commit they were measured on: "
+             + ", ".join(f"{c} ({n})" for c, n in made.items())
+             + " (the gate accepts each: no code the benchmark measures changed between them and HEAD)."]
+    exact = {tool: {run["problem"] for run in runs if run["tool"] == tool and run.get("exact")} for tool in TOOLS}
+    ran = {tool: {run["problem"] for run in runs if run["tool"] == tool} for tool in TOOLS}
+    for peer in PEERS:
+        both = ran[ENGINE] & ran[peer]
+        if not both:
+            continue
+        mine, theirs = sorted(exact[ENGINE] & both - exact[peer]), sorted(exact[peer] & both - exact[ENGINE])
+        lines.append(f"Of the {len(both)} equations both ran, exact by the engine and not {peer}: "
+                     f"{', '.join(mine) or 'none'}; by {peer} and not the engine: {', '.join(theirs) or 'none'}.")
+    proposals = sorted(run["proposals"] for run in runs if run["tool"] == ENGINE and "proposals" in run)
+    if proposals:
+        lines.append(f"The engine made {statistics.median(proposals):,.0f} proposals per {r['seconds']:g} s run at "
+                     f"the median ({proposals[0]:,} to {proposals[-1]:,}).")
+    return [part for line in lines for part in (line, "")]
 
 
 def holdout_headline(r: dict) -> str | None:
