@@ -38,6 +38,7 @@ def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
     r = result({"evolve-gp": 2, "pyoperon": 3, "gplearn": 0}, run=4)
     for i, run in enumerate(r["runs"]):
         run["commit"] = "aaa1111" if i < 2 else "bbb2222"
+        run["seconds"] = 61.0 if run["tool"] == "evolve-gp" else 60.0
         if run["tool"] == "evolve-gp":
             run["proposals"] = 100 * (i + 1)
     text = "\n".join(holdout_section(r))
@@ -48,3 +49,4 @@ def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
     engine_only = ", ".join(sorted(h[:2]))
     assert f"exact by the engine and not gplearn: {engine_only}; by gplearn and not the engine: none." in text
     assert "The engine made 250 proposals per 60 s run at the median (100 to 400)." in text
+    assert "at the median: evolve-gp 61.0 s, pyoperon 60.0 s, gplearn 60.0 s (the engine's includes" in text

@@ -94,6 +94,11 @@ def _details(r: dict) -> list[str]:
     if proposals:
         lines.append(f"The engine made {statistics.median(proposals):,.0f} proposals per {r['seconds']:g} s run at "
                      f"the median ({proposals[0]:,} to {proposals[-1]:,}).")
+    took = {tool: [run["seconds"] for run in runs if run["tool"] == tool and "seconds" in run] for tool in TOOLS}
+    if any(took.values()):
+        lines.append("Wall time per run, from the tool's start to its model (the symbolic check not included), at the "
+                     "median: " + ", ".join(f"{tool} {statistics.median(s):.1f} s" for tool, s in took.items() if s)
+                     + " (the engine's includes starting its evaluators).")
     return [part for line in lines for part in (line, "")]
 
 
