@@ -91,12 +91,20 @@ def command(name: str, data: dict | None) -> str:
     return re.sub(r"\s+--peers-from\s+\S+", "", given)
 
 
-def rerun(name: str, data: dict, decisions: dict) -> str:
-    """The commands that measure again what keeps ``name``'s figure withheld: its own (when it is refused), then
-    those of the refused JSONs its section shows too, in the order to run them."""
+def rerun_commands(name: str, data: dict | None, decisions: dict) -> list[str]:
+    """The commands that measure again what keeps ``name``'s figure (``data``, None when not measured yet) from
+    being shown: its own (when it is refused or missing), then those of the refused JSONs its section shows too,
+    in the order to run them; [] when it is shown."""
+    if not data:
+        return [command(name, data)]
     names = ([name] if _own(name, data, decisions) else []) + [
         other for other in shown_with(name, data) if _own(other, load(other) or {}, decisions)]
-    return ", then ".join(f"`{command(n, load(n) if n != name else data)}`" for n in names or [name])
+    return [command(n, load(n) if n != name else data) for n in names]
+
+
+def rerun(name: str, data: dict, decisions: dict) -> str:
+    """:func:`rerun_commands` as the text of a withheld figure says it."""
+    return ", then ".join(f"`{c}`" for c in rerun_commands(name, data, decisions) or [command(name, data)])
 
 
 def shown_with(name: str, data: dict) -> list[str]:
