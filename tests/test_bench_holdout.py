@@ -32,6 +32,7 @@ def test_the_goal_needs_sixty_percent_ahead_of_both_peers_on_every_equation():
 def test_the_published_anchors_are_shown_with_their_source():
     text = "\n".join(holdout_section(result({"evolve-gp": 10, "pyoperon": 5, "gplearn": 5})))
     assert "cavalab/srbench" in text and "AIFeynman" in text and "Operon" in text and "gplearn:" in text
+    assert "No anchor for PySR" in text
 
 
 def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():

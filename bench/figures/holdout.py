@@ -68,6 +68,8 @@ def holdout_section(r: dict) -> list[str]:
                   f"{src['commit'][:7]}): the mean share of trials (10 per equation, noise 0) that "
                   "found the law, on the held-out equations SRBench ran:", ""]
     lines += [f"- {name}: {row['rate']:.1%} over {row['problems']} equations" for name, row in rates.items()]
+    lines += ["", "No anchor for PySR: SRBench's 2021 results do not include it, and its later runs use other data "
+                  "sets and publish no solution-rate table (bench/srbench_published.py)."]
     lines += ["", f"Goal (at least {GOAL:.0%} of the held-out equations exact, ahead of pyoperon and gplearn on the "
                   f"same run): **{'met' if met else 'missed'}** ({why}).", ""]
     return lines + _details(r)
