@@ -40,6 +40,7 @@ def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
     for i, run in enumerate(r["runs"]):
         run["commit"] = "aaa1111" if i < 2 else "bbb2222"
         run["seconds"] = 61.0 if run["tool"] == "evolve-gp" else 60.0
+        run["nmse_id"] = 0.0 if run["exact"] else 0.5
         if run["tool"] == "evolve-gp":
             run["proposals"] = 100 * (i + 1)
     text = "\n".join(holdout_section(r))
@@ -51,3 +52,6 @@ def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
     assert f"exact by the engine and not gplearn: {engine_only}; by gplearn and not the engine: none." in text
     assert "The engine made 250 proposals per 60 s run at the median (100 to 400)." in text
     assert "at the median: evolve-gp 61.0 s, pyoperon 60.0 s, gplearn 60.0 s (the engine's includes" in text
+    # Per equation: each tool's verdict, or its in-domain NMSE, or that it did not run.
+    assert f"| {h[0]} | **exact** | **exact** | 5.0e-01 |" in text
+    assert f"| {h[5]} | not run | 5.0e-01 | 5.0e-01 |" in text

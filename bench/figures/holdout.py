@@ -101,7 +101,28 @@ def _details(r: dict) -> list[str]:
         lines.append("Wall time per run, from the tool's start to its model (the symbolic check not included), at the "
                      "median: " + ", ".join(f"{tool} {statistics.median(s):.1f} s" for tool, s in took.items() if s)
                      + " (the engine's includes starting its evaluators).")
-    return [part for line in lines for part in (line, "")]
+    return [part for line in lines for part in (line, "")] + _per_equation(runs)
+
+
+def _cell(run: dict | None) -> str:
+    """One tool's result on one equation: exact, or its in-domain NMSE, or that it failed."""
+    if run is None:
+        return "not run"
+    if run.get("exact"):
+        return "**exact**"
+    return "failed" if run.get("nmse_id") is None else f"{run['nmse_id']:.1e}"
+
+
+def _per_equation(runs: list[dict]) -> list[str]:
+    """Every equation run, with each tool's result (exact, or in-domain NMSE), folded away."""
+    by = {(run["problem"], run["tool"]): run for run in runs}
+    problems = list(dict.fromkeys(run["problem"] for run in runs))
+    if not problems:
+        return []
+    return ["<details><summary>Per equation: exact, or in-domain NMSE</summary>", "",
+            f"| equation | {' | '.join(TOOLS)} |", "|---|" + "---|" * len(TOOLS),
+            *[f"| {p} | " + " | ".join(_cell(by.get((p, tool))) for tool in TOOLS) + " |" for p in problems],
+            "", "</details>", ""]
 
 
 def holdout_headline(r: dict) -> str | None:
