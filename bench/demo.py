@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import Archive  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, Config, load_problem  # noqa: E402
 
 
@@ -46,8 +47,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             db = str(Path(tmp) / f"demo-{seed}.sqlite")
-            summary = Campaign(load_problem("exp2"), db=db, budget=args.budget, seed=seed, workers=args.workers,
-                               progress=sys.stderr.isatty()).run()
+            summary = finished(Campaign(load_problem("exp2"), db=db, budget=args.budget, seed=seed,
+                                        workers=args.workers, progress=sys.stderr.isatty()).run())
             runs.append({
                 "seed": seed,
                 "best_max_ulp": summary.best_metrics.get("max_ulp"),

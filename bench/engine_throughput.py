@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 from archive import Archive  # noqa: E402
 from archive.records import ProgramRecord  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, Problem, load_problem  # noqa: E402
 
 Snapshot = tuple[int, float, dict[str, float]]
@@ -61,8 +62,8 @@ def mean_source_chars(db: str, campaign_id: int, after_id: int) -> float:
 
 def prefill(db: str, problem: Problem, size: int, args: argparse.Namespace) -> int:
     """Make a campaign whose archive holds ``size`` programs: the real seed, then stored programs."""
-    summary = Campaign(problem, db=db, budget=0, workers=1, seed=args.seed, batch_size=args.batch_size,
-                       progress=False).run()
+    summary = finished(Campaign(problem, db=db, budget=0, workers=1, seed=args.seed, batch_size=args.batch_size,
+                                progress=False).run())
     archive = Archive(db)
     seed_row = archive.get(summary.best_id)
     start, now = archive.next_program_id(), time.time()
@@ -89,7 +90,7 @@ def run_prefilled(problem: Problem, args: argparse.Namespace, tmp: str) -> list[
         campaign = Campaign(problem, db=db, resume=True, campaign_id=campaign_id,
                             budget=size - 1 + args.warmup + args.window, workers=args.workers,
                             progress=sys.stderr.isatty())
-        campaign.run(on_batch=recorder(snapshots))
+        finished(campaign.run(on_batch=recorder(snapshots)))
         row = {"archive_size": size, **window_rate(snapshots, size - 1 + args.warmup, size - 1 + args.warmup
                                                    + args.window),
                "mean_source_chars": mean_source_chars(db, campaign_id, size)}
@@ -102,8 +103,9 @@ def run_growing(problem: Problem, args: argparse.Namespace, tmp: str) -> list[di
     """One campaign grown to the largest size; the rate over a window ending at each size."""
     db = str(Path(tmp) / "growing.sqlite")
     snapshots: list[Snapshot] = []
-    summary = Campaign(problem, db=db, budget=max(args.sizes), workers=args.workers, batch_size=args.batch_size,
-                       seed=args.seed, progress=sys.stderr.isatty()).run(on_batch=recorder(snapshots))
+    summary = finished(Campaign(problem, db=db, budget=max(args.sizes), workers=args.workers,
+                                batch_size=args.batch_size, seed=args.seed,
+                                progress=sys.stderr.isatty()).run(on_batch=recorder(snapshots)))
     sources = [len(r.source) for r in Archive(db, readonly=True).programs(campaign_id=summary.campaign_id)
                if r.operator not in ("seed", "migration", "reset")]
     results = []

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import Archive  # noqa: E402
 from bench._common import RESULTS, write  # noqa: E402
+from bench.finished import finished  # noqa: E402
 from evolve import Campaign, load_problem  # noqa: E402
 
 
@@ -27,9 +28,9 @@ def run(mutator: str, args: argparse.Namespace, tmp: str) -> dict:
     db = str(Path(tmp) / f"{mutator}.sqlite")
     llm = {} if mutator == "gp" else {"llm_base_url": args.llm, "llm_max_tokens": args.answer_tokens,
                                       "llm_share": args.share}
-    summary = Campaign(load_problem("exp2"), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
-                       workers=args.workers, mutator=mutator, operator_choice=args.choice,
-                       progress=sys.stderr.isatty(), **llm).run()
+    summary = finished(Campaign(load_problem("exp2"), db=db, budget=10**9, max_seconds=args.seconds, seed=args.seed,
+                                workers=args.workers, mutator=mutator, operator_choice=args.choice,
+                                progress=sys.stderr.isatty(), **llm).run())
     archive = Archive(db, readonly=True)
     stats = archive.stats(summary.campaign_id)
     out = {"mutator": mutator, "wall_seconds": summary.wall_seconds, "proposed": summary.proposed,

@@ -29,16 +29,17 @@ _TRIVIAL = "bench/trivial_problem.py"  # imports problems/float32/exp2.py
 _SYMBOLIC_BENCH = ("bench/symbolic.py", "bench/recovery.py", "bench/finished.py", *_ENGINE, _SYMBOLIC)
 
 DEPENDS: dict[str, tuple[str, ...]] = {
-    "demo": ("bench/demo.py", *_ENGINE, _FLOAT32),
+    "demo": ("bench/demo.py", "bench/finished.py", *_ENGINE, _FLOAT32),
     "dedupe": ("bench/dedupe.py", "bench/finished.py", *_ENGINE, _FLOAT32),
-    "engine_throughput": ("bench/engine_throughput.py", _TRIVIAL, *_ENGINE, _FLOAT32),
-    "engine_throughput_growing": ("bench/engine_throughput.py", _TRIVIAL, *_ENGINE, _FLOAT32),
-    "compare_commits": ("bench/compare_commits.py", "bench/engine_throughput.py", "bench/demo.py", _TRIVIAL,
-                        *_ENGINE, _FLOAT32),
+    "engine_throughput": ("bench/engine_throughput.py", "bench/finished.py", _TRIVIAL, *_ENGINE, _FLOAT32),
+    "engine_throughput_growing": ("bench/engine_throughput.py", "bench/finished.py", _TRIVIAL, *_ENGINE,
+                                  _FLOAT32),
+    "compare_commits": ("bench/compare_commits.py", "bench/engine_throughput.py", "bench/demo.py", "bench/finished.py",
+                        _TRIVIAL, *_ENGINE, _FLOAT32),
     "scale_out": ("bench/scale_out.py", "bench/finished.py", _TRIVIAL, *_ENGINE, _FLOAT32),
     "eval_rate": ("bench/eval_rate.py", "bench/finished.py", *_ENGINE, _FLOAT32, _SYMBOLIC, _AGENTS),
     "bandit": ("bench/bandit.py", "bench/finished.py", *_ENGINE, _FLOAT32),
-    "llm_mutation": ("bench/llm_mutation.py", *_ENGINE, _FLOAT32),
+    "llm_mutation": ("bench/llm_mutation.py", "bench/finished.py", *_ENGINE, _FLOAT32),
     "formula_eval": ("bench/formula_eval.py", *_ENGINE, _SYMBOLIC),
     "symbolic": _SYMBOLIC_BENCH,
     "symbolic_llm": _SYMBOLIC_BENCH,
