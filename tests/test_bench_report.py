@@ -40,7 +40,7 @@ def test_every_figure_names_the_code_it_measures():
     assert shown <= set(provenance.DEPENDS)
     for name, paths in provenance.DEPENDS.items():
         assert "bench/_common.py" in paths and "pyproject.toml" in paths, name
-        assert [p for p in paths if not (report.ROOT / p).exists()] == [], name
+        assert [p for p in paths if not (report.ROOT / p.removeprefix(":(exclude)")).exists()] == [], name
         assert [p for p in paths if p.startswith(("bench/results", "bench/figures", "docs", "README", "tests",
                                                   "notebooks"))] == [], name
     assert "bench/fault_injection/" in provenance.DEPENDS["faults"]
@@ -90,6 +90,18 @@ def test_a_clean_figure_is_accepted_until_the_code_it_measures_changes(repo: Pat
     assert provenance.refusals("demo", figure(measured), repo) == [
         f"code it measures changed since {measured}: evolve/core.py"]
     assert provenance.decide("demo", figure(measured), provenance.Repo.at(repo))["status"] == "refused"
+
+
+def test_an_exp2_figure_measures_the_float32_code_an_exp2_campaign_runs(repo: Path):
+    measured = change(repo, "problems/float32/approx.py", "x = 1\n")
+    change(repo, "problems/float32/tanh.py", "TARGET = 1\n")
+    assert provenance.refusals("demo", figure(measured), repo) == []
+    assert provenance.refusals("float32", figure(measured), repo) == [
+        f"code it measures changed since {measured}: problems/float32/tanh.py"]
+    for path in ("problems/float32/exp2.py", "problems/float32/approx.py"):
+        change(repo, path, "x = 2\n")
+    assert provenance.refusals("demo", figure(measured), repo) == [
+        f"code it measures changed since {measured}: problems/float32/approx.py, problems/float32/exp2.py"]
 
 
 def test_a_change_names_five_files_and_counts_the_rest(repo: Path):

@@ -26,20 +26,24 @@ the pinned dependencies."""
 
 _FLOAT32, _SYMBOLIC, _AGENTS = "problems/float32/", "problems/symbolic/", "problems/agents/"
 _TRIVIAL = "bench/trivial_problem.py"  # imports problems/float32/exp2.py
+_OTHER_TARGETS = ("erf", "exp2_real", "log2", "sigmoid", "sin", "tanh")
+_EXP2 = (_FLOAT32, *(f":(exclude){_FLOAT32}{name}.py" for name in _OTHER_TARGETS))
+"""The float32 code an exp2 campaign runs: the family's shared modules and exp2's, not the other targets' modules
+(each defines its own target and nothing else loads it; git's exclusion pathspecs)."""
 _SYMBOLIC_BENCH = ("bench/symbolic.py", "bench/recovery.py", "bench/finished.py", *_ENGINE, _SYMBOLIC)
 
 DEPENDS: dict[str, tuple[str, ...]] = {
-    "demo": ("bench/demo.py", "bench/finished.py", *_ENGINE, _FLOAT32),
-    "dedupe": ("bench/dedupe.py", "bench/finished.py", *_ENGINE, _FLOAT32),
-    "engine_throughput": ("bench/engine_throughput.py", "bench/finished.py", _TRIVIAL, *_ENGINE, _FLOAT32),
+    "demo": ("bench/demo.py", "bench/finished.py", *_ENGINE, *_EXP2),
+    "dedupe": ("bench/dedupe.py", "bench/finished.py", *_ENGINE, *_EXP2),
+    "engine_throughput": ("bench/engine_throughput.py", "bench/finished.py", _TRIVIAL, *_ENGINE, *_EXP2),
     "engine_throughput_growing": ("bench/engine_throughput.py", "bench/finished.py", _TRIVIAL, *_ENGINE,
-                                  _FLOAT32),
+                                  *_EXP2),
     "compare_commits": ("bench/compare_commits.py", "bench/engine_throughput.py", "bench/demo.py", "bench/finished.py",
-                        _TRIVIAL, *_ENGINE, _FLOAT32),
-    "scale_out": ("bench/scale_out.py", "bench/finished.py", _TRIVIAL, *_ENGINE, _FLOAT32),
+                        _TRIVIAL, *_ENGINE, *_EXP2),
+    "scale_out": ("bench/scale_out.py", "bench/finished.py", _TRIVIAL, *_ENGINE, *_EXP2),
     "eval_rate": ("bench/eval_rate.py", "bench/finished.py", *_ENGINE, _FLOAT32, _SYMBOLIC, _AGENTS),
-    "bandit": ("bench/bandit.py", "bench/finished.py", *_ENGINE, _FLOAT32),
-    "llm_mutation": ("bench/llm_mutation.py", "bench/finished.py", *_ENGINE, _FLOAT32),
+    "bandit": ("bench/bandit.py", "bench/finished.py", *_ENGINE, *_EXP2),
+    "llm_mutation": ("bench/llm_mutation.py", "bench/finished.py", *_ENGINE, *_EXP2),
     "formula_eval": ("bench/formula_eval.py", *_ENGINE, _SYMBOLIC),
     "symbolic": _SYMBOLIC_BENCH,
     "symbolic_llm": _SYMBOLIC_BENCH,
@@ -52,7 +56,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "agents": ("bench/agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
     "llm_agents": ("bench/llm_agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
     "float32": ("bench/float32.py", "bench/finished.py", *_ENGINE, _FLOAT32, "examples/float32_exp.py"),
-    "faults": ("bench/faults.py", "bench/fault_injection/", *_ENGINE, _FLOAT32),
+    "faults": ("bench/faults.py", "bench/fault_injection/", *_ENGINE, *_EXP2),
 }
 """Per benchmark (its JSON's name), the repository paths whose code its figure measures: a change to any of them
 after the figure's commit makes the figure stale."""
