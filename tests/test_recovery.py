@@ -91,6 +91,22 @@ def test_a_model_too_slow_to_evaluate_at_the_points_is_not_a_recovery():
     assert fitted.exact  # the bound leaves a model that evaluates in time to the points
 
 
+@pytest.mark.parametrize("error, why", [(MemoryError, "needs numbers larger than the memory holds"),
+                                        (RecursionError, "is nested deeper than Python's recursion limit")])
+def test_a_model_sympy_cannot_evaluate_is_undecided_not_a_crash(monkeypatch, error, why):
+    # The hold-out run died here: evalf of a gplearn model on II.11.27 ran out of memory, and the error ended the
+    # benchmark instead of deciding the one run.
+    from problems.symbolic import recovery
+
+    def beyond(*args, **kwargs):
+        raise error()
+
+    monkeypatch.setattr(recovery, "_at_points", beyond)
+    undecided = verdict("I.12.1", gplearn_expression("mul(X0, X1)", ["mu", "Nn"]))
+    assert not undecided.exact and undecided.how == f"undecided: evaluating the model at the points {why} (not " \
+                                                    "counted as a recovery)"
+
+
 def test_models_of_the_peer_tools_are_read():
     assert verdict("I.12.1", infix_expression("(mu * Nn)", ("mu", "Nn"))).exact
     assert verdict("I.12.1", infix_expression("((1.000000 * mu) * Nn) + 0.25", ("mu", "Nn"))).exact

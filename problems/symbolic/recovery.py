@@ -65,6 +65,20 @@ class _TooSlow(Exception):
     pass
 
 
+_BEYOND = (_TooSlow, RecursionError, MemoryError)
+"""What sympy may meet on a model far from its law (a nest of ``exp`` evaluated far outside the box): the time
+bound, an expression nested past Python's recursion limit, numbers larger than the memory holds."""
+
+
+def _beyond(exc: BaseException, seconds: float) -> str:
+    """Why sympy could not finish, in words."""
+    if isinstance(exc, _TooSlow):
+        return f"took longer than {seconds:g} s"
+    if isinstance(exc, RecursionError):
+        return "is nested deeper than Python's recursion limit"
+    return "needs numbers larger than the memory holds"
+
+
 @dataclass(frozen=True)
 class Recovery:
     """The verdict on one model against one law.
@@ -114,7 +128,7 @@ def rationalised(expr: Any, tolerance: float = TOLERANCE, seconds: float = 5.0) 
     try:
         with interval_timer(signal.ITIMER_REAL, signal.SIGALRM, seconds, _TooSlow):
             expr = sp.expand_mul(expr)
-    except (_TooSlow, RecursionError):
+    except _BEYOND:
         pass
     floats = expr.atoms(sp.Float)
     return expr.xreplace({f: rationalise(float(f), tolerance) for f in floats}) if floats else expr
@@ -252,7 +266,7 @@ def _constant_after_simplify(expr: Any, seconds: float) -> Any:
     try:
         with interval_timer(signal.ITIMER_REAL, signal.SIGALRM, seconds, _TooSlow):
             simple = sp.simplify(expr)
-    except (_TooSlow, RecursionError):
+    except _BEYOND:
         return None
     return simple if not simple.free_symbols and simple.is_finite else None
 
@@ -294,9 +308,9 @@ def check(model: Any, truth: Any, inputs: Sequence[str], box: Sequence[tuple[flo
     try:
         with interval_timer(signal.ITIMER_REAL, signal.SIGALRM, points_seconds, _TooSlow):
             at_points = _at_points(model, truth, [symbols[name] for name in inputs], box, seed)
-    except (_TooSlow, RecursionError):
-        return Recovery(False, f"undecided: evaluating the model at the points took longer than {points_seconds:g} s "
-                               "(not counted as a recovery)", text)
+    except _BEYOND as exc:
+        return Recovery(False, f"undecided: evaluating the model at the points {_beyond(exc, points_seconds)} (not "
+                               "counted as a recovery)", text)
     if isinstance(at_points, str):
         return Recovery(False, at_points, text)
     diffs, ratios = at_points
