@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import agents, engine, faults, float32, holdout, load, provenance, symbolic  # noqa: E402
+from bench.figures import agents, check_of, engine, faults, float32, holdout, load, provenance, symbolic  # noqa: E402
 
 FIGURES = ROOT / "docs" / "figures.md"
 README = ROOT / "README.md"
@@ -37,7 +37,9 @@ HOLDOUT_COMMAND = "python bench/symbolic.py --problems holdout --out bench/resul
 """The command that writes symbolic_holdout.json."""
 
 COMMANDS = {"symbolic_seeds": SEEDS_COMMAND, "compare_commits": "python bench/compare_commits.py --baseline COMMIT",
-            "symbolic_holdout": HOLDOUT_COMMAND}
+            "symbolic_holdout": HOLDOUT_COMMAND,
+            "recovery_holdout": "python bench/recovery.py --runs bench/results/symbolic_holdout.json "
+                                "--out bench/results/recovery_holdout.json"}
 """The commands of the benchmarks not run by their script's name alone."""
 
 WHOLE = {"float32": "python bench/float32.py --seconds 600", "agents": "python bench/agents.py --seconds 900"}
@@ -99,6 +101,8 @@ def rerun_commands(name: str, data: dict | None, decisions: dict) -> list[str]:
         return [command(name, data)]
     names = ([name] if _own(name, data, decisions) else []) + [
         other for other in shown_with(name, data) if _own(other, load(other) or {}, decisions)]
+    if check := unchecked(name, data):
+        names.append(check)
     return [command(n, load(n) if n != name else data) for n in names]
 
 
@@ -108,15 +112,22 @@ def rerun(name: str, data: dict, decisions: dict) -> str:
 
 
 def shown_with(name: str, data: dict) -> list[str]:
-    """The other JSONs ``name``'s section shows beside ``data`` (recovery.json only when it checked these runs)."""
+    """The other JSONs ``name``'s section shows beside ``data`` (a symbolic check only when it checked these
+    runs)."""
     shown = []
     for other in provenance.COMPANIONS.get(name, ()):
         extra = load(other)
-        if extra is None or (other == "recovery" and any(
-                extra.get("runs_file", {}).get(k) != data.get(k) for k in ("command", "measured"))):
+        if extra is None or (other.startswith("recovery") and check_of(other, data) is None):
             continue
         shown.append(other)
     return shown
+
+
+def unchecked(name: str, data: dict) -> str | None:
+    """The symbolic check ``name``'s figure needs and lacks (:data:`provenance.CHECKED_BY`): its JSON's name, or
+    None."""
+    check = provenance.CHECKED_BY.get(name)
+    return check if check and check not in shown_with(name, data) else None
 
 
 def figures() -> dict[str, dict]:
@@ -151,6 +162,8 @@ def withheld(name: str, data: dict, decisions: dict) -> list[str]:
         why = _own(other, load(other) or {}, decisions)
         if why:
             reasons.append(f"it shows {other}.json, withheld too ({provenance.short(why[0])})")
+    if check := unchecked(name, data):
+        reasons.append(f"the symbolic check of its models, {check}.json, was not run on these runs")
     return reasons
 
 

@@ -55,3 +55,17 @@ def test_the_section_names_the_run_commits_and_what_each_tool_alone_recovered():
     # Per equation: each tool's verdict, or its in-domain NMSE, or that it did not run.
     assert f"| {h[0]} | **exact** | **exact** | 5.0e-01 |" in text
     assert f"| {h[5]} | not run | 5.0e-01 | 5.0e-01 |" in text
+
+
+def test_the_verdicts_come_from_the_check_of_these_runs_when_there_is_one(monkeypatch):
+    from bench.figures import holdout
+
+    r = result({"evolve-gp": 2, "pyoperon": 3, "gplearn": 0}, run=4)
+    check = {"command": "python bench/recovery.py --runs x", "commit": "fff0000", "measured": "later",
+             "runs": [{"problem": HOLDOUT[3], "tool": "evolve-gp", "seed": 0, "exact": True, "exact_how": "ratio"},
+                      {"problem": HOLDOUT[0], "tool": "pyoperon", "seed": 0, "exact": False, "exact_how": "no"}]}
+    monkeypatch.setattr(holdout, "check_of", lambda name, data: check if name == holdout.CHECK else None)
+    text = "\n".join(holdout_section(r))
+    assert "| evolve-gp | 3 (75% of those run) | 2 | 4 |" in text and "| pyoperon | 2 (2% of those run)" in text
+    assert "Symbolically checked by `python bench/recovery.py --runs x` on fff0000 (later)." in text
+    assert "the engine recovers 3 of the 4 it ran exactly (pyoperon 2, gplearn 0)" in holdout_headline(r)

@@ -104,6 +104,40 @@ def test_an_exp2_figure_measures_the_float32_code_an_exp2_campaign_runs(repo: Pa
         f"code it measures changed since {measured}: problems/float32/approx.py, problems/float32/exp2.py"]
 
 
+def test_a_change_to_the_symbolic_check_stales_the_check_not_the_tools_runs(repo: Path):
+    measured = change(repo, "problems/symbolic/recovery.py", "x = 1\n")
+    change(repo, "problems/symbolic/recovery.py", "x = 2\n")
+    assert provenance.refusals("symbolic_holdout", figure(measured), repo) == []
+    assert provenance.refusals("recovery_holdout", figure(measured), repo) == [
+        f"code it measures changed since {measured}: problems/symbolic/recovery.py"]
+    change(repo, "problems/symbolic/feynman.py", "x = 1\n")
+    assert provenance.refusals("symbolic_holdout", figure(measured), repo) != []
+
+
+def test_the_hold_out_is_withheld_until_its_models_are_checked_on_these_runs(monkeypatch):
+    data = load("symbolic_holdout")
+    if data is None:
+        pytest.skip("no hold-out results")
+    check = {"runs_file": {k: data.get(k) for k in ("command", "measured")}, "runs": [], "commit": "abc1234",
+             "command": report.COMMANDS["recovery_holdout"], "measured": "now"}
+    real = report.load
+    monkeypatch.setattr(report, "load", lambda name: None if name == "recovery_holdout" else real(name))
+    accepted = decisions({})
+    assert "the symbolic check of its models, recovery_holdout.json, was not run on these runs" in report.withheld(
+        "symbolic_holdout", data, accepted)
+    assert report.rerun_commands("symbolic_holdout", data, accepted) == [report.COMMANDS["recovery_holdout"]]
+    monkeypatch.setattr(report, "load", lambda name: check if name == "recovery_holdout" else real(name))
+    monkeypatch.setattr(report, "check_of", lambda name, d: check if name == "recovery_holdout" else None)
+    ok = decisions({})
+    ok["figures"]["recovery_holdout"] = {"commit": "abc1234", "measured": "now", "status": "accepted", "reasons": [],
+                                         "checked": True}
+    assert report.withheld("symbolic_holdout", data, ok) == []
+    stale = copy.deepcopy(ok)
+    stale["figures"]["recovery_holdout"].update(status="refused", reasons=["code it measures changed since x: y"])
+    assert report.withheld("symbolic_holdout", data, stale) == [
+        "it shows recovery_holdout.json, withheld too (code it measures changed since x)"]
+
+
 def test_a_change_names_five_files_and_counts_the_rest(repo: Path):
     measured = git(repo, "rev-parse", "--short", "HEAD")
     for i in range(7):
@@ -212,6 +246,7 @@ def test_check_exits_1_listing_the_refused_figures_and_writes_nothing(monkeypatc
     for name in ("FIGURES", "README", "PROVENANCE"):
         monkeypatch.setattr(report, name, tmp_path / name)
     monkeypatch.setattr(report.provenance, "decide_all", lambda figures, root: decisions({}))
+    monkeypatch.setattr(report, "unchecked", lambda name, data: None)  # as if every symbolic check were run
     assert report.main(["--check"]) == 0
     monkeypatch.setattr(report.provenance, "decide_all", lambda figures, root: copy.deepcopy(decisions(
         {"faults": ["no commit recorded"]})))

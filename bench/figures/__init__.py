@@ -15,3 +15,12 @@ def load(name: str) -> dict | None:
     """The JSON a benchmark wrote to bench/results/NAME.json; None when it has not been run."""
     path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def check_of(name: str, data: dict) -> dict | None:
+    """The symbolic check bench/recovery.py wrote to bench/results/NAME.json when it was run on the very runs of
+    ``data`` (same command and time of measurement); None otherwise."""
+    check = load(name)
+    if check is None or any(check.get("runs_file", {}).get(k) != data.get(k) for k in ("command", "measured")):
+        return None
+    return check

@@ -32,6 +32,13 @@ _EXP2 = (_FLOAT32, *(f":(exclude){_FLOAT32}{name}.py" for name in _NOT_EXP2))
 nor the double-float writer only tanh and the sigmoid use (git's exclusion pathspecs; tests/test_double_float.py
 checks an exp2 campaign loads none of them)."""
 _SYMBOLIC_BENCH = ("bench/symbolic.py", "bench/recovery.py", "bench/finished.py", *_ENGINE, _SYMBOLIC)
+_SYMBOLIC_RUNS = ("bench/symbolic.py", "bench/finished.py", *_ENGINE, _SYMBOLIC,
+                  f":(exclude){_SYMBOLIC}recovery.py")
+"""What the tools' runs measure, without the symbolic check of their models: a figure that shows the check from a
+JSON of its own (:data:`CHECKED_BY`) need not run the tools again when only the check changes."""
+_CHECK = ("bench/recovery.py", "bench/_common.py", "pyproject.toml", "problems/__init__.py", _SYMBOLIC,
+          "evolve/programs/", "evolve/evaluation/", "evolve/sandbox/", "archive/vocabulary.py")
+"""What the symbolic check of stored models runs: it reads them with the program and sandbox helpers."""
 
 DEPENDS: dict[str, tuple[str, ...]] = {
     "demo": ("bench/demo.py", "bench/finished.py", *_ENGINE, *_EXP2),
@@ -49,10 +56,9 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "symbolic": _SYMBOLIC_BENCH,
     "symbolic_llm": _SYMBOLIC_BENCH,
     "symbolic_seeds": _SYMBOLIC_BENCH,
-    "symbolic_holdout": _SYMBOLIC_BENCH,
-    # recovery runs no campaign: it reads the models in symbolic.json with the program and sandbox helpers
-    "recovery": ("bench/recovery.py", "bench/_common.py", "pyproject.toml", "problems/__init__.py", _SYMBOLIC,
-                 "evolve/programs/", "evolve/evaluation/", "evolve/sandbox/", "archive/vocabulary.py"),
+    "symbolic_holdout": _SYMBOLIC_RUNS,
+    "recovery": _CHECK,
+    "recovery_holdout": _CHECK,
     "agent_throughput": ("bench/agent_throughput.py", *_ENGINE, _AGENTS),
     "agents": ("bench/agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
     "llm_agents": ("bench/llm_agents.py", "bench/finished.py", *_ENGINE, _AGENTS),
@@ -65,8 +71,13 @@ after the figure's commit makes the figure stale."""
 COMPANIONS: dict[str, tuple[str, ...]] = {
     "engine_throughput": ("engine_throughput_growing",),
     "symbolic": ("symbolic_llm", "recovery"),
+    "symbolic_holdout": ("recovery_holdout",),
 }
-"""The other JSONs a benchmark's section shows beside its own (when they exist)."""
+"""The other JSONs a benchmark's section shows beside its own (when they exist; a symbolic check only when it
+checked these very runs)."""
+
+CHECKED_BY = {"symbolic_holdout": "recovery_holdout"}
+"""The figures shown only with the symbolic check of their very runs, and the JSON that holds it."""
 
 REQUIRED = (("measured", "date"), ("machine", "machine"), ("command", "command"))
 """The facts, besides the commit, a JSON must record: its key and what the refusal calls it."""
