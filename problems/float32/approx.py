@@ -303,7 +303,7 @@ def _ulp_stats(y: jax.Array, rounded: jax.Array, special: jax.Array, others: jax
     return jnp.max(d), jnp.argmax(d), jnp.mean(d.astype(jnp.float32)), jnp.all(finite), bad
 
 
-def _float32_outputs(fn: Any, xs: jax.Array) -> jax.Array:
+def float32_outputs(fn: Any, xs: jax.Array) -> jax.Array:
     """``fn(xs)`` as float32, refused unless floats of the shape of ``xs`` (or a scalar)."""
     y = jnp.asarray(fn(xs))
     if not jnp.issubdtype(y.dtype, jnp.floating):
@@ -313,6 +313,12 @@ def _float32_outputs(fn: Any, xs: jax.Array) -> jax.Array:
     # A constant output stays a scalar: broadcasting it to every point would let XLA
     # constant-fold the whole fitness over every point, which takes seconds.
     return y.astype(jnp.float32)
+
+
+def jitted_program(fn: Any) -> Callable[[jax.Array], jax.Array]:
+    """The candidate ``fn`` compiled whole by XLA, as its speed is timed (XLA may fuse its operations, so its
+    outputs can differ from the operation-by-operation run's): float32 outputs of the shape of the inputs."""
+    return jax.jit(lambda xs: float32_outputs(fn, xs) + jnp.zeros_like(xs))
 
 
 VERIFY_TIMEOUT = 600.0
@@ -365,7 +371,7 @@ def _evaluator(m: _Measured, library: Callable[[jax.Array], jax.Array], speed_x:
 
     def evaluate(fn: Any, code: interpreter.Code | None = None) -> Result:
         def outputs(xs: jax.Array) -> jax.Array:
-            return _float32_outputs(fn, xs)
+            return float32_outputs(fn, xs)
 
         closed = jax.make_jaxpr(outputs)(m.x)  # checks dtype and shape before anything runs
         if code is not None:
@@ -386,7 +392,7 @@ def _evaluator(m: _Measured, library: Callable[[jax.Array], jax.Array], speed_x:
             # The speed is that of the jitted program, which XLA may compile differently (fused multiply-adds:
             # about 1 ULP apart at a sixth of the points): its accuracy is measured on every point too, and
             # the worse of the two is the program's.
-            compiled = jax.jit(lambda xs: outputs(xs) + jnp.zeros_like(xs))
+            compiled = jitted_program(fn)
             jitted = fitness(compiled(m.x), *data)
             if not bool(jitted[3]):
                 where = float(m.x_np[int(jitted[4])])

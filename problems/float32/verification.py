@@ -82,10 +82,10 @@ def _outputs(fn: Any, jitted: Any, x: np.ndarray) -> list[tuple[str, np.ndarray]
     given, as the jitted program computes them."""
     import jax.numpy as jnp
 
-    from problems.float32.approx import _float32_outputs
+    from problems.float32.approx import float32_outputs
 
     xs = jnp.asarray(x)
-    runs = [("as_run", np.broadcast_to(np.asarray(_float32_outputs(fn, xs)), x.shape))]
+    runs = [("as_run", np.broadcast_to(np.asarray(float32_outputs(fn, xs)), x.shape))]
     if jitted is not None:
         runs.append(("jitted", np.asarray(jitted(xs))))
     return runs
@@ -98,16 +98,12 @@ def verify_program(target: Target, points: int, seed: int, tree: ast.Module, met
     The verdict's score is in the search's units (largest ULP error plus ``ops / 1000``); it passes when every
     output is finite and no input is worse than the search's figure.
     """
-    import jax
-    import jax.numpy as jnp
-
     from evolve.programs import program
-    from problems.float32.approx import _float32_outputs
+    from problems.float32.approx import jitted_program
 
     fn = program.compile_program(tree, "f")
     # The search's error was the worse of the two runs where it timed the jitted program (max_ulp_jitted set).
-    jitted = jax.jit(lambda xs: _float32_outputs(fn, xs) + jnp.zeros_like(xs)) \
-        if metrics.get("max_ulp_jitted") is not None else None
+    jitted = jitted_program(fn) if metrics.get("max_ulp_jitted") is not None else None
     chunks, coverage = verification_inputs(target, points, seed)
     worst = {"as_run": (-1, 0.0), "jitted": (-1, 0.0)}
     measured = 0
