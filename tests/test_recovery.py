@@ -92,7 +92,8 @@ def test_a_model_too_slow_to_evaluate_at_the_points_is_not_a_recovery():
 
 
 @pytest.mark.parametrize("error, why", [(MemoryError, "needs numbers larger than the memory holds"),
-                                        (RecursionError, "is nested deeper than Python's recursion limit")])
+                                        (RecursionError, "is nested deeper than Python's recursion limit"),
+                                        (ZeroDivisionError, "failed in sympy (ZeroDivisionError: )")])
 def test_a_model_sympy_cannot_evaluate_is_undecided_not_a_crash(monkeypatch, error, why):
     # The hold-out run died here: evalf of a gplearn model on II.11.27 ran out of memory, and the error ended the
     # benchmark instead of deciding the one run.
