@@ -24,7 +24,8 @@ runs recorded when they were made: the check can be run again without running th
 
 
 def _checked(r: dict) -> dict:
-    """``r`` with each run's verdict (``exact``, ``exact_how``) from :data:`CHECK` when that checked these runs."""
+    """``r`` with each run's verdict (``exact``, ``exact_how``, ``exact_model``) from :data:`CHECK` when that
+    checked these runs."""
     check = check_of(CHECK, r)
     if check is None:
         return r

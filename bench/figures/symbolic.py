@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from bench.figures import load
+from bench.figures import check_of, load
 
 
 def formula_eval_section(r: dict) -> list[str]:
@@ -110,9 +110,8 @@ class _Comparison:
             runs += [x for x in llm["runs"] if x["tool"] == "evolve-mixed"]
         tools = list(dict.fromkeys(x["tool"] for x in runs))
         problems = list(dict.fromkeys(x["problem"] for x in runs))
-        checked = load("recovery")
-        same = checked is not None and all(checked["runs_file"].get(k) == r.get(k) for k in ("command", "measured"))
-        exact = {(x["problem"], x["tool"]): x for x in checked["runs"]} if same else {}
+        checked = check_of("recovery", r)
+        exact = {(x["problem"], x["tool"]): x for x in checked["runs"]} if checked else {}
         return cls(r, runs, tools, {(x["problem"], x["tool"]): x for x in runs},
                    [p for p in problems if p in r["published"]], [p for p in problems if p not in r["published"]],
                    next((t for t in tools if t.startswith("evolve-")), None), exact)
