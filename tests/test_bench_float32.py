@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench.figures.float32 import float32_section
+from bench.figures.float32 import float32_headline, float32_section
 from bench.float32 import at_accuracy, fewer_ops, front_against_minimax, holds_in_float, kept_runs
 
 
@@ -93,6 +93,25 @@ def test_the_float32_section_reports_each_target_and_its_goals():
     assert "[exp2](../bench/results/float32-exp2.png)" in text  # relative to docs/figures.md
     assert "left out of the ops comparison: exp2_real (minimax 3)." in text
     assert "Measured on commit unrecorded (exp2, float32_exp, exp2_real)." in text
+
+
+def test_the_ops_goal_says_where_no_baseline_reaches_1_ulp():
+    # tanh: no polynomial or rational baseline is within 1 ULP, so any evolved program there meets the ops goal.
+    def run(target, baseline):
+        goal = {"level": 1, "evolved": {"id": 1, "ops": 108, "max_ulp": 1}, "baseline": baseline, "met": True}
+        base = [{"kind": "minimax", "degree": 9, "metrics": {"max_ulp": 3, "ops": 18, "speed": 1.0}}]
+        return {"target": target, "coverage": "sampled", "points": 4096, "best": point(1, 1, 108), "baselines": base,
+                "plot": f"float32-{target}.png", "fronts": {}, "goals": {"within_1_ulp": True, "at_goal": goal}}
+    r = {"seconds": 600.0, "workers": 2,
+         "runs": [run("tanh", None), run("exp2", {"name": "minimax 6", "ops": 12, "max_ulp": 1})]}
+    text = "\n".join(float32_section(r))
+    assert "on at least 4 of the 6 (the goal): 2 (tanh, where no baseline reaches 1 ULP, exp2); missed. " \
+           "Without the targets no baseline reaches, 1." in text
+    assert "| tanh | 4096 points, sampled | 1 ULP | 108 | 1.00 | 3 ULP (18, minimax 9) | yes | " \
+           "108 / none reaches it | yes |" in text
+    assert float32_headline(r).endswith("(the goal, at least 4: missed; 1 of them with no baseline within 1 ULP).")
+    r["runs"] = r["runs"][1:]
+    assert "Without the targets" not in "\n".join(float32_section(r)) and float32_headline(r).endswith("missed).")
 
 
 def test_a_run_without_extra_targets_keeps_the_user_targets_earlier_figures(tmp_path):

@@ -65,6 +65,19 @@ def six_goals(r: dict) -> tuple[int, list[str], list[str]] | None:
             [x["target"] for x in builtin if (x["goals"].get("at_goal") or {}).get("met")])
 
 
+def unrivalled(r: dict, targets: list[str]) -> list[str]:
+    """Those of ``targets`` where no polynomial or rational baseline reaches the level: the ops goal is met there
+    by any evolved program within it, with nothing to compare its ops against."""
+    return [x["target"] for x in r["runs"] if x["target"] in targets
+            and (x["goals"].get("at_goal") or {}).get("baseline", False) is None]
+
+
+def _cheap(r: dict, cheap: list[str]) -> str:
+    """The targets meeting the ops goal, those without a rival baseline named as such."""
+    alone = unrivalled(r, cheap)
+    return ", ".join(f"{t}, where no baseline reaches 1 ULP" if t in alone else t for t in cheap) or "none"
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "missed"
 
@@ -146,8 +159,10 @@ def float32_section(r: dict) -> list[str]:
         lines += ["", f"Every one of the six targets within 1 ULP (the goal): {len(within)} of {measured} "
                       f"measured ({', '.join(within) or 'none'}); {_met(len(within) == 6)}.",
                   "", f"Within 1 ULP with no more ops than the cheapest polynomial or rational baseline reaching it, "
-                      f"on at least 4 of the 6 (the goal): {len(cheap)} ({', '.join(cheap) or 'none'}); "
-                      f"{_met(len(cheap) >= 4)}."]
+                      f"on at least 4 of the 6 (the goal): {len(cheap)} ({_cheap(r, cheap)}); "
+                      f"{_met(len(cheap) >= 4)}."
+                      + (f" Without the targets no baseline reaches, {len(cheap) - len(unrivalled(r, cheap))}."
+                         if unrivalled(r, cheap) else "")]
     return [*lines, *_target_goals(r), *_costs_and_programs(r)]
 
 
@@ -160,4 +175,6 @@ def float32_headline(r: dict) -> str | None:
     return (f"float32 approximations, {r['seconds']:g} s a target: within 1 ULP on {len(within)} of the six "
             f"({', '.join(within) or 'none'}; {measured} measured; the goal, all six: {_met(len(within) == 6)}); "
             f"within 1 ULP at no more ops than the cheapest polynomial or rational baseline on {len(cheap)} (the "
-            f"goal, at least 4: {_met(len(cheap) >= 4)}).")
+            f"goal, at least 4: {_met(len(cheap) >= 4)}"
+            + (f"; {len(unrivalled(r, cheap))} of them with no baseline within 1 ULP" if unrivalled(r, cheap) else "")
+            + ").")
