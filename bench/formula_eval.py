@@ -25,8 +25,9 @@ from bench._common import RESULTS, write  # noqa: E402
 from evolve.mutators.base import NotApplicable, Parent  # noqa: E402
 from evolve.mutators.gp import GPMutator  # noqa: E402
 from evolve.mutators.registry import portfolio  # noqa: E402
-from evolve.programs import feynman, interpreter, program, static_check  # noqa: E402  # noqa: E402
+from evolve.programs import interpreter, program, static_check  # noqa: E402
 from evolve.programs.constants import lift_constants  # noqa: E402
+from problems.symbolic import feynman  # noqa: E402
 from problems.symbolic._core import ENTRYPOINT, formula_problem  # noqa: E402
 
 
