@@ -73,6 +73,25 @@ def run(commands: list[str]) -> list[tuple[str, int, float]]:
     return done
 
 
+GENERATED = ("README.md", "docs/figures.md")
+"""The files bench/report.py rewrites outside bench/results/ (so a finished remeasure leaves them changed)."""
+
+
+def changed(root: Path = ROOT) -> list[str]:
+    """The tracked files outside ``bench/results/`` that differ from HEAD (what makes the checkout dirty)."""
+    out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                          ":(top,exclude)bench/results"], cwd=root, capture_output=True, text=True)
+    return [line[3:] for line in out.stdout.splitlines() if line.strip()]
+
+
+def advice(files: list[str]) -> str:
+    """What to do about a dirty checkout with these changed files."""
+    if files and set(files) <= set(GENERATED):
+        return (f"Only {' and '.join(files)} changed, as bench/report.py rewrote them: commit them with "
+                "bench/results/ (or `git checkout -- README.md docs/figures.md`), then run it again.")
+    return f"Commit or stash the changes{' (' + ', '.join(files) + ')' if files else ''}, then run it again."
+
+
 def main(args: list[str] | None = None) -> int:
     """Measure again what is withheld (or list it, with ``--list``), then rewrite the figures; exit status 1 when
     a command failed or the checkout is not clean."""
@@ -88,8 +107,7 @@ def main(args: list[str] | None = None) -> int:
     code = commit(ROOT)
     if code is None or code.endswith("-dirty"):
         print(f"remeasure: the checkout is {'not a git checkout' if code is None else 'dirty (' + code + ')'}; "
-              "figures measured on it would be withheld too. Commit or stash the changes, then run it again.",
-              file=sys.stderr)
+              f"figures measured on it would be withheld too. {advice(changed(ROOT))}", file=sys.stderr)
         return 1
     done = run(commands)
     for command, status, seconds in done:

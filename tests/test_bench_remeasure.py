@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -69,3 +70,25 @@ def test_a_dirty_checkout_runs_nothing(monkeypatch, capsys):
     assert "dirty (abc1234-dirty)" in capsys.readouterr().err
     assert remeasure.main(["--list"]) == 0
     assert capsys.readouterr().out == "python -c pass\n"
+
+
+def test_a_dirty_checkout_is_told_what_changed():
+    assert remeasure.advice(["README.md", "docs/figures.md"]).startswith(
+        "Only README.md and docs/figures.md changed, as bench/report.py rewrote them: commit them")
+    assert remeasure.advice(["README.md", "evolve/cli.py"]) == \
+        "Commit or stash the changes (README.md, evolve/cli.py), then run it again."
+    assert remeasure.advice([]) == "Commit or stash the changes, then run it again."
+
+
+def test_changed_lists_the_files_outside_the_results(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    for name in ("README.md", "bench/results/x.json", "code.py"):
+        (tmp_path / name).write_text("a")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    assert remeasure.changed(tmp_path) == []
+    for name in ("README.md", "bench/results/x.json"):
+        (tmp_path / name).write_text("b")
+    assert remeasure.changed(tmp_path) == ["README.md"]
