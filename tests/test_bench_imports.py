@@ -21,3 +21,22 @@ def test_a_benchmark_script_imports(name: str):
     module = importlib.import_module(f"bench.{name}")
     if (BENCH / f"{name}.py").read_text().count('__name__ == "__main__"'):
         assert callable(getattr(module, "main", None)), f"bench/{name}.py runs as a script but has no main()"
+
+
+def test_the_campaign_report_eval_rate_runs_on_a_baseline_commit_is_self_contained():
+    # baseline_report runs campaign_report's source alone in another commit's worktree: a name it takes from the
+    # module (as `finished` once was) fails there, after the whole benchmark's other campaigns ran.
+    import builtins
+    import inspect
+    import symtable
+    import textwrap
+
+    from bench.eval_rate import campaign_report
+
+    table = symtable.symtable(textwrap.dedent(inspect.getsource(campaign_report)), "eval_rate", "exec")
+    function = next(t for t in table.get_children() if t.get_name() == "campaign_report")
+
+    def free(t: symtable.SymbolTable) -> set[str]:
+        names = {s.get_name() for s in t.get_symbols() if s.is_global() and s.is_referenced()}
+        return names.union(*(free(c) for c in t.get_children()))
+    assert {n for n in free(function) if not hasattr(builtins, n)} == set()
