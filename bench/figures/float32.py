@@ -72,9 +72,8 @@ def unrivalled(r: dict, targets: list[str]) -> list[str]:
             and (x["goals"].get("at_goal") or {}).get("baseline", False) is None]
 
 
-def _cheap(r: dict, cheap: list[str]) -> str:
-    """The targets meeting the ops goal, those without a rival baseline named as such."""
-    alone = unrivalled(r, cheap)
+def _cheap(cheap: list[str], alone: list[str]) -> str:
+    """The targets meeting the ops goal, those without a rival baseline (``alone``) named as such."""
     return ", ".join(f"{t}, where no baseline reaches 1 ULP" if t in alone else t for t in cheap) or "none"
 
 
@@ -156,13 +155,13 @@ def float32_section(r: dict) -> list[str]:
     goals = six_goals(r)
     if goals:
         measured, within, cheap = goals
+        alone = unrivalled(r, cheap)
         lines += ["", f"Every one of the six targets within 1 ULP (the goal): {len(within)} of {measured} "
                       f"measured ({', '.join(within) or 'none'}); {_met(len(within) == 6)}.",
                   "", f"Within 1 ULP with no more ops than the cheapest polynomial or rational baseline reaching it, "
-                      f"on at least 4 of the 6 (the goal): {len(cheap)} ({_cheap(r, cheap)}); "
+                      f"on at least 4 of the 6 (the goal): {len(cheap)} ({_cheap(cheap, alone)}); "
                       f"{_met(len(cheap) >= 4)}."
-                      + (f" Without the targets no baseline reaches, {len(cheap) - len(unrivalled(r, cheap))}."
-                         if unrivalled(r, cheap) else "")]
+                      + (f" Without the targets no baseline reaches, {len(cheap) - len(alone)}." if alone else "")]
     return [*lines, *_target_goals(r), *_costs_and_programs(r)]
 
 
@@ -172,9 +171,10 @@ def float32_headline(r: dict) -> str | None:
     if goals is None:
         return None
     measured, within, cheap = goals
+    alone = unrivalled(r, cheap)
     return (f"float32 approximations, {r['seconds']:g} s a target: within 1 ULP on {len(within)} of the six "
             f"({', '.join(within) or 'none'}; {measured} measured; the goal, all six: {_met(len(within) == 6)}); "
             f"within 1 ULP at no more ops than the cheapest polynomial or rational baseline on {len(cheap)} (the "
             f"goal, at least 4: {_met(len(cheap) >= 4)}"
-            + (f"; {len(unrivalled(r, cheap))} of them with no baseline within 1 ULP" if unrivalled(r, cheap) else "")
+            + (f"; {len(alone)} of them with no baseline within 1 ULP" if alone else "")
             + ").")
